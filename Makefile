@@ -1,0 +1,43 @@
+# llsum — build, run and test. Every target installs what it needs.
+GO      ?= go
+BIN     := bin/llsum
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: all build run test test-short deps fmt vet lint bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/llsum
+
+## run: build llsum and summarize testdata/docs into ./summaries
+run: build
+	./$(BIN) run testdata/docs
+
+## deps: install what the tests need (Go modules, ONNX Runtime, test fixtures)
+deps:
+	$(GO) mod download
+	bash scripts/setup-test-deps.sh
+
+## test: the whole suite, as CI runs it (race detector on)
+test: deps lint
+	$(GO) test -race -count=1 -timeout 60m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+fmt:
+	gofmt -w .
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+clean:
+	rm -rf bin summaries

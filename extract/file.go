@@ -1,0 +1,141 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ledongthuc/pdf"
+	"github.com/llsum/llsum/internal/errclass"
+)
+
+// ErrEmpty is returned for a file with no content at all.
+var ErrEmpty = errors.New("empty file")
+
+// ErrNoText is returned (as a Skip) for a document without any text layer.
+var ErrNoText = errors.New("no text layer (scanned document?); OCR is not supported")
+
+func formatOf(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".pdf":
+		return "pdf"
+	case ".txt":
+		return "text"
+	case ".md", ".markdown":
+		return "markdown"
+	}
+	return ""
+}
+
+func extractFile(ctx context.Context, path string, opts Options) (doc *Document, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	format := formatOf(path)
+	if format == "" {
+		return nil, fmt.Errorf("extract %s: unsupported file type %q", path, filepath.Ext(path))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("extract %s: not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("extract %s: %w", path, ErrEmpty)
+	}
+	if format != "pdf" {
+		return extractText(path, format)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("extract %s: PDF library panic: %v", path, r)
+		}
+	}()
+	return extractPDF(ctx, path)
+}
+
+func extractText(path, format string) (*Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: %w", path, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var warnings []string
+	if !utf8.Valid(data) {
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+		warnings = append(warnings, "invalid UTF-8 replaced")
+	}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if strings.TrimSpace(text) == "" {
+		return nil, fmt.Errorf("extract %s: %w", path, ErrEmpty)
+	}
+	doc := &Document{Path: path, Format: format, Meta: Meta{PageCount: 1}}
+	if format == "markdown" {
+		doc.Meta.Title = markdownTitle(text)
+	}
+	doc.Pages = []Page{{Number: 1, Text: text, Engine: "text", Warnings: warnings}}
+	return doc, nil
+}
+
+// markdownTitle returns the text of the first level-1 ATX heading, if any.
+func markdownTitle(text string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "# ") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "# "))
+		}
+	}
+	return ""
+}
+
+func extractPDF(ctx context.Context, path string) (*Document, error) {
+	f, r, err := pdf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: open PDF: %w", path, err)
+	}
+	defer f.Close()
+	n := r.NumPage()
+	doc := &Document{Path: path, Format: "pdf", Meta: Meta{PageCount: n}}
+	fonts := map[string]*pdf.Font{}
+	total := 0
+	for i := 1; i <= n; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := r.Page(i)
+		page := Page{Number: i, Engine: "ledongthuc"}
+		if p.V.IsNull() {
+			page.Warnings = append(page.Warnings, "page object missing")
+		} else {
+			for _, name := range p.Fonts() {
+				if _, ok := fonts[name]; !ok {
+					f := p.Font(name)
+					fonts[name] = &f
+				}
+			}
+			text, err := p.GetPlainText(fonts)
+			if err != nil {
+				page.Warnings = append(page.Warnings, "text extraction failed: "+err.Error())
+			}
+			page.Text = strings.ToValidUTF8(text, "\uFFFD")
+			if strings.TrimSpace(page.Text) == "" && err == nil {
+				page.Warnings = append(page.Warnings, "no text on page")
+			}
+		}
+		total += len(strings.TrimSpace(page.Text))
+		doc.Pages = append(doc.Pages, page)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("extract %s: PDF has no pages", path)
+	}
+	if total == 0 {
+		return nil, errclass.AsSkip(fmt.Errorf("extract %s: %w", path, ErrNoText))
+	}
+	return doc, nil
+}

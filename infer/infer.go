@@ -1,0 +1,125 @@
+// Package infer is the summarization stage: the interfaces every backend
+// implements, and the backends that need no model (extractive).
+//
+// Two levels:
+//
+//   - ChatModel is a language model that answers chat requests (the ONNX
+//     Runtime engine with a tokenizer and chat template, or an
+//     OpenAI-compatible server). Requests are batched: a backend that can run
+//     several sequences in one forward pass does so.
+//   - Summarizer turns one text into a summary under an instruction. The
+//     extractive backend is a Summarizer directly; NewLLMSummarizer makes a
+//     Summarizer of any ChatModel.
+//
+// The pipeline only sees Summarizer, so backends plug in without touching it.
+package infer
+
+import "context"
+
+// Role of a chat message.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Sampling selects the decoding strategy. The zero value is greedy.
+type Sampling struct {
+	Temperature       float64 `json:"temperature,omitempty"`
+	TopP              float64 `json:"top_p,omitempty"`
+	TopK              int     `json:"top_k,omitempty"`
+	Seed              int64   `json:"seed,omitempty"`
+	RepetitionPenalty float64 `json:"repetition_penalty,omitempty"`
+}
+
+// Stop reasons.
+const (
+	StopEOS     = "eos"
+	StopLength  = "length"
+	StopContext = "context"
+)
+
+// ChatRequest is one conversation to complete.
+type ChatRequest struct {
+	Messages     []Message
+	MaxNewTokens int
+	Sampling     Sampling
+}
+
+// ChatResult is the model's answer to one ChatRequest.
+type ChatResult struct {
+	Text             string
+	Stop             string
+	PromptTokens     int
+	CompletionTokens int
+}
+
+// ModelInfo identifies a backend and its model in outputs and cache keys.
+type ModelInfo struct {
+	// Backend is "extractive", "onnx" or "openai".
+	Backend string `json:"backend"`
+	// Model names the model (folder name, served model name); empty for
+	// extractive.
+	Model string `json:"model,omitempty"`
+	// Identity is a stable fingerprint of the model (e.g. a hash of its
+	// files' names, sizes and config) used for incremental-run keys.
+	Identity string `json:"identity,omitempty"`
+	// Endpoint is the server host for HTTP backends.
+	Endpoint string `json:"endpoint,omitempty"`
+	// ContextWindow is the number of tokens one call may hold.
+	ContextWindow int `json:"context_window,omitempty"`
+	// TokenCounting says how tokens are counted ("tokenizer", "approx").
+	TokenCounting string `json:"token_counting,omitempty"`
+	// Device is where the model runs ("cpu", "cuda:0"), when known.
+	Device string `json:"device,omitempty"`
+}
+
+// ChatModel is a language model answering chat requests.
+type ChatModel interface {
+	// Chat answers each request; results are in request order. A backend
+	// runs as many of them together as it can.
+	Chat(ctx context.Context, reqs []ChatRequest) ([]ChatResult, error)
+	// CountTokens counts the tokens of the rendered chat (template included).
+	CountTokens(msgs []Message) (int, error)
+	Info() ModelInfo
+	Close() error
+}
+
+// Task is one text to summarize.
+type Task struct {
+	// Instruction says what to write (style, language); backends that take no
+	// instruction (extractive) ignore it.
+	Instruction string
+	// Text is the document text, always treated as data, never as markup.
+	Text string
+	// MaxNewTokens bounds the summary's length in tokens.
+	MaxNewTokens int
+}
+
+// Result is the summary of one Task.
+type Result struct {
+	Summary          string `json:"summary"`
+	Stop             string `json:"stop,omitempty"`
+	PromptTokens     int    `json:"prompt_tokens,omitempty"`
+	CompletionTokens int    `json:"completion_tokens,omitempty"`
+}
+
+// Summarizer summarizes texts.
+type Summarizer interface {
+	// Summarize returns one Result per task, in order.
+	Summarize(ctx context.Context, tasks []Task) ([]Result, error)
+	// Tokens counts the tokens text takes (exact with a tokenizer, a
+	// documented approximation otherwise).
+	Tokens(text string) int
+	// Overhead is the number of tokens a task with this instruction and an
+	// empty text takes (chat template and instruction).
+	Overhead(instruction string) int
+	Info() ModelInfo
+	Close() error
+}
