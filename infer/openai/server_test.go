@@ -17,7 +17,6 @@ import (
 // its last message's content through script; it counts every hit and every
 // successful answer per prompt, and records when each hit arrived.
 type fakeServer struct {
-	t   *testing.T
 	srv *httptest.Server
 
 	// models is the /v1/models reply body; modelsStatus its status.
@@ -37,10 +36,9 @@ type fakeServer struct {
 
 const tinyModels = `{"object":"list","data":[{"id":"tiny","object":"model","owned_by":"vllm","root":"/models/tiny","max_model_len":4096}]}`
 
-func newFakeServer(t *testing.T, script func(w http.ResponseWriter, r *http.Request, prompt string, n int) bool) *fakeServer {
+func newFakeServer(t testing.TB, script func(w http.ResponseWriter, r *http.Request, prompt string, n int) bool) *fakeServer {
 	t.Helper()
 	f := &fakeServer{
-		t:         t,
 		models:    tinyModels,
 		script:    script,
 		hits:      map[string]int{},
