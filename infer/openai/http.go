@@ -20,11 +20,15 @@ const maxReplyBytes = 32 << 20
 type outcome int
 
 const (
-	// transient: connection error, timeout, truncated reply, 408, 5xx:
-	// retried, and counted by the breaker as a sign of a dead endpoint.
-	transient outcome = iota
-	// throttled: 429: retried, but the server is alive.
-	throttled
+	// answered: the attempt succeeded.
+	answered outcome = iota
+	// unreachable: connection error, timeout, truncated reply, 502, 503,
+	// 504: retried, and counted by the breaker as a sign of a dead endpoint.
+	unreachable
+	// busy: 429, 408, 500 and other 5xx: retried; the server answered, so
+	// the breaker neither counts it (a 500 on one poisonous document must
+	// not stop the run) nor takes it as proof of health.
+	busy
 	// rejected: a 4xx that is this request's fault, or a reply that is not
 	// JSON: not retried, the server is alive.
 	rejected
@@ -67,7 +71,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		case rejected:
 			c.breaker.success()
 			return errclass.Wrap(err, errclass.Document)
-		case transient:
+		case unreachable:
 			if c.breaker.failure(err) {
 				c.log.Error(c.breaker.check().Error())
 			}
@@ -126,17 +130,17 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if terr := timedOut(err); terr != nil {
-			return transient, 0, terr
+			return unreachable, 0, terr
 		}
-		return transient, 0, err // *url.Error names method and URL
+		return unreachable, 0, err // *url.Error names method and URL
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
 		if terr := timedOut(err); terr != nil {
-			return transient, 0, terr
+			return unreachable, 0, terr
 		}
-		return transient, 0, fmt.Errorf("%s %s: reply from %s cut off after %d bytes (HTTP %d): %w", method, path, c.host, len(body), resp.StatusCode, err)
+		return unreachable, 0, fmt.Errorf("%s %s: reply from %s cut off after %d bytes (HTTP %d): %w", method, path, c.host, len(body), resp.StatusCode, err)
 	}
 	if len(body) > maxReplyBytes {
 		return rejected, 0, fmt.Errorf("%s %s: reply from %s is larger than %d bytes", method, path, c.host, maxReplyBytes)
@@ -146,12 +150,12 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 		return c.statusError(method, path, resp, body)
 	}
 	if out == nil {
-		return 0, 0, nil
+		return answered, 0, nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return rejected, 0, fmt.Errorf("%s %s: reply from %s is not valid JSON (%w): %s", method, path, c.host, err, oneLine(string(body), 120))
 	}
-	return 0, 0, nil
+	return answered, 0, nil
 }
 
 // statusError classifies a non-2xx answer.
@@ -159,10 +163,10 @@ func (c *Client) statusError(method, path string, resp *http.Response, body []by
 	err := fmt.Errorf("%s %s: server %s answered %s: %s", method, path, c.host, resp.Status, serverMessage(body))
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	switch code := resp.StatusCode; {
-	case code == http.StatusTooManyRequests:
-		return throttled, retryAfter, errclass.AsRetryable(err, retryAfter)
-	case code == http.StatusRequestTimeout || code >= 500:
-		return transient, retryAfter, errclass.AsRetryable(err, retryAfter)
+	case code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout:
+		return unreachable, retryAfter, errclass.AsRetryable(err, retryAfter)
+	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
+		return busy, retryAfter, errclass.AsRetryable(err, retryAfter)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return fatal, 0, fmt.Errorf("%w (check %s)", err, EnvAPIKey)
 	case code == http.StatusNotFound:

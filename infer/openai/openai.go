@@ -6,16 +6,18 @@
 // The client is built for long unattended runs against a shared server:
 //
 //   - every attempt has its own timeout (Config.Timeout);
-//   - 429, 408, 5xx, timeouts, connection errors and truncated bodies are
+//   - 429, 408, 5xx, timeouts, connection errors and truncated replies are
 //     retried up to Config.MaxRetries times with exponential backoff and full
 //     jitter, waiting at least what a Retry-After header asks (seconds or an
 //     HTTP date, capped by Config.MaxRetryAfter);
 //   - other 4xx answers (validation: prompt too long, bad parameter) are not
 //     retried and fail the request with the server's message;
-//   - a circuit breaker stops sending once the endpoint has failed
+//   - a circuit breaker stops sending once the endpoint has been unreachable
+//     (connection errors, timeouts, truncated replies, 502/503/504) for
 //     Config.BreakerThreshold attempts in a row over at least
 //     Config.BreakerMinDuration, or answered 401/403/404: every later request
-//     fails at once with the same one-line cause.
+//     fails at once with the same one-line cause. A 500 or 429 does not
+//     count: the server is up.
 //
 // Error classes (internal/errclass), which the pipeline's policy reads:
 //
@@ -78,7 +80,8 @@ type TokenCounter func(msgs []infer.Message) (int, error)
 // Config configures a Client. Zero values take the defaults above.
 type Config struct {
 	// Endpoint is the server's OpenAI API base URL, normally ending in /v1
-	// (http://host:8000/v1). A URL with no path gets /v1 appended.
+	// (http://host:8000/v1). A URL with no path gets /v1 appended; a trailing
+	// /chat/completions or /models is dropped.
 	Endpoint string
 	// ModelName is the served model name sent with every request. Empty
 	// means the server's only model (an error if it serves several).
@@ -163,10 +166,13 @@ func newClient(cfg Config) (*Client, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("openai: endpoint %s: scheme must be http or https", u.Redacted())
 	}
-	if u.Path == "" || u.Path == "/" {
+	u.Path = strings.TrimRight(u.Path, "/")
+	for _, suffix := range []string{"/chat/completions", "/models"} {
+		u.Path = strings.TrimSuffix(u.Path, suffix) // a full route given as the base
+	}
+	if u.Path == "" {
 		u.Path = "/v1"
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
 	red := newRedactor(cfg.APIKey, u)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = cfg.Concurrency
@@ -225,6 +231,7 @@ func withDefaults(cfg Config) Config {
 type modelList struct {
 	Data []struct {
 		ID               string `json:"id"`
+		Root             string `json:"root"`
 		MaxModelLen      int    `json:"max_model_len"`
 		ContextLength    int    `json:"context_length"`
 		MaxContextLength int    `json:"max_context_length"`
@@ -247,13 +254,14 @@ func (c *Client) discover(ctx context.Context) error {
 
 	name := c.cfg.ModelName
 	window := 0
+	root := "" // vLLM: the weights the served name stands for
 	if len(list.Data) > 0 {
 		var ids []string
 		found := false
 		for _, m := range list.Data {
 			ids = append(ids, m.ID)
 			if name == "" && len(list.Data) == 1 || m.ID == name {
-				name, found = m.ID, true
+				name, found, root = m.ID, true, m.Root
 				window = firstPositive(m.MaxModelLen, m.ContextLength, m.MaxContextLength)
 			}
 		}
@@ -281,7 +289,7 @@ func (c *Client) discover(ctx context.Context) error {
 	if c.cfg.CountTokens != nil {
 		counting = "tokenizer"
 	}
-	sum := sha256.Sum256([]byte("openai\x00" + name))
+	sum := sha256.Sum256([]byte("openai\x00" + name + "\x00" + root))
 	c.info = infer.ModelInfo{
 		Backend:       "openai",
 		Model:         name,
@@ -290,6 +298,7 @@ func (c *Client) discover(ctx context.Context) error {
 		ContextWindow: window,
 		TokenCounting: counting,
 	}
+	c.log.Debug("openai: model", "endpoint", c.host, "model", name, "context_window", window, "token_counting", counting)
 	return nil
 }
 
@@ -310,9 +319,9 @@ func listNames(ids []string) string {
 	return strings.Join(ids, ", ")
 }
 
-// Info describes the served model. The identity depends on the served model
-// name only, not on the host, so that shards of one corpus sent to
-// different servers of the same model share cache keys.
+// Info describes the served model. The identity hashes the served model name
+// and, when the server reports it (vLLM's root), the weights it stands for;
+// not the host, so that servers of the same model share cache keys.
 func (c *Client) Info() infer.ModelInfo { return c.info }
 
 // CountTokens counts the tokens of the chat with the configured tokenizer,

@@ -418,6 +418,34 @@ func TestBreakerMinDuration(t *testing.T) {
 	}
 }
 
+// TestPoisonDocument: a server that answers 500 to one document, however
+// often it is asked, fails that document only; the circuit stays closed.
+func TestPoisonDocument(t *testing.T) {
+	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, prompt string, n int) bool {
+		return prompt == "poison" && status(w, 500, `{"error":{"message":"CUDA error: an illegal memory access"}}`)
+	})
+	cfg := testConfig(srv.url())
+	cfg.Concurrency = 1
+	cfg.BreakerThreshold = 2
+	cfg.BreakerMinDuration = time.Millisecond
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Chat(context.Background(), []infer.ChatRequest{userReq("poison"), userReq("fine")})
+	var be *infer.BatchError
+	if !errors.As(err, &be) || errclass.IsFatal(err) || be.Errs[0] == nil || be.Errs[1] != nil {
+		t.Fatalf("error = %v", err)
+	}
+	if hits, _ := srv.count("poison"); hits != cfg.MaxRetries+1 {
+		t.Errorf("poison sent %d times, want %d", hits, cfg.MaxRetries+1)
+	}
+	if !strings.Contains(be.Errs[0].Error(), "illegal memory access") {
+		t.Errorf("error %v lacks the server's message", be.Errs[0])
+	}
+}
+
 // TestContextCancel: cancelling stops in-flight and queued requests
 // promptly, with errors that wrap context.Canceled.
 func TestContextCancel(t *testing.T) {
@@ -537,6 +565,7 @@ func TestNew(t *testing.T) {
 		{name: "empty list", models: `{"data":[]}`, wantErr: "lists no models"},
 		{name: "garbage", models: `<html>`, wantErr: "not valid JSON"},
 		{name: "endpoint without /v1", models: tinyModels, cfg: func(c *Config) { c.Endpoint = strings.TrimSuffix(c.Endpoint, "/v1") }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
+		{name: "full route as endpoint", models: tinyModels, cfg: func(c *Config) { c.Endpoint += "/chat/completions" }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
 		{name: "bad scheme", cfg: func(c *Config) { c.Endpoint = "ftp://u:hunter2@host/v1" }, wantErr: "scheme must be http or https"},
 		{name: "not a URL", cfg: func(c *Config) { c.Endpoint = "host:8000/v1" }, wantErr: "not an http(s) URL"},
 	}
@@ -575,8 +604,8 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// TestNewRetriesThenFails: New waits through transient failures of /models,
-// and fails fatally once retries are spent on a dead port.
+// TestNewDeadEndpoint: New fails fatally, naming the cause, once retries
+// are spent on a port nobody listens on.
 func TestNewDeadEndpoint(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -623,5 +652,29 @@ func TestCountTokens(t *testing.T) {
 	}
 	if _, err := c.CountTokens(msgs); !errors.Is(err, boom) {
 		t.Fatalf("tokenizer error lost: %v", err)
+	}
+}
+
+// TestIdentity: the identity follows the model (name and weights), not the
+// host serving it.
+func TestIdentity(t *testing.T) {
+	identity := func(models string) string {
+		srv := newFakeServer(t, nil)
+		srv.models = models
+		c, err := New(context.Background(), testConfig(srv.url()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.Info().Identity
+	}
+	a1 := identity(`{"data":[{"id":"llama","root":"meta-llama/Llama-3.2-3B-Instruct","max_model_len":8192}]}`)
+	a2 := identity(`{"data":[{"id":"llama","root":"meta-llama/Llama-3.2-3B-Instruct","max_model_len":8192}]}`)
+	b := identity(`{"data":[{"id":"llama","root":"meta-llama/Llama-3.2-1B-Instruct","max_model_len":8192}]}`)
+	if a1 != a2 {
+		t.Errorf("same model on two hosts: %s != %s", a1, a2)
+	}
+	if a1 == b {
+		t.Errorf("different weights behind one name share identity %s", a1)
 	}
 }
