@@ -92,7 +92,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return c.redact.wrap(fmt.Errorf("%s %s: %w (last attempt: %w)", method, path, context.Cause(ctx), err))
+			// The last attempt's error is detail only: its class must not
+			// make a cancellation look retryable.
+			return c.redact.wrap(fmt.Errorf("%s %s: %w (last attempt: %v)", method, path, context.Cause(ctx), err))
 		case <-c.breaker.opened():
 			timer.Stop()
 			return c.breaker.check()

@@ -488,6 +488,33 @@ func TestContextCancel(t *testing.T) {
 	}
 }
 
+// TestCancelDuringBackoff: a cancel that arrives while a request waits to
+// retry ends it at once, unclassed, wrapping context.Canceled.
+func TestCancelDuringBackoff(t *testing.T) {
+	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, prompt string, n int) bool {
+		w.Header().Set("Retry-After", "30")
+		return status(w, 429, `{"error":{"message":"slow down"}}`)
+	})
+	c, err := New(context.Background(), testConfig(srv.url()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = c.Chat(ctx, []infer.ChatRequest{userReq("x")})
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("returned after %v", d)
+	}
+	if !errors.Is(err, context.Canceled) || errclass.IsRetryable(err) || errclass.IsFatal(err) || !strings.Contains(err.Error(), "slow down") {
+		t.Fatalf("error = %v (class %v)", err, errclass.Kind(err))
+	}
+	if hits, _ := srv.count("x"); hits != 1 {
+		t.Errorf("hits = %d, want 1", hits)
+	}
+}
+
 // TestConcurrencyBound: never more requests in flight than configured, also
 // across concurrent Chat calls.
 func TestConcurrencyBound(t *testing.T) {
