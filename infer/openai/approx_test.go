@@ -37,13 +37,21 @@ func sharedDir(t *testing.T) string {
 	return shared
 }
 
-// TestApproxTokensBound: the estimate is never below the real Llama 3 token
-// count of any reference string, and not wildly above it on prose.
-func TestApproxTokensBound(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(sharedDir(t), "vectors", "llama3-tokenizer.json"))
+// readVectors decodes shared/vectors/name into v.
+func readVectors(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(sharedDir(t), "vectors", name))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// TestApproxTokensBound: the estimate is never below the real Llama 3 token
+// count of any reference string, and not wildly above it on prose.
+func TestApproxTokensBound(t *testing.T) {
 	var v struct {
 		Cases []struct {
 			ID       string `json:"id"`
@@ -52,9 +60,7 @@ func TestApproxTokensBound(t *testing.T) {
 			IDs      []int  `json:"ids"`
 		} `json:"cases"`
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	readVectors(t, "llama3-tokenizer.json", &v)
 	if len(v.Cases) < 100 {
 		t.Fatalf("only %d cases", len(v.Cases))
 	}
@@ -79,10 +85,6 @@ func TestApproxTokensBound(t *testing.T) {
 // TestApproxChatTokensBound: the same for whole rendered chats (template
 // tokens included) of both Llama 3 templates.
 func TestApproxChatTokensBound(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(sharedDir(t), "vectors", "llama3-chat-template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v struct {
 		Cases []struct {
 			ID       string          `json:"id"`
@@ -90,9 +92,7 @@ func TestApproxChatTokensBound(t *testing.T) {
 			IDs      []int           `json:"ids"`
 		} `json:"cases"`
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	readVectors(t, "llama3-chat-template.json", &v)
 	if len(v.Cases) == 0 {
 		t.Fatal("no chat cases")
 	}

@@ -127,11 +127,7 @@ func TestChatFaults(t *testing.T) {
 	cfg := testConfig(srv.url())
 	cfg.Timeout = 400 * time.Millisecond
 	cfg.MaxRetries = retries
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, cfg)
 
 	reqs := make([]infer.ChatRequest, len(tests))
 	for i, tt := range tests {
@@ -204,11 +200,7 @@ func TestRequestBody(t *testing.T) {
 	srv := newFakeServer(t, nil)
 	cfg := testConfig(srv.url())
 	cfg.APIKey = "sk-test-123"
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, cfg)
 	reqs := []infer.ChatRequest{
 		userReq("greedy"),
 		{Messages: []infer.Message{{Role: infer.RoleUser, Content: "sampled"}}, MaxNewTokens: 7,
@@ -323,19 +315,12 @@ func TestDeadEndpoint(t *testing.T) {
 	cfg.BackoffBase = 20 * time.Millisecond
 	cfg.BackoffMax = 200 * time.Millisecond
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, cfg)
 	srv.srv.Close()
 
-	reqs := make([]infer.ChatRequest, 50)
-	for i := range reqs {
-		reqs[i] = userReq(fmt.Sprint("doc ", i))
-	}
+	reqs := docReqs(50)
 	start := time.Now()
-	_, err = c.Chat(context.Background(), reqs)
+	_, err := c.Chat(context.Background(), reqs)
 	elapsed := time.Since(start)
 	if !errclass.IsFatal(err) {
 		t.Fatalf("error %v is not fatal", err)
@@ -374,16 +359,9 @@ func TestBreakerCountsHits(t *testing.T) {
 	cfg.BreakerThreshold = 4
 	cfg.BreakerMinDuration = time.Millisecond
 	cfg.MaxRetries = 10
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	reqs := make([]infer.ChatRequest, 30)
-	for i := range reqs {
-		reqs[i] = userReq(fmt.Sprint("doc ", i))
-	}
-	_, err = c.Chat(context.Background(), reqs)
+	c := mustNew(t, cfg)
+	reqs := docReqs(30)
+	_, err := c.Chat(context.Background(), reqs)
 	if !errclass.IsFatal(err) || !strings.Contains(err.Error(), "no healthy upstream") {
 		t.Fatalf("error = %v", err)
 	}
@@ -401,15 +379,8 @@ func TestBreakerMinDuration(t *testing.T) {
 	cfg := testConfig(srv.url())
 	cfg.BreakerThreshold = 2
 	cfg.BreakerMinDuration = time.Minute
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	reqs := make([]infer.ChatRequest, 8)
-	for i := range reqs {
-		reqs[i] = userReq(fmt.Sprint("doc ", i))
-	}
+	c := mustNew(t, cfg)
+	reqs := docReqs(8)
 	if _, err := c.Chat(context.Background(), reqs); err != nil {
 		t.Fatal(err)
 	}
@@ -428,12 +399,8 @@ func TestPoisonDocument(t *testing.T) {
 	cfg.Concurrency = 1
 	cfg.BreakerThreshold = 2
 	cfg.BreakerMinDuration = time.Millisecond
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.Chat(context.Background(), []infer.ChatRequest{userReq("poison"), userReq("fine")})
+	c := mustNew(t, cfg)
+	_, err := c.Chat(context.Background(), []infer.ChatRequest{userReq("poison"), userReq("fine")})
 	var be *infer.BatchError
 	if !errors.As(err, &be) || errclass.IsFatal(err) || be.Errs[0] == nil || be.Errs[1] != nil {
 		t.Fatalf("error = %v", err)
@@ -455,19 +422,12 @@ func TestContextCancel(t *testing.T) {
 	cfg := testConfig(srv.url())
 	cfg.Concurrency = 2
 	cfg.Timeout = time.Minute
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	reqs := make([]infer.ChatRequest, 10)
-	for i := range reqs {
-		reqs[i] = userReq(fmt.Sprint("doc ", i))
-	}
+	reqs := docReqs(10)
 	start := time.Now()
-	_, err = c.Chat(ctx, reqs)
+	_, err := c.Chat(ctx, reqs)
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Chat returned %v after the cancel", d)
 	}
@@ -495,15 +455,11 @@ func TestCancelDuringBackoff(t *testing.T) {
 		w.Header().Set("Retry-After", "30")
 		return status(w, 429, `{"error":{"message":"slow down"}}`)
 	})
-	c, err := New(context.Background(), testConfig(srv.url()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, testConfig(srv.url()))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = c.Chat(ctx, []infer.ChatRequest{userReq("x")})
+	_, err := c.Chat(ctx, []infer.ChatRequest{userReq("x")})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("returned after %v", d)
 	}
@@ -533,11 +489,7 @@ func TestConcurrencyBound(t *testing.T) {
 	})
 	cfg := testConfig(srv.url())
 	cfg.Concurrency = 3
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mustNew(t, cfg)
 	var wg sync.WaitGroup
 	for g := range 3 {
 		wg.Go(func() {

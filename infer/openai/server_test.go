@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -134,4 +135,24 @@ func userReq(prompt string) infer.ChatRequest {
 		},
 		MaxNewTokens: 64,
 	}
+}
+
+// mustNew is New for tests; the client closes with the test.
+func mustNew(t *testing.T, cfg Config) *Client {
+	t.Helper()
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// docReqs returns n requests with distinct prompts "doc 0", "doc 1", ...
+func docReqs(n int) []infer.ChatRequest {
+	reqs := make([]infer.ChatRequest, n)
+	for i := range reqs {
+		reqs[i] = userReq(fmt.Sprint("doc ", i))
+	}
+	return reqs
 }
