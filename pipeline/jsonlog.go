@@ -25,6 +25,8 @@ const JSONLogVersion = 1
 //	warning      error
 //	interrupt    grace_ms
 //	summary      counts, elapsed_ms, interrupted, errors, index
+//	error        error (the run could not start: bad configuration, output
+//	             folder locked, unwritable or missing); exit code 2
 type LogRecord struct {
 	V           int          `json:"v"`
 	Time        time.Time    `json:"time"`
@@ -68,6 +70,11 @@ func (o *jsonObserver) Event(e Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	_ = o.enc.Encode(rec)
+}
+
+// WriteJSONError writes the "error" line of a run that could not start.
+func WriteJSONError(w io.Writer, err error) {
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: oneLine(err.Error())})
 }
 
 func logRecord(e Event) (LogRecord, bool) {

@@ -541,7 +541,11 @@ func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
 					continue
 				}
 				p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))
-				if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				err := insideOut(r.cfg.OutDir, o)
+				if err == nil {
+					err = os.Remove(p)
+				}
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
 					r.warn(fmt.Errorf("prune %s: %w", p, err))
 					failed = true
 				}
@@ -694,12 +698,44 @@ func (r *runner) write(rel string, dj *DocumentJSON) ([]string, error) {
 // every later document would fail the same way.
 func (r *runner) writeFile(rel string, data []byte) error {
 	p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(rel))
+	if err := insideOut(r.cfg.OutDir, rel); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
 	if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 		err = fmt.Errorf("write %s: %w", p, err)
 		if isOutputFatal(err) {
 			return errclass.AsFatal(err)
 		}
 		return err
+	}
+	return nil
+}
+
+// errThroughLink refuses an output path that would leave the output folder
+// through a symbolic link planted in it.
+var errThroughLink = errors.New("the output path goes through a symbolic link; not writing outside the output folder")
+
+// insideOut checks that the folders of rel (an output path made by
+// outputRel) below out are real folders, not symbolic links, so the write
+// stays inside out. Folders not there yet will be created as real ones.
+func insideOut(out, rel string) error {
+	p := out
+	parts := strings.Split(rel, "/")
+	for _, c := range parts[:len(parts)-1] {
+		p = filepath.Join(p, c)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return errThroughLink
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a folder", p)
+		}
 	}
 	return nil
 }

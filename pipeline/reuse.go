@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // reuse settles a document without summarizing it when it can: it is
@@ -21,12 +22,12 @@ import (
 func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
 	want := r.wantOutputs(j.out)
 	if rec := r.old.lookup(j.out); rec != nil && rec.SHA256 == res.SHA256 && rec.Model == r.modelID &&
-		rec.Params == r.paramsKey && rec.Source == j.src.Rel && r.present(want) {
+		rec.Params == r.paramsKey && rec.Source == asJSON(j.src.Rel) && r.present(want) {
 		r.skipUnchanged(j, res, want)
 		return true, nil
 	}
 	// No (matching) state: the JSON output records what made it.
-	if dj := r.readJSON(j.out); dj != nil && dj.Source == j.src.Rel && r.current(dj, res.SHA256) && r.present(want) {
+	if dj := r.readJSON(j.out); dj != nil && dj.Source == asJSON(j.src.Rel) && r.current(dj, res.SHA256) && r.present(want) {
 		r.skipUnchanged(j, res, want)
 		return true, nil
 	}
@@ -57,6 +58,18 @@ func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
 func (r *runner) skipUnchanged(j job, res *DocResult, want []string) {
 	res.Status, res.Reason, res.Outputs = StatusSkipped, ReasonUnchanged, want
 	res.rec = r.record(j, res)
+}
+
+// asJSON is s as it reads back from JSON: invalid UTF-8 (file names may
+// hold any bytes) comes back as U+FFFD.
+func asJSON(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b, _ := json.Marshal(s)
+	var out string
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // wantOutputs are the output files this run writes for out.

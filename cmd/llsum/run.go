@@ -170,6 +170,11 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	cfg.Observer = newObserver(g, opts.LogFormat)
 	rep, err := pipeline.Run(ctx, cfg, s)
 	if err != nil {
+		if opts.LogFormat == "json" {
+			// The log stays JSON lines: the error is its last line.
+			pipeline.WriteJSONError(g.stderr, err)
+			return withCode(exitUsage, nil)
+		}
 		if errclass.IsFatal(err) {
 			return withCode(exitUsage, err)
 		}
