@@ -17,21 +17,16 @@ import (
 	"github.com/llsum/llsum/internal/errclass"
 )
 
-func TestOutputRelStaysInside(t *testing.T) {
+// TestOutputRelHostileNames adds to TestOutputRelStaysInside: the state
+// folder cannot be named, and long names stay valid and idempotent (state
+// keys are output names read back through outputRel).
+func TestOutputRelHostileNames(t *testing.T) {
 	tests := []struct {
 		rel, want string
 	}{
-		{"a/b.txt", "a/b.txt"},
-		{"../../etc/passwd", "etc/passwd"},
-		{"/abs/path.txt", "abs/path.txt"},
-		{`..\..\win.txt`, "win.txt"},
-		{"./././x.txt", "x.txt"},
-		{"..", "_"},
-		{"", "_"},
-		{".hidden/.state.txt", "_hidden/_state.txt"},
 		{".llsum/state.json", "_llsum/state.json"},
+		{"", "_"},
 		{"a\x00b\nc.txt", "a_b_c.txt"},
-		{"bad\xff.txt", "bad_.txt"},
 	}
 	for _, tc := range tests {
 		if got := outputRel(tc.rel); got != tc.want {
@@ -45,8 +40,8 @@ func TestOutputRelStaysInside(t *testing.T) {
 			t.Errorf("component %q: %d bytes, valid UTF-8 %v", c, len(c), utf8.ValidString(c))
 		}
 	}
-	if outputRel("dir/"+long) != got || outputRel(got) != got {
-		t.Errorf("outputRel not deterministic / idempotent on long names")
+	if outputRel(got) != got {
+		t.Errorf("outputRel not idempotent on long names")
 	}
 }
 
