@@ -235,10 +235,10 @@ func TestInterruptResume(t *testing.T) {
 func TestGraceLetsInFlightFinish(t *testing.T) {
 	dir := t.TempDir()
 	// "a/" sorts first: the long document is the first one taken.
-	write(t, filepath.Join(dir, "in", "a", "long.txt"), prose(newRand(), 25000))
+	write(t, filepath.Join(dir, "in", "a", "long.txt"), prose(newRand(), 8000))
 	writeDocs(t, filepath.Join(dir, "in", "b"), 20, 5)
 
-	cmd := llsum(t, dir, "-j", "1", "--grace", "60s", "-o", "out", "in")
+	cmd := llsum(t, dir, "-j", "1", "--grace", "10m", "-o", "out", "in")
 	events, wait := startLogged(t, cmd)
 	for e := range events {
 		if e.Event == "start" && strings.HasSuffix(e.Path, "long.txt") {
