@@ -116,6 +116,12 @@ func (c *Config) specials() int {
 	return 16
 }
 
+// Validate reports what is wrong with the configuration, if anything.
+func (c Config) Validate() error {
+	_, err := c.normalize()
+	return err
+}
+
 // normalize fills defaults and checks the configuration.
 func (c Config) normalize() (Config, error) {
 	if c.HeadSize == 0 && c.Heads > 0 {
