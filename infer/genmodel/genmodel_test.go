@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func tinyCfg(flavour, dtype string) Config {
@@ -277,4 +278,43 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBigModel runs a prefill and a few decode steps on a model written
+// beforehand by `llsum dev gen-model` (e.g. the 3B shape on a large
+// machine): LLSUM_GENMODEL_BIG_DIR names the folder and
+// LLSUM_GENMODEL_BIG_PRESET its preset (tiny, 1b, 3b; flavour and dtype are
+// read from the folder).
+func TestBigModel(t *testing.T) {
+	dir := os.Getenv("LLSUM_GENMODEL_BIG_DIR")
+	if dir == "" {
+		t.Skip("set LLSUM_GENMODEL_BIG_DIR and LLSUM_GENMODEL_BIG_PRESET to run")
+	}
+	cfg, err := Preset(os.Getenv("LLSUM_GENMODEL_BIG_PRESET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+		cfg.Flavour = FlavourOptimum
+	}
+	if _, err := os.Stat(filepath.Join(dir, "onnx", "model.onnx")); err == nil {
+		cfg.DType = DTypeFP32
+	}
+	start := time.Now()
+	r := newRunnerThreads(t, dir, cfg, 0)
+	t.Logf("session load: %v", time.Since(start))
+	start = time.Now()
+	rows := r.step(t, prompt)
+	t.Logf("prefill %d tokens: %v", len(prompt), time.Since(start))
+	checkLogits(t, rows, cfg.Vocab)
+	toks := []int64{argmax(rows[len(rows)-1])}
+	var used [][]float32
+	for range 3 {
+		start = time.Now()
+		row := r.step(t, toks[len(toks)-1:])[0]
+		t.Logf("decode step: %v", time.Since(start))
+		used, toks = append(used, row), append(toks, argmax(row))
+	}
+	t.Logf("greedy %v", toks)
+	checkLogits(t, used, cfg.Vocab)
 }

@@ -69,6 +69,13 @@ type runner struct {
 
 func newRunner(t testing.TB, dir string, cfg Config) *runner {
 	t.Helper()
+	return newRunnerThreads(t, dir, cfg, 1)
+}
+
+// newRunnerThreads opens the model with the given intra-op threads (0: ORT's
+// default, all cores).
+func newRunnerThreads(t testing.TB, dir string, cfg Config, threads int) *runner {
+	t.Helper()
 	needORT(t)
 	c, err := cfg.normalize()
 	if err != nil {
@@ -94,7 +101,7 @@ func newRunner(t testing.TB, dir string, cfg Config) *runner {
 		t.Fatal(err)
 	}
 	defer opts.Destroy()
-	if err := opts.SetIntraOpNumThreads(1); err != nil {
+	if err := opts.SetIntraOpNumThreads(threads); err != nil {
 		t.Fatal(err)
 	}
 	sess, err := ort.NewDynamicAdvancedSession(path, ins, outs, opts)
