@@ -256,6 +256,21 @@ func TestFloat16(t *testing.T) {
 	}
 }
 
+// The fast path agrees with the general conversion on many values.
+func TestFloat16Fast(t *testing.T) {
+	x := uint64(1)
+	for i := 0; i < 1_000_000; i++ {
+		x = splitmix64(x)
+		f := math.Float32frombits(uint32(x))
+		if math.IsNaN(float64(f)) {
+			continue
+		}
+		if got, want := float16bits(f), float16bitsSlow(f); got != want {
+			t.Fatalf("float16bits(%g) = %#04x, want %#04x", f, got, want)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
