@@ -171,6 +171,40 @@ func TestCacheConsistent(t *testing.T) {
 	}
 }
 
+// The optimum graph's padding mask: a left-padded sequence in a batch gets
+// the same logits as alone, in prefill and in the following decode step.
+func TestOptimumBatchPadding(t *testing.T) {
+	cfg := tinyCfg(FlavourOptimum, DTypeFP32)
+	dir := writeModel(t, cfg)
+	short := prompt[3:]
+	alone := newRunner(t, dir, cfg)
+	want := alone.step(t, short)
+	wantNext := alone.step(t, []int64{9})[0]
+
+	r := newRunner(t, dir, cfg)
+	pad := len(prompt) - len(short)
+	ids := [][]int64{prompt, append(make([]int64, pad), short...)}
+	mask := [][]int64{make([]int64, len(prompt)), make([]int64, len(prompt))}
+	pos := [][]int64{make([]int64, len(prompt)), make([]int64, len(prompt))}
+	for i := range prompt {
+		mask[0][i], pos[0][i] = 1, int64(i)
+		if i >= pad {
+			mask[1][i], pos[1][i] = 1, int64(i-pad)
+		}
+	}
+	got := r.stepBatch(t, ids, mask, pos)
+	for i := range short {
+		if d, spread := maxDiff(want[i], got[1][pad+i]); d > 1e-4*spread {
+			t.Errorf("prefill position %d: batched differs from alone by %g", i, d)
+		}
+	}
+	next := r.stepBatch(t, [][]int64{{9}, {9}}, [][]int64{append(mask[0], 1), append(mask[1], 1)},
+		[][]int64{{int64(len(prompt))}, {int64(len(short))}})
+	if d, spread := maxDiff(wantNext, next[1][0]); d > 1e-4*spread {
+		t.Errorf("decode: batched differs from alone by %g", d)
+	}
+}
+
 // Writing is deterministic and independent of the number of workers, and
 // external data holds the same values as inline initializers.
 func TestWeightsDeterministic(t *testing.T) {
