@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 func tinyCfg(flavour, dtype string) Config {
@@ -366,4 +368,74 @@ func TestBigModel(t *testing.T) {
 	}
 	t.Logf("greedy %v", toks)
 	checkLogits(t, used, cfg.Vocab)
+}
+
+// The genai graph works the way onnxruntime-genai runs it with
+// past_present_share_buffer: one max-length KV buffer per layer bound as
+// both past input and present output, valid length from attention_mask.
+func TestGenAISharedBuffer(t *testing.T) {
+	cfg := tinyCfg(FlavourGenAI, DTypeFP32)
+	dir := writeModel(t, cfg)
+	ref := newRunner(t, dir, cfg)
+	want := ref.step(t, prompt)
+	wantNext := ref.step(t, []int64{9})[0]
+
+	r := newRunner(t, dir, cfg)
+	cfg = r.cfg // with the derived head size
+	const maxLen = 32
+	kv := make([]*ort.Tensor[float32], 2*cfg.Layers)
+	for i := range kv {
+		var err error
+		kv[i], err = ort.NewEmptyTensor[float32](ort.NewShape(1, int64(cfg.KVHeads), maxLen, int64(cfg.HeadSize)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer kv[i].Destroy()
+	}
+	run := func(ids []int64, total int) [][]float32 {
+		t.Helper()
+		idT, err := ort.NewTensor(ort.NewShape(1, int64(len(ids))), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idT.Destroy()
+		mask := make([]int64, total)
+		for i := range mask {
+			mask[i] = 1
+		}
+		maskT, err := ort.NewTensor(ort.NewShape(1, int64(total)), mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer maskT.Destroy()
+		logits, err := ort.NewEmptyTensor[float32](ort.NewShape(1, int64(len(ids)), int64(cfg.Vocab)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logits.Destroy()
+		ins := []ort.Value{idT, maskT}
+		outs := []ort.Value{logits}
+		for _, v := range kv {
+			ins, outs = append(ins, v), append(outs, v)
+		}
+		if err := r.sess.Run(ins, outs); err != nil {
+			t.Fatal(err)
+		}
+		data := logits.GetData()
+		rows := make([][]float32, len(ids))
+		for i := range rows {
+			rows[i] = append([]float32{}, data[i*cfg.Vocab:(i+1)*cfg.Vocab]...)
+		}
+		return rows
+	}
+	got := run(prompt, len(prompt))
+	for i := range prompt {
+		if d, spread := maxDiff(want[i], got[i]); d > 1e-4*spread {
+			t.Errorf("prefill position %d differs by %g", i, d)
+		}
+	}
+	next := run([]int64{9}, len(prompt)+1)[0]
+	if d, spread := maxDiff(wantNext, next); d > 1e-4*spread {
+		t.Errorf("decode differs by %g", d)
+	}
 }
