@@ -3,6 +3,7 @@ package genmodel
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -303,6 +304,18 @@ func TestFloat16Fast(t *testing.T) {
 		}
 		if got, want := float16bits(f), float16bitsSlow(f); got != want {
 			t.Fatalf("float16bits(%g) = %#04x, want %#04x", f, got, want)
+		}
+	}
+}
+
+func TestWriteCancelled(t *testing.T) {
+	for _, external := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		cfg := Tiny()
+		cfg.ExternalData = external
+		if err := Write(ctx, t.TempDir(), cfg); !errors.Is(err, context.Canceled) {
+			t.Errorf("external=%v: err = %v, want context.Canceled", external, err)
 		}
 	}
 }

@@ -87,6 +87,9 @@ func (b *builder) writeGraph(ctx context.Context, path, dataName string) error {
 			places = append(places, placed{w: w, offset: offset})
 			offset += (size + 4095) &^ 4095 // page-aligned, so ORT can map it
 		} else {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			t.raw = w.materialize(b.io)
 		}
 		g.inits = append(g.inits, t)
