@@ -9,24 +9,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/llsum/llsum/internal/envconfig"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
 // ortLibrary finds the ONNX Runtime library the way setup.d installs it.
 func ortLibrary() string {
-	if p := os.Getenv("LLSUM_ORT_LIB"); p != "" {
+	if p := envconfig.Lookup("LLSUM_ORT_LIB"); p != "" {
 		return p
 	}
-	cache := os.Getenv("LLSUM_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, _ := os.UserHomeDir()
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "llsum")
-	}
-	return filepath.Join(cache, "onnxruntime", "1.29.0", "libonnxruntime.so.1")
+	return filepath.Join(envconfig.CacheDir(), "onnxruntime", "1.29.0", "libonnxruntime.so.1")
 }
 
 var (
