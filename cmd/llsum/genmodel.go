@@ -112,7 +112,8 @@ are those of the real model.`,
 		Example: `  llsum dev gen-model --out /tmp/tiny
   llsum dev gen-model --flavour optimum --dtype fp16 --out /tmp/tiny-optimum
   llsum dev gen-model --preset 3b --out /tmp/llama32-3b-shaped
-  llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --vocab 128256 --out /tmp/bench`,
+  llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --intermediate 1536 \
+    --vocab 128256 --context-length 16384 --out /tmp/bench`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGenModel(cmd.Context(), g, opts)
