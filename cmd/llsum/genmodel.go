@@ -55,7 +55,7 @@ func (o *genModelOptions) AddFlags(f *pflag.FlagSet) {
 	f.Uint64Var(&o.Seed, "seed", 1, "weight seed")
 	f.BoolVar(&o.Int32IDs, "int32-ids", false, "int32 input_ids (genai flavour)")
 	f.BoolVar(&o.Tie, "tie-embeddings", false, "share the embedding and output matrices (default: the preset's)")
-	f.BoolVar(&o.External, "external-data", false, "always put weights in an external data file (automatic above 1 GiB)")
+	f.BoolVar(&o.External, "external-data", false, "always put weights in an external data file (automatic above 256 MiB)")
 	f.IntVar(&o.Workers, "workers", 0, "weight-generation goroutines (default: all CPUs)")
 }
 
@@ -106,7 +106,7 @@ weights, a config and a byte-level BPE tokenizer into DIR, for tests and
 benchmarks. The genai flavour is laid out like onnxruntime-genai's builder
 exports (GroupQueryAttention with fused rotary, no position_ids); the optimum
 flavour like transformers.js/optimum exports (standard ops, position_ids,
-graph under onnx/). Weights larger than 1 GiB are streamed to an external
+graph under onnx/). Weights larger than 256 MiB are streamed to an external
 data file. The output is meaningless text, but the shapes, formats and speed
 are those of the real model.`,
 		Example: `  llsum dev gen-model --out /tmp/tiny
