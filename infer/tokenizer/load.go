@@ -1,0 +1,474 @@
+package tokenizer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Files read by Load in a model folder.
+const (
+	tokenizerFile        = "tokenizer.json"
+	tokenizerConfigFile  = "tokenizer_config.json"
+	generationConfigFile = "generation_config.json"
+)
+
+// Load reads a Hugging Face tokenizer. path is either a model folder holding
+// tokenizer.json (and usually tokenizer_config.json, optionally
+// generation_config.json) or the tokenizer.json file itself, in which case
+// the config files are read from beside it when present.
+//
+// Only the byte-level BPE kind of Llama 3.x is supported; any other kind
+// (another model type, normalizer, pre-tokenizer or decoder) fails here with
+// an error naming it.
+func Load(path string) (*Tokenizer, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	dir, file := path, filepath.Join(path, tokenizerFile)
+	if !fi.IsDir() {
+		dir, file = filepath.Dir(path), path
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	t, err := parseTokenizer(data)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer %s: %w", file, err)
+	}
+	cfgFile := filepath.Join(dir, tokenizerConfigFile)
+	if data, err := os.ReadFile(cfgFile); err == nil {
+		if err := t.applyConfig(data); err != nil {
+			return nil, fmt.Errorf("load tokenizer %s: %w", cfgFile, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	genFile := filepath.Join(dir, generationConfigFile)
+	if data, err := os.ReadFile(genFile); err == nil {
+		if err := t.applyGenerationConfig(data); err != nil {
+			return nil, fmt.Errorf("load tokenizer %s: %w", genFile, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	return t, nil
+}
+
+// hfTokenizer is the part of tokenizer.json that Load reads.
+type hfTokenizer struct {
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
+	AddedTokens   []struct {
+		ID      int    `json:"id"`
+		Content string `json:"content"`
+		Special bool   `json:"special"`
+	} `json:"added_tokens"`
+	Model struct {
+		Type                    string          `json:"type"`
+		Vocab                   map[string]int  `json:"vocab"`
+		Merges                  json.RawMessage `json:"merges"`
+		IgnoreMerges            bool            `json:"ignore_merges"`
+		ByteFallback            bool            `json:"byte_fallback"`
+		Dropout                 *float64        `json:"dropout"`
+		ContinuingSubwordPrefix string          `json:"continuing_subword_prefix"`
+		EndOfWordSuffix         string          `json:"end_of_word_suffix"`
+	} `json:"model"`
+}
+
+// component is the common shape of the tokenizer.json pipeline parts.
+type component struct {
+	Type           string            `json:"type"`
+	Pretokenizers  []json.RawMessage `json:"pretokenizers"`
+	Processors     []json.RawMessage `json:"processors"`
+	Pattern        map[string]string `json:"pattern"`
+	Behavior       string            `json:"behavior"`
+	Invert         bool              `json:"invert"`
+	AddPrefixSpace bool              `json:"add_prefix_space"`
+	UseRegex       bool              `json:"use_regex"`
+	Single         []struct {
+		SpecialToken *struct {
+			ID string `json:"id"`
+		} `json:"SpecialToken"`
+		Sequence *struct {
+			ID string `json:"id"`
+		} `json:"Sequence"`
+	} `json:"single"`
+	SpecialTokens map[string]struct {
+		IDs []int `json:"ids"`
+	} `json:"special_tokens"`
+}
+
+func isNull(m json.RawMessage) bool {
+	m = bytes.TrimSpace(m)
+	return len(m) == 0 || string(m) == "null"
+}
+
+func parseComponent(m json.RawMessage, what string) (component, error) {
+	var c component
+	if err := json.Unmarshal(m, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", what, err)
+	}
+	return c, nil
+}
+
+// parseTokenizer builds a Tokenizer from the contents of tokenizer.json.
+func parseTokenizer(data []byte) (*Tokenizer, error) {
+	var hf hfTokenizer
+	if err := json.Unmarshal(data, &hf); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	m := &hf.Model
+	switch {
+	case m.Type != "BPE":
+		return nil, fmt.Errorf("unsupported tokenizer model type %q (only byte-level BPE such as Llama 3 is supported)", m.Type)
+	case m.ByteFallback:
+		return nil, errors.New("unsupported BPE with byte_fallback (SentencePiece-style, e.g. Llama 2); only byte-level BPE such as Llama 3 is supported")
+	case m.Dropout != nil && *m.Dropout != 0:
+		return nil, errors.New("unsupported BPE with dropout")
+	case m.ContinuingSubwordPrefix != "" || m.EndOfWordSuffix != "":
+		return nil, errors.New("unsupported BPE with a continuing_subword_prefix or end_of_word_suffix")
+	case !isNull(hf.Normalizer):
+		c, _ := parseComponent(hf.Normalizer, "normalizer")
+		return nil, fmt.Errorf("unsupported normalizer %q (only byte-level BPE such as Llama 3, without normalizer, is supported)", c.Type)
+	}
+	if err := checkPreTokenizer(hf.PreTokenizer); err != nil {
+		return nil, err
+	}
+	if !isNull(hf.Decoder) {
+		c, err := parseComponent(hf.Decoder, "decoder")
+		if err != nil {
+			return nil, err
+		}
+		if c.Type != "ByteLevel" {
+			return nil, fmt.Errorf("unsupported decoder %q (want ByteLevel)", c.Type)
+		}
+	}
+
+	t := &Tokenizer{
+		vocab:        make(map[string]int32, len(m.Vocab)),
+		ignoreMerges: m.IgnoreMerges,
+		special:      make(map[string]int32, len(hf.AddedTokens)),
+		bos:          -1,
+	}
+	size := 0
+	for _, id := range m.Vocab {
+		size = max(size, id+1)
+	}
+	for _, a := range hf.AddedTokens {
+		size = max(size, a.ID+1)
+	}
+	t.tokens = make([]string, size)
+	t.isSpecial = make([]bool, size)
+	t.known = make([]bool, size)
+	dec := byteDecoder()
+	for tok, id := range m.Vocab {
+		if id < 0 {
+			return nil, fmt.Errorf("vocab: negative id %d", id)
+		}
+		raw, ok := decodeByteLevel(tok, dec)
+		if !ok {
+			return nil, fmt.Errorf("vocab: token %q is not byte-level (only byte-level BPE such as Llama 3 is supported)", tok)
+		}
+		t.vocab[raw] = int32(id)
+		t.tokens[id] = raw
+		t.known[id] = true
+	}
+	for b := 0; b < 256; b++ {
+		id, ok := t.vocab[string([]byte{byte(b)})]
+		if !ok {
+			return nil, fmt.Errorf("vocab: no token for byte 0x%02x (not a byte-level vocabulary)", b)
+		}
+		t.byteID[b] = id
+	}
+	if err := t.parseMerges(m.Merges, dec); err != nil {
+		return nil, err
+	}
+	for _, a := range hf.AddedTokens {
+		if a.ID < 0 || a.Content == "" {
+			return nil, fmt.Errorf("added_tokens: bad token %d %q", a.ID, a.Content)
+		}
+		t.tokens[a.ID] = a.Content
+		t.known[a.ID] = true
+		t.isSpecial[a.ID] = a.Special
+		t.special[a.Content] = int32(a.ID)
+		t.specialFirst[a.Content[0]] = true
+	}
+	lens := map[int]bool{}
+	for s := range t.special {
+		lens[len(s)] = true
+	}
+	for n := range lens {
+		t.specialLens = append(t.specialLens, n)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(t.specialLens)))
+	if err := t.parsePostProcessor(hf.PostProcessor); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkPreTokenizer accepts the Llama 3 pre-tokenizer: a Split on the Llama 3
+// pattern followed by a ByteLevel step without its own regex.
+func checkPreTokenizer(raw json.RawMessage) error {
+	if isNull(raw) {
+		return errors.New("unsupported tokenizer without pre_tokenizer (only byte-level BPE such as Llama 3 is supported)")
+	}
+	c, err := parseComponent(raw, "pre_tokenizer")
+	if err != nil {
+		return err
+	}
+	if c.Type != "Sequence" || len(c.Pretokenizers) != 2 {
+		return fmt.Errorf("unsupported pre_tokenizer %q (want the Llama 3 Sequence of Split and ByteLevel)", c.Type)
+	}
+	split, err := parseComponent(c.Pretokenizers[0], "pre_tokenizer")
+	if err != nil {
+		return err
+	}
+	if split.Type != "Split" || split.Pattern["Regex"] != llama3Pattern || split.Behavior != "Isolated" || split.Invert {
+		return fmt.Errorf("unsupported pre_tokenizer %s with pattern %q (only the Llama 3 pattern is supported)", split.Type, split.Pattern["Regex"])
+	}
+	bl, err := parseComponent(c.Pretokenizers[1], "pre_tokenizer")
+	if err != nil {
+		return err
+	}
+	if bl.Type != "ByteLevel" || bl.AddPrefixSpace || bl.UseRegex {
+		return fmt.Errorf("unsupported pre_tokenizer step %q (want ByteLevel without prefix space or regex)", bl.Type)
+	}
+	return nil
+}
+
+// parseMerges reads the merges list, in either of its formats: "a b"
+// strings or [a, b] pairs.
+func (t *Tokenizer) parseMerges(raw json.RawMessage, dec map[rune]byte) error {
+	var pairs [][2]string
+	var strs []string
+	if err := json.Unmarshal(raw, &strs); err == nil {
+		pairs = make([][2]string, len(strs))
+		for i, s := range strs {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok {
+				return fmt.Errorf("merges: entry %d %q is not a pair", i, s)
+			}
+			pairs[i] = [2]string{a, b}
+		}
+	} else if err := json.Unmarshal(raw, &pairs); err != nil {
+		return fmt.Errorf("merges: %w", err)
+	}
+	t.merges = make(map[uint64]merge, len(pairs))
+	for rank, p := range pairs {
+		a, okA := decodeByteLevel(p[0], dec)
+		b, okB := decodeByteLevel(p[1], dec)
+		ida, okA2 := t.vocab[a]
+		idb, okB2 := t.vocab[b]
+		idm, okM := t.vocab[a+b]
+		if !okA || !okB || !okA2 || !okB2 || !okM {
+			return fmt.Errorf("merges: entry %d (%q, %q) uses a token not in the vocab", rank, p[0], p[1])
+		}
+		k := pairKey(ida, idb)
+		if _, dup := t.merges[k]; !dup {
+			t.merges[k] = merge{rank: int32(rank), id: idm}
+		}
+	}
+	return nil
+}
+
+// parsePostProcessor finds the special tokens the post-processor puts
+// around a single sequence (Llama 3: <|begin_of_text|> before it).
+func (t *Tokenizer) parsePostProcessor(raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	c, err := parseComponent(raw, "post_processor")
+	if err != nil {
+		return err
+	}
+	parts := []component{c}
+	if c.Type == "Sequence" {
+		parts = parts[:0]
+		for _, p := range c.Processors {
+			pc, err := parseComponent(p, "post_processor")
+			if err != nil {
+				return err
+			}
+			parts = append(parts, pc)
+		}
+	}
+	for _, p := range parts {
+		switch p.Type {
+		case "ByteLevel": // only adjusts offsets
+		case "TemplateProcessing":
+			seen := false
+			for _, piece := range p.Single {
+				switch {
+				case piece.Sequence != nil:
+					seen = true
+				case piece.SpecialToken != nil:
+					st, ok := p.SpecialTokens[piece.SpecialToken.ID]
+					if !ok {
+						return fmt.Errorf("post_processor: special token %q not defined", piece.SpecialToken.ID)
+					}
+					if seen {
+						t.suffix = append(t.suffix, st.IDs...)
+					} else {
+						t.prefix = append(t.prefix, st.IDs...)
+					}
+				}
+			}
+		default:
+			return fmt.Errorf("unsupported post_processor %q", p.Type)
+		}
+	}
+	return nil
+}
+
+// byteDecoder inverts GPT-2's bytes_to_unicode table, which maps each byte
+// to a printable rune in byte-level token strings.
+func byteDecoder() map[rune]byte {
+	dec := make(map[rune]byte, 256)
+	n := 0
+	for b := 0; b < 256; b++ {
+		if b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF {
+			dec[rune(b)] = byte(b)
+		} else {
+			dec[rune(256+n)] = byte(b)
+			n++
+		}
+	}
+	return dec
+}
+
+// decodeByteLevel turns a byte-level token string into its raw bytes.
+func decodeByteLevel(tok string, dec map[rune]byte) (string, bool) {
+	buf := make([]byte, 0, len(tok))
+	for _, r := range tok {
+		b, ok := dec[r]
+		if !ok {
+			return "", false
+		}
+		buf = append(buf, b)
+	}
+	return string(buf), true
+}
+
+// hfConfig is the part of tokenizer_config.json that Load reads.
+type hfConfig struct {
+	BOSToken     json.RawMessage `json:"bos_token"`
+	EOSToken     json.RawMessage `json:"eos_token"`
+	ChatTemplate json.RawMessage `json:"chat_template"`
+}
+
+// tokenName reads a token given as a string or as {"content": ...}.
+func tokenName(raw json.RawMessage) (string, error) {
+	if isNull(raw) {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var obj struct {
+		Content string `json:"content"`
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return "", err
+	}
+	return obj.Content, nil
+}
+
+func (t *Tokenizer) applyConfig(data []byte) error {
+	var c hfConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	bos, err := tokenName(c.BOSToken)
+	if err != nil {
+		return fmt.Errorf("bos_token: %w", err)
+	}
+	eos, err := tokenName(c.EOSToken)
+	if err != nil {
+		return fmt.Errorf("eos_token: %w", err)
+	}
+	t.bosToken, t.eosToken = bos, eos
+	if bos != "" {
+		id, ok := t.special[bos]
+		if !ok {
+			return fmt.Errorf("bos_token %q is not an added token", bos)
+		}
+		t.bos = int(id)
+	}
+	if eos != "" {
+		id, ok := t.special[eos]
+		if !ok {
+			return fmt.Errorf("eos_token %q is not an added token", eos)
+		}
+		t.addEOS(int(id))
+	}
+	if !isNull(c.ChatTemplate) {
+		var s string
+		if err := json.Unmarshal(c.ChatTemplate, &s); err == nil {
+			t.chatTemplate = s
+		} else {
+			var named []struct {
+				Name     string `json:"name"`
+				Template string `json:"template"`
+			}
+			if err := json.Unmarshal(c.ChatTemplate, &named); err != nil {
+				return fmt.Errorf("chat_template: %w", err)
+			}
+			for _, n := range named {
+				if n.Name == "default" {
+					t.chatTemplate = n.Template
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// applyGenerationConfig adds generation_config.json's eos_token_id (a number
+// or a list: Llama 3.x Instruct stops on <|eot_id|>, <|eom_id|> and
+// <|end_of_text|>).
+func (t *Tokenizer) applyGenerationConfig(data []byte) error {
+	var c struct {
+		EOS json.RawMessage `json:"eos_token_id"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	if isNull(c.EOS) {
+		return nil
+	}
+	var ids []int
+	var one int
+	if err := json.Unmarshal(c.EOS, &one); err == nil {
+		ids = []int{one}
+	} else if err := json.Unmarshal(c.EOS, &ids); err != nil {
+		return fmt.Errorf("eos_token_id: %w", err)
+	}
+	for _, id := range ids {
+		if id < 0 || id >= len(t.tokens) || !t.known[id] {
+			return fmt.Errorf("eos_token_id %d is not in the vocabulary", id)
+		}
+		t.addEOS(id)
+	}
+	return nil
+}
+
+func (t *Tokenizer) addEOS(id int) {
+	for _, e := range t.eos {
+		if e == id {
+			return
+		}
+	}
+	t.eos = append(t.eos, id)
+}
