@@ -1,6 +1,6 @@
 package tokenizer
 
-import "container/heap"
+import "math"
 
 // merge is one BPE merge rule: the pair's priority (its index in the merges
 // list, lower first) and the id of the merged token.
@@ -9,11 +9,22 @@ type merge struct {
 	id   int32
 }
 
+// noMerge is the rank of a pair without a rule.
+const noMerge = math.MaxInt32
+
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-// shortWord is the length (in bytes) up to which bpe uses the quadratic
-// scan, which is faster than the heap for the short words of ordinary text.
-const shortWord = 48
+// rule returns the merge rule of the pair (a, b), or rank noMerge.
+func (t *Tokenizer) rule(a, b int32) merge {
+	if m, ok := t.merges[pairKey(a, b)]; ok {
+		return m
+	}
+	return merge{rank: noMerge}
+}
+
+// shortWord is the length (in bytes) up to which bpe scans an array for the
+// best pair, which beats the heap on the words of ordinary text.
+const shortWord = 128
 
 // bpe appends the ids of piece (a pre-token of more than one byte that is
 // not looked up whole) to out: starting from one symbol per byte, it merges
@@ -23,24 +34,35 @@ func (t *Tokenizer) bpe(piece string, out []int) []int {
 	if len(piece) > shortWord {
 		return t.bpeLong(piece, out)
 	}
-	var buf [shortWord]int32
-	syms := buf[:len(piece)]
+	var symBuf [shortWord]int32
+	var ruleBuf [shortWord]merge
+	syms := symBuf[:len(piece)]
+	rules := ruleBuf[:len(piece)-1] // rules[i] is the rule of (syms[i], syms[i+1])
 	for i := 0; i < len(piece); i++ {
 		syms[i] = t.byteID[piece[i]]
 	}
-	for len(syms) > 1 {
-		best, at := merge{rank: -1}, -1
-		for i := 0; i+1 < len(syms); i++ {
-			m, ok := t.merges[pairKey(syms[i], syms[i+1])]
-			if ok && (at < 0 || m.rank < best.rank) {
-				best, at = m, i
+	for i := range rules {
+		rules[i] = t.rule(syms[i], syms[i+1])
+	}
+	for len(rules) > 0 {
+		at := 0
+		for i := 1; i < len(rules); i++ {
+			if rules[i].rank < rules[at].rank {
+				at = i
 			}
 		}
-		if at < 0 {
+		if rules[at].rank == noMerge {
 			break
 		}
-		syms[at] = best.id
+		syms[at] = rules[at].id
 		syms = append(syms[:at+1], syms[at+2:]...)
+		rules = append(rules[:at], rules[at+1:]...)
+		if at > 0 {
+			rules[at-1] = t.rule(syms[at-1], syms[at])
+		}
+		if at < len(rules) {
+			rules[at] = t.rule(syms[at], syms[at+1])
+		}
 	}
 	for _, id := range syms {
 		out = append(out, int(id))
@@ -57,22 +79,84 @@ type candidate struct {
 	right int32
 }
 
+func (c candidate) before(d candidate) bool {
+	return c.rank < d.rank || c.rank == d.rank && c.pos < d.pos
+}
+
+// candidates is a binary min-heap ordered by (rank, pos).
 type candidates []candidate
 
-func (h candidates) Len() int { return len(h) }
-func (h candidates) Less(i, j int) bool {
-	if h[i].rank != h[j].rank {
-		return h[i].rank < h[j].rank
+func (h *candidates) push(c candidate) {
+	*h = append(*h, c)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].before(s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
 	}
-	return h[i].pos < h[j].pos
 }
-func (h candidates) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candidates) Push(x any)   { *h = append(*h, x.(candidate)) }
-func (h *candidates) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *candidates) pop() candidate {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	s.down(0)
+	*h = s
+	return top
+}
+
+// down restores the heap order below i.
+func (h candidates) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h[r].before(h[l]) {
+			m = r
+		}
+		if !h[m].before(h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// init orders the heap in O(n).
+func (h candidates) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// memoSize is the number of slots of bpeLong's pair memo.
+const memoSize = 1 << 12
+
+// pairMemo is a small direct-mapped cache of merge rules in front of the
+// big merges map: a long piece repeats few distinct pairs, and this keeps
+// their lookups in L1.
+type pairMemo struct {
+	keys  [memoSize]uint64
+	rules [memoSize]merge
+}
+
+func (m *pairMemo) rule(t *Tokenizer, a, b int32) merge {
+	k := pairKey(a, b)
+	slot := (k*0x9E3779B97F4A7C15)>>52&(memoSize-1)
+	if m.keys[slot] == k+1 {
+		return m.rules[slot]
+	}
+	r := t.rule(a, b)
+	m.keys[slot], m.rules[slot] = k+1, r
+	return r
 }
 
 // bpeLong is bpe for long pieces in O(n log n): symbols form a linked list
@@ -88,42 +172,37 @@ func (t *Tokenizer) bpeLong(piece string, out []int) []int {
 		next[i] = int32(i + 1)
 	}
 	next[n-1] = -1
+	memo := new(pairMemo)
 	h := make(candidates, 0, n)
-	push := func(p int32) {
-		q := next[p]
-		if q < 0 {
-			return
-		}
-		if m, ok := t.merges[pairKey(ids[p], ids[q])]; ok {
-			h = append(h, candidate{rank: m.rank, pos: p, left: ids[p], right: ids[q]})
-		}
-	}
 	for i := 0; i < n-1; i++ {
-		push(int32(i))
+		if m := memo.rule(t, ids[i], ids[i+1]); m.rank != noMerge {
+			h = append(h, candidate{rank: m.rank, pos: int32(i), left: ids[i], right: ids[i+1]})
+		}
 	}
-	heap.Init(&h)
-	for h.Len() > 0 {
-		c := heap.Pop(&h).(candidate)
+	h.init()
+	queue := func(p, q int32) {
+		if m := memo.rule(t, ids[p], ids[q]); m.rank != noMerge {
+			h.push(candidate{rank: m.rank, pos: p, left: ids[p], right: ids[q]})
+		}
+	}
+	for len(h) > 0 {
+		c := h.pop()
 		p := c.pos
 		q := next[p]
-		if ids[p] < 0 || q < 0 || ids[p] != c.left || ids[q] != c.right {
+		if q < 0 || ids[p] != c.left || ids[q] != c.right {
 			continue // stale: one side was merged since
 		}
-		ids[p] = t.merges[pairKey(c.left, c.right)].id
+		ids[p] = memo.rule(t, c.left, c.right).id
 		ids[q] = -1
 		next[p] = next[q]
 		if r := next[q]; r >= 0 {
 			prev[r] = p
 		}
 		if l := prev[p]; l >= 0 {
-			if m, ok := t.merges[pairKey(ids[l], ids[p])]; ok {
-				heap.Push(&h, candidate{rank: m.rank, pos: l, left: ids[l], right: ids[p]})
-			}
+			queue(l, p)
 		}
 		if r := next[p]; r >= 0 {
-			if m, ok := t.merges[pairKey(ids[p], ids[r])]; ok {
-				heap.Push(&h, candidate{rank: m.rank, pos: p, left: ids[p], right: ids[r]})
-			}
+			queue(p, r)
 		}
 	}
 	for p := int32(0); p >= 0; p = next[p] {

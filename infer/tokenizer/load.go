@@ -160,6 +160,7 @@ func parseTokenizer(data []byte) (*Tokenizer, error) {
 		special:      make(map[string]int32, len(hf.AddedTokens)),
 		bos:          -1,
 	}
+	t.caches.New = newWordCache
 	size := 0
 	for _, id := range m.Vocab {
 		size = max(size, id+1)

@@ -19,7 +19,10 @@
 // encoding. Time is linear in the input (n log n for a single huge word).
 package tokenizer
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Tokenizer is a loaded byte-level BPE tokenizer.
 type Tokenizer struct {
@@ -43,6 +46,8 @@ type Tokenizer struct {
 	bosToken     string
 	eosToken     string
 	chatTemplate string
+
+	caches sync.Pool // of *wordCache
 }
 
 // EncodeOptions selects how Encode treats its input.
@@ -82,11 +87,14 @@ func (t *Tokenizer) EncodeOrdinary(text string) []int {
 // Count returns len(EncodeOrdinary(text)).
 func (t *Tokenizer) Count(text string) int {
 	text = validUTF8(text)
+	c := t.caches.Get().(*wordCache)
+	defer t.caches.Put(c)
 	n := 0
-	var buf [64]int
+	buf := make([]int, 0, 64)
 	for i := 0; i < len(text); {
 		j := nextPiece(text, i)
-		n += len(t.appendPiece(buf[:0], text[i:j]))
+		buf = t.appendCached(c, buf[:0], text[i:j])
+		n += len(buf)
 		i = j
 	}
 	return n
@@ -95,9 +103,14 @@ func (t *Tokenizer) Count(text string) int {
 // appendOrdinary appends the ids of valid UTF-8 text, without parsing
 // special tokens.
 func (t *Tokenizer) appendOrdinary(out []int, text string) []int {
+	if len(text) == 0 {
+		return out
+	}
+	c := t.caches.Get().(*wordCache)
+	defer t.caches.Put(c)
 	for i := 0; i < len(text); {
 		j := nextPiece(text, i)
-		out = t.appendPiece(out, text[i:j])
+		out = t.appendCached(c, out, text[i:j])
 		i = j
 	}
 	return out
