@@ -150,7 +150,7 @@ type pairMemo struct {
 
 func (m *pairMemo) rule(t *Tokenizer, a, b int32) merge {
 	k := pairKey(a, b)
-	slot := (k*0x9E3779B97F4A7C15)>>52&(memoSize-1)
+	slot := (k * 0x9E3779B97F4A7C15) >> 52 & (memoSize - 1)
 	if m.keys[slot] == k+1 {
 		return m.rules[slot]
 	}
