@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Files read by Load in a model folder.
@@ -68,14 +67,10 @@ type hfTokenizer struct {
 	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
 	PostProcessor json.RawMessage `json:"post_processor"`
 	Decoder       json.RawMessage `json:"decoder"`
-	AddedTokens   []struct {
-		ID      int    `json:"id"`
-		Content string `json:"content"`
-		Special bool   `json:"special"`
-	} `json:"added_tokens"`
-	Model struct {
+	AddedTokens   []hfAddedToken  `json:"added_tokens"`
+	Model         struct {
 		Type                    string          `json:"type"`
-		Vocab                   map[string]int  `json:"vocab"`
+		Vocab                   json.RawMessage `json:"vocab"`
 		Merges                  json.RawMessage `json:"merges"`
 		IgnoreMerges            bool            `json:"ignore_merges"`
 		ByteFallback            bool            `json:"byte_fallback"`
@@ -83,6 +78,13 @@ type hfTokenizer struct {
 		ContinuingSubwordPrefix string          `json:"continuing_subword_prefix"`
 		EndOfWordSuffix         string          `json:"end_of_word_suffix"`
 	} `json:"model"`
+}
+
+// hfAddedToken is one entry of tokenizer.json's added_tokens.
+type hfAddedToken struct {
+	ID      int    `json:"id"`
+	Content string `json:"content"`
+	Special bool   `json:"special"`
 }
 
 // component is the common shape of the tokenizer.json pipeline parts.
@@ -155,43 +157,16 @@ func parseTokenizer(data []byte) (*Tokenizer, error) {
 	}
 
 	t := &Tokenizer{
-		vocab:        make(map[string]int32, len(m.Vocab)),
 		ignoreMerges: m.IgnoreMerges,
 		special:      make(map[string]int32, len(hf.AddedTokens)),
 		bos:          -1,
 	}
 	t.caches.New = newWordCache
-	size := 0
-	for _, id := range m.Vocab {
-		size = max(size, id+1)
+	bl := newByteLevelTable()
+	if err := t.parseVocab(m.Vocab, bl, hf.AddedTokens); err != nil {
+		return nil, err
 	}
-	for _, a := range hf.AddedTokens {
-		size = max(size, a.ID+1)
-	}
-	t.tokens = make([]string, size)
-	t.isSpecial = make([]bool, size)
-	t.known = make([]bool, size)
-	dec := byteDecoder()
-	for tok, id := range m.Vocab {
-		if id < 0 {
-			return nil, fmt.Errorf("vocab: negative id %d", id)
-		}
-		raw, ok := decodeByteLevel(tok, dec)
-		if !ok {
-			return nil, fmt.Errorf("vocab: token %q is not byte-level (only byte-level BPE such as Llama 3 is supported)", tok)
-		}
-		t.vocab[raw] = int32(id)
-		t.tokens[id] = raw
-		t.known[id] = true
-	}
-	for b := 0; b < 256; b++ {
-		id, ok := t.vocab[string([]byte{byte(b)})]
-		if !ok {
-			return nil, fmt.Errorf("vocab: no token for byte 0x%02x (not a byte-level vocabulary)", b)
-		}
-		t.byteID[b] = id
-	}
-	if err := t.parseMerges(m.Merges, dec); err != nil {
+	if err := t.parseMerges(m.Merges, bl); err != nil {
 		return nil, err
 	}
 	for _, a := range hf.AddedTokens {
@@ -248,37 +223,122 @@ func checkPreTokenizer(raw json.RawMessage) error {
 	return nil
 }
 
-// parseMerges reads the merges list, in either of its formats: "a b"
-// strings or [a, b] pairs.
-func (t *Tokenizer) parseMerges(raw json.RawMessage, dec map[rune]byte) error {
-	var pairs [][2]string
-	var strs []string
-	if err := json.Unmarshal(raw, &strs); err == nil {
-		pairs = make([][2]string, len(strs))
-		for i, s := range strs {
-			a, b, ok := strings.Cut(s, " ")
-			if !ok {
-				return fmt.Errorf("merges: entry %d %q is not a pair", i, s)
-			}
-			pairs[i] = [2]string{a, b}
-		}
-	} else if err := json.Unmarshal(raw, &pairs); err != nil {
-		return fmt.Errorf("merges: %w", err)
+// parseVocab reads the vocab object (byte-level token string -> id) and
+// sizes the id tables to hold it and the added tokens.
+func (t *Tokenizer) parseVocab(raw json.RawMessage, bl *byteLevelTable, added []hfAddedToken) error {
+	type entry struct {
+		raw string
+		id  int
 	}
-	t.merges = make(map[uint64]merge, len(pairs))
-	for rank, p := range pairs {
-		a, okA := decodeByteLevel(p[0], dec)
-		b, okB := decodeByteLevel(p[1], dec)
-		ida, okA2 := t.vocab[a]
-		idb, okB2 := t.vocab[b]
-		idm, okM := t.vocab[a+b]
+	entries := make([]entry, 0, 1<<17)
+	sc := &scanner{data: raw}
+	var buf []byte
+	size := 0
+	err := sc.list('{', '}', func() error {
+		tok, err := sc.str()
+		if err != nil {
+			return err
+		}
+		if err := sc.expect(':'); err != nil {
+			return err
+		}
+		id, err := sc.int()
+		if err != nil {
+			return err
+		}
+		if id < 0 || id > 1<<24 {
+			return fmt.Errorf("token %q has id %d", tok, id)
+		}
+		var ok bool
+		if buf, ok = bl.appendRaw(buf[:0], tok); !ok {
+			return fmt.Errorf("token %q is not byte-level (only byte-level BPE such as Llama 3 is supported)", tok)
+		}
+		entries = append(entries, entry{string(buf), id})
+		size = max(size, id+1)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("vocab: %w", err)
+	}
+	for _, a := range added {
+		size = max(size, a.ID+1)
+	}
+	t.vocab = make(map[string]int32, len(entries))
+	t.tokens = make([]string, size)
+	t.isSpecial = make([]bool, size)
+	t.known = make([]bool, size)
+	for _, e := range entries {
+		t.vocab[e.raw] = int32(e.id)
+		t.tokens[e.id] = e.raw
+		t.known[e.id] = true
+	}
+	for b := 0; b < 256; b++ {
+		id, ok := t.vocab[string([]byte{byte(b)})]
+		if !ok {
+			return fmt.Errorf("vocab: no token for byte 0x%02x (not a byte-level vocabulary)", b)
+		}
+		t.byteID[b] = id
+	}
+	return nil
+}
+
+// parseMerges reads the merges list, in either of its formats: "a b"
+// strings or [a, b] pairs. A merge's rank is its index.
+func (t *Tokenizer) parseMerges(raw json.RawMessage, bl *byteLevelTable) error {
+	t.merges = make(map[uint64]merge, 1<<19)
+	sc := &scanner{data: raw}
+	var buf []byte
+	rank := 0
+	err := sc.list('[', ']', func() error {
+		var a, b []byte
+		var err error
+		if sc.peek() == '[' {
+			err = sc.list('[', ']', func() error {
+				s, err := sc.str()
+				switch {
+				case err != nil:
+					return err
+				case a == nil:
+					a = s
+				case b == nil:
+					b = s
+				default:
+					return fmt.Errorf("entry %d has more than two parts", rank)
+				}
+				return nil
+			})
+		} else {
+			var s []byte
+			s, err = sc.str()
+			if i := bytes.IndexByte(s, ' '); i > 0 {
+				a, b = s[:i], s[i+1:]
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if len(a) == 0 || len(b) == 0 {
+			return fmt.Errorf("entry %d is not a pair", rank)
+		}
+		buf = buf[:0]
+		var okA, okB bool
+		buf, okA = bl.appendRaw(buf, a)
+		na := len(buf)
+		buf, okB = bl.appendRaw(buf, b)
+		ida, okA2 := t.vocab[string(buf[:na])]
+		idb, okB2 := t.vocab[string(buf[na:])]
+		idm, okM := t.vocab[string(buf)]
 		if !okA || !okB || !okA2 || !okB2 || !okM {
-			return fmt.Errorf("merges: entry %d (%q, %q) uses a token not in the vocab", rank, p[0], p[1])
+			return fmt.Errorf("entry %d (%q, %q) uses a token not in the vocab", rank, a, b)
 		}
-		k := pairKey(ida, idb)
-		if _, dup := t.merges[k]; !dup {
-			t.merges[k] = merge{rank: int32(rank), id: idm}
-		}
+		// A repeated pair takes its last rank, as in Hugging Face's BPE,
+		// which collects the list into a hash map.
+		t.merges[pairKey(ida, idb)] = merge{rank: int32(rank), id: idm}
+		rank++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("merges: %w", err)
 	}
 	return nil
 }
@@ -330,35 +390,6 @@ func (t *Tokenizer) parsePostProcessor(raw json.RawMessage) error {
 		}
 	}
 	return nil
-}
-
-// byteDecoder inverts GPT-2's bytes_to_unicode table, which maps each byte
-// to a printable rune in byte-level token strings.
-func byteDecoder() map[rune]byte {
-	dec := make(map[rune]byte, 256)
-	n := 0
-	for b := 0; b < 256; b++ {
-		if b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF {
-			dec[rune(b)] = byte(b)
-		} else {
-			dec[rune(256+n)] = byte(b)
-			n++
-		}
-	}
-	return dec
-}
-
-// decodeByteLevel turns a byte-level token string into its raw bytes.
-func decodeByteLevel(tok string, dec map[rune]byte) (string, bool) {
-	buf := make([]byte, 0, len(tok))
-	for _, r := range tok {
-		b, ok := dec[r]
-		if !ok {
-			return "", false
-		}
-		buf = append(buf, b)
-	}
-	return string(buf), true
 }
 
 // hfConfig is the part of tokenizer_config.json that Load reads.
