@@ -21,7 +21,10 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Tokenizer is a loaded byte-level BPE tokenizer.
@@ -58,17 +61,27 @@ type EncodeOptions struct {
 	// Special parses added-token strings such as "<|eot_id|>" in the text
 	// into their ids. Never set it for text taken from documents.
 	Special bool
+	// Literal lists byte ranges [start, end) of the text in which Special
+	// does not apply: a rendered chat prompt passes the ranges of its
+	// message contents (see chat.Prompt), so that only the template's own
+	// structure yields special tokens. Ranges must not overlap.
+	Literal [][2]int
 }
 
 // Encode returns the token ids of text.
 func (t *Tokenizer) Encode(text string, opts EncodeOptions) []int {
-	text = validUTF8(text)
+	literal := opts.Literal
+	if opts.Special && len(literal) > 0 {
+		text, literal = repairSpans(text, literal)
+	} else {
+		text = validUTF8(text)
+	}
 	out := make([]int, 0, len(text)/4+len(t.prefix)+len(t.suffix)+1)
 	if opts.AddSpecial {
 		out = append(out, t.prefix...)
 	}
 	if opts.Special {
-		out = t.appendSpecialAware(out, text)
+		out = t.appendSpecialAware(out, text, literal)
 	} else {
 		out = t.appendOrdinary(out, text)
 	}
@@ -130,15 +143,19 @@ func (t *Tokenizer) appendPiece(out []int, piece string) []int {
 }
 
 // appendSpecialAware appends the ids of text, turning each leftmost-longest
-// occurrence of an added-token string into its id.
-func (t *Tokenizer) appendSpecialAware(out []int, text string) []int {
-	start := 0
+// occurrence of an added-token string that does not overlap a literal range
+// (sorted) into its id.
+func (t *Tokenizer) appendSpecialAware(out []int, text string, literal [][2]int) []int {
+	start, lit := 0, 0
 	for i := 0; i < len(text); i++ {
 		if !t.specialFirst[text[i]] {
 			continue
 		}
+		for lit < len(literal) && literal[lit][1] <= i {
+			lit++
+		}
 		for _, n := range t.specialLens {
-			if i+n > len(text) {
+			if i+n > len(text) || lit < len(literal) && literal[lit][0] < i+n {
 				continue
 			}
 			if id, ok := t.special[text[i:i+n]]; ok {
@@ -151,6 +168,36 @@ func (t *Tokenizer) appendSpecialAware(out []int, text string) []int {
 		}
 	}
 	return t.appendOrdinary(out, text[start:])
+}
+
+// repairSpans repairs invalid UTF-8 in text piece by piece so that the
+// literal ranges still cover the same text, and returns them sorted and
+// clamped to the text.
+func repairSpans(text string, literal [][2]int) (string, [][2]int) {
+	spans := make([][2]int, 0, len(literal))
+	for _, s := range literal {
+		s[0], s[1] = max(0, min(s[0], len(text))), max(0, min(s[1], len(text)))
+		if s[0] < s[1] {
+			spans = append(spans, s)
+		}
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	if utf8.ValidString(text) {
+		return text, spans
+	}
+	var b strings.Builder
+	at := 0
+	for i, s := range spans {
+		s[0] = max(s[0], at)
+		s[1] = max(s[1], s[0])
+		b.WriteString(validUTF8(text[at:s[0]]))
+		start := b.Len()
+		b.WriteString(validUTF8(text[s[0]:s[1]]))
+		spans[i] = [2]int{start, b.Len()}
+		at = s[1]
+	}
+	b.WriteString(validUTF8(text[at:]))
+	return b.String(), spans
 }
 
 // Decode returns the text of ids, special tokens written as their strings,

@@ -511,3 +511,34 @@ func TestConcurrentEncode(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLiteralRanges: special-token text inside a literal range stays text,
+// outside it becomes the special token, also when invalid UTF-8 before the
+// range shifts the offsets during repair.
+func TestLiteralRanges(t *testing.T) {
+	tok := llama(t)
+	eot, _ := tok.TokenID("<|eot_id|>")
+	for _, tc := range []struct {
+		text    string
+		literal [][2]int
+		want    int // special tokens expected
+	}{
+		{"A<|eot_id|>B<|eot_id|>", [][2]int{{1, 11}}, 1},
+		{"A<|eot_id|>B<|eot_id|>", [][2]int{{3, 4}}, 1}, // a range inside the token text
+		{"A<|eot_id|>B<|eot_id|>", nil, 2},
+		{"A<|eot_id|>B<|eot_id|>", [][2]int{{12, 22}, {0, 11}}, 0},
+		{"\xff\xfeA<|eot_id|>B<|eot_id|>", [][2]int{{3, 13}}, 1},
+		{"x<|eot_id|>", [][2]int{{5, 100}}, 0},
+	} {
+		ids := tok.Encode(tc.text, EncodeOptions{Special: true, Literal: tc.literal})
+		n := 0
+		for _, id := range ids {
+			if id == eot {
+				n++
+			}
+		}
+		if n != tc.want {
+			t.Errorf("%q %v: %d <|eot_id|>, want %d (%v)", tc.text, tc.literal, n, tc.want, ids)
+		}
+	}
+}
