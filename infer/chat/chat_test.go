@@ -3,7 +3,6 @@ package chat
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,34 +11,8 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/tokenizer"
+	"github.com/llsum/llsum/infer/tokenizer/tokenizertest"
 )
-
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test folder")
-		}
-		dir = parent
-	}
-}
-
-// missing fails under CI and skips elsewhere.
-func missing(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s missing; run `make deps`", what)
-	}
-	t.Skipf("%s missing; run `make deps`", what)
-}
 
 var (
 	tokOnce sync.Once
@@ -51,22 +24,7 @@ var (
 // installs.
 func llama(t testing.TB) *tokenizer.Tokenizer {
 	t.Helper()
-	cache := os.Getenv("LLSUM_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				t.Fatal(err)
-			}
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "llsum")
-	}
-	dir := filepath.Join(cache, "tokenizers", "llama3.1")
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		missing(t, "the Llama 3.1 tokenizer ("+dir+")")
-	}
+	dir := tokenizertest.LlamaDir(t)
 	tokOnce.Do(func() { tok, tokErr = tokenizer.Load(dir) })
 	if tokErr != nil {
 		t.Fatal(tokErr)
@@ -93,10 +51,9 @@ type chatVectors struct {
 
 func loadChatVectors(t *testing.T) chatVectors {
 	t.Helper()
-	file := filepath.Join(moduleRoot(t), "..", "shared", "vectors", "llama3-chat-template.json")
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(tokenizertest.Shared(t, "vectors", "llama3-chat-template.json"))
 	if err != nil {
-		missing(t, "the shared test vectors ("+file+")")
+		t.Fatal(err)
 	}
 	var v chatVectors
 	if err := json.Unmarshal(data, &v); err != nil {

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/llsum/llsum/infer/tokenizer/tokenizertest"
 )
 
 // benchFiles make the "mixed prose" sample: pdftotext output of real
@@ -28,12 +30,12 @@ func benchText(b *testing.B) string {
 		}
 		return string(data)
 	}
-	dir := filepath.Join(moduleRoot(b), "..", "shared", "corpus", "reference")
+	dir := tokenizertest.Shared(b, "corpus", "reference")
 	var sb strings.Builder
 	for _, f := range benchFiles {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
-			missing(b, "the shared corpus ("+dir+")")
+			b.Fatal(err)
 		}
 		sb.Write(data)
 	}

@@ -9,68 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/llsum/llsum/infer/tokenizer/tokenizertest"
 )
 
-// moduleRoot walks up from the package folder to the folder holding go.mod.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test folder")
-		}
-		dir = parent
-	}
-}
-
-// sharedVectors returns the path of ../shared/vectors beside the module.
-func sharedVectors(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(moduleRoot(t), "..", "shared", "vectors")
-	if _, err := os.Stat(dir); err != nil {
-		missing(t, "the shared test vectors ("+dir+")")
-	}
-	return dir
-}
-
-// missing fails under CI and skips elsewhere.
-func missing(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s missing; run `make deps`", what)
-	}
-	t.Skipf("%s missing; run `make deps`", what)
-}
-
-// llamaDir returns the folder where scripts/setup.d/20-tokenizer.sh puts the
-// Llama 3.1 tokenizer files.
-func llamaDir(t testing.TB) string {
-	t.Helper()
-	cache := os.Getenv("LLSUM_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				t.Fatal(err)
-			}
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "llsum")
-	}
-	dir := filepath.Join(cache, "tokenizers", "llama3.1")
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		missing(t, "the Llama 3.1 tokenizer ("+dir+")")
-	}
-	return dir
-}
+// llamaDir is where scripts/setup.d/20-tokenizer.sh puts the tokenizer.
+func llamaDir(t testing.TB) string { return tokenizertest.LlamaDir(t) }
 
 var (
 	llamaOnce sync.Once
@@ -105,7 +49,7 @@ type vectorCase struct {
 
 func loadVectors(t testing.TB) []vectorCase {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(sharedVectors(t), "llama3-tokenizer.json"))
+	data, err := os.ReadFile(tokenizertest.Shared(t, "vectors", "llama3-tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
