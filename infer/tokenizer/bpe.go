@@ -16,7 +16,7 @@ func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b
 
 // rule returns the merge rule of the pair (a, b), or rank noMerge.
 func (t *Tokenizer) rule(a, b int32) merge {
-	if m, ok := t.merges[pairKey(a, b)]; ok {
+	if m, ok := t.merges.get(pairKey(a, b)); ok {
 		return m
 	}
 	return merge{rank: noMerge}

@@ -22,13 +22,19 @@ func newWordCache() any {
 	return &wordCache{spans: make(map[string]span, cacheWords), ids: make([]int32, 0, 4*cacheWords)}
 }
 
-// appendCached appends the ids of piece, from the cache when it has them.
+// appendCached appends the ids of piece. Whole-token pieces are looked up
+// directly; pieces that need merging come from the cache when it has them.
 func (t *Tokenizer) appendCached(c *wordCache, out []int, piece string) []int {
 	if len(piece) == 1 {
 		return append(out, int(t.byteID[piece[0]]))
 	}
+	if t.ignoreMerges {
+		if id, ok := t.vocab.get(piece); ok {
+			return append(out, int(id))
+		}
+	}
 	if len(piece) > cachePieceSz {
-		return t.appendPiece(out, piece)
+		return t.bpe(piece, out)
 	}
 	if s, ok := c.spans[piece]; ok {
 		for _, id := range c.ids[s.off : s.off+s.n] {
@@ -37,7 +43,7 @@ func (t *Tokenizer) appendCached(c *wordCache, out []int, piece string) []int {
 		return out
 	}
 	start := len(out)
-	out = t.appendPiece(out, piece)
+	out = t.bpe(piece, out)
 	if len(c.spans) >= cacheWords {
 		clear(c.spans)
 		c.ids = c.ids[:0]

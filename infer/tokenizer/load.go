@@ -263,17 +263,17 @@ func (t *Tokenizer) parseVocab(raw json.RawMessage, bl *byteLevelTable, added []
 	for _, a := range added {
 		size = max(size, a.ID+1)
 	}
-	t.vocab = make(map[string]int32, len(entries))
+	t.vocab = newVocabTable(len(entries))
 	t.tokens = make([]string, size)
 	t.isSpecial = make([]bool, size)
 	t.known = make([]bool, size)
 	for _, e := range entries {
-		t.vocab[e.raw] = int32(e.id)
+		t.vocab.put(e.raw, int32(e.id))
 		t.tokens[e.id] = e.raw
 		t.known[e.id] = true
 	}
 	for b := 0; b < 256; b++ {
-		id, ok := t.vocab[string([]byte{byte(b)})]
+		id, ok := t.vocab.get(string([]byte{byte(b)}))
 		if !ok {
 			return fmt.Errorf("vocab: no token for byte 0x%02x (not a byte-level vocabulary)", b)
 		}
@@ -285,7 +285,11 @@ func (t *Tokenizer) parseVocab(raw json.RawMessage, bl *byteLevelTable, added []
 // parseMerges reads the merges list, in either of its formats: "a b"
 // strings or [a, b] pairs. A merge's rank is its index.
 func (t *Tokenizer) parseMerges(raw json.RawMessage, bl *byteLevelTable) error {
-	t.merges = make(map[uint64]merge, 1<<19)
+	type rule struct {
+		key uint64
+		m   merge
+	}
+	rules := make([]rule, 0, 1<<18)
 	sc := &scanner{data: raw}
 	var buf []byte
 	rank := 0
@@ -325,20 +329,24 @@ func (t *Tokenizer) parseMerges(raw json.RawMessage, bl *byteLevelTable) error {
 		buf, okA = bl.appendRaw(buf, a)
 		na := len(buf)
 		buf, okB = bl.appendRaw(buf, b)
-		ida, okA2 := t.vocab[string(buf[:na])]
-		idb, okB2 := t.vocab[string(buf[na:])]
-		idm, okM := t.vocab[string(buf)]
+		ida, okA2 := t.vocab.get(string(buf[:na]))
+		idb, okB2 := t.vocab.get(string(buf[na:]))
+		idm, okM := t.vocab.get(string(buf))
 		if !okA || !okB || !okA2 || !okB2 || !okM {
 			return fmt.Errorf("entry %d (%q, %q) uses a token not in the vocab", rank, a, b)
 		}
-		// A repeated pair takes its last rank, as in Hugging Face's BPE,
-		// which collects the list into a hash map.
-		t.merges[pairKey(ida, idb)] = merge{rank: int32(rank), id: idm}
+		rules = append(rules, rule{pairKey(ida, idb), merge{rank: int32(rank), id: idm}})
 		rank++
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("merges: %w", err)
+	}
+	// A repeated pair takes its last rank, as in Hugging Face's BPE, which
+	// collects the list into a hash map.
+	t.merges = newMergeTable(len(rules))
+	for _, r := range rules {
+		t.merges.put(r.key, r.m)
 	}
 	return nil
 }

@@ -29,10 +29,10 @@ import (
 
 // Tokenizer is a loaded byte-level BPE tokenizer.
 type Tokenizer struct {
-	vocab        map[string]int32 // raw bytes of a vocab token -> id
-	merges       map[uint64]merge // pairKey(left, right) -> rule
-	byteID       [256]int32       // id of each single-byte token
-	ignoreMerges bool             // look whole pre-tokens up in vocab first
+	vocab        *vocabTable // raw bytes of a vocab token -> id
+	merges       *mergeTable // pairKey(left, right) -> rule
+	byteID       [256]int32  // id of each single-byte token
+	ignoreMerges bool        // look whole pre-tokens up in vocab first
 
 	tokens    []string // id -> raw bytes (vocab) or content (added tokens)
 	known     []bool   // id is defined
@@ -127,19 +127,6 @@ func (t *Tokenizer) appendOrdinary(out []int, text string) []int {
 		i = j
 	}
 	return out
-}
-
-// appendPiece appends the ids of one pre-token.
-func (t *Tokenizer) appendPiece(out []int, piece string) []int {
-	if len(piece) == 1 {
-		return append(out, int(t.byteID[piece[0]]))
-	}
-	if t.ignoreMerges {
-		if id, ok := t.vocab[piece]; ok {
-			return append(out, int(id))
-		}
-	}
-	return t.bpe(piece, out)
 }
 
 // appendSpecialAware appends the ids of text, turning each leftmost-longest

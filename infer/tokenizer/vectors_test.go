@@ -373,14 +373,14 @@ func quadraticBPE(tok *Tokenizer, p string) []int {
 	for {
 		at, best := -1, int32(0)
 		for i := 0; i+1 < len(syms); i++ {
-			if m, ok := tok.merges[pairKey(syms[i], syms[i+1])]; ok && (at < 0 || m.rank < best) {
+			if m, ok := tok.merges.get(pairKey(syms[i], syms[i+1])); ok && (at < 0 || m.rank < best) {
 				at, best = i, m.rank
 			}
 		}
 		if at < 0 {
 			break
 		}
-		syms[at] = tok.merges[pairKey(syms[at], syms[at+1])].id
+		syms[at] = tok.rule(syms[at], syms[at+1]).id
 		syms = append(syms[:at+1], syms[at+2:]...)
 	}
 	out := make([]int, len(syms))
