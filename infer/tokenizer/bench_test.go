@@ -121,9 +121,11 @@ func BenchmarkPathological(b *testing.B) {
 // BenchmarkLoad measures loading the 9 MB Llama tokenizer.json.
 func BenchmarkLoad(b *testing.B) {
 	dir := llamaDir(b)
+	cpu := cpuTime()
 	for b.Loop() {
 		if _, err := Load(dir); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuTime()-cpu).Seconds()*1000/float64(b.N), "cpu-ms/op")
 }
