@@ -70,33 +70,38 @@ func (t *Tokenizer) bpe(piece string, out []int) []int {
 	return out
 }
 
-// candidate is a possible merge of the symbol at pos with its right
-// neighbour, queued in bpeLong.
+// candidate is a possible merge of the symbol at position pos with its
+// right neighbour, queued in bpeLong. order packs (rank, pos) so that one
+// comparison orders candidates: lowest rank first, then leftmost.
 type candidate struct {
-	rank  int32
-	pos   int32
+	order uint64
 	left  int32 // the ids the pair had when queued, to drop stale entries
 	right int32
 }
 
-func (c candidate) before(d candidate) bool {
-	return c.rank < d.rank || c.rank == d.rank && c.pos < d.pos
+func newCandidate(rank, pos, left, right int32) candidate {
+	return candidate{order: uint64(rank)<<32 | uint64(uint32(pos)), left: left, right: right}
 }
 
-// candidates is a binary min-heap ordered by (rank, pos).
+func (c candidate) pos() int32 { return int32(uint32(c.order)) }
+
+// candidates is a 4-ary min-heap on order: half the depth of a binary heap,
+// and a node's children share a cache line or two.
 type candidates []candidate
 
 func (h *candidates) push(c candidate) {
 	*h = append(*h, c)
 	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s[i].before(s[p]) {
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 4
+		if s[p].order <= c.order {
 			break
 		}
-		s[i], s[p] = s[p], s[i]
+		s[i] = s[p]
 		i = p
 	}
+	s[i] = c
 }
 
 func (h *candidates) pop() candidate {
@@ -105,7 +110,9 @@ func (h *candidates) pop() candidate {
 	n := len(s) - 1
 	s[0] = s[n]
 	s = s[:n]
-	s.down(0)
+	if n > 0 {
+		s.down(0)
+	}
 	*h = s
 	return top
 }
@@ -113,26 +120,33 @@ func (h *candidates) pop() candidate {
 // down restores the heap order below i.
 func (h candidates) down(i int) {
 	n := len(h)
+	c := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		first := 4*i + 1
+		if first >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && h[r].before(h[l]) {
-			m = r
+		m := first
+		for k := first + 1; k < first+4 && k < n; k++ {
+			if h[k].order < h[m].order {
+				m = k
+			}
 		}
-		if !h[m].before(h[i]) {
-			return
+		if h[m].order >= c.order {
+			break
 		}
-		h[i], h[m] = h[m], h[i]
+		h[i] = h[m]
 		i = m
 	}
+	h[i] = c
 }
 
 // init orders the heap in O(n).
 func (h candidates) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
+	if len(h) < 2 {
+		return
+	}
+	for i := (len(h) - 2) / 4; i >= 0; i-- {
 		h.down(i)
 	}
 }
@@ -176,18 +190,18 @@ func (t *Tokenizer) bpeLong(piece string, out []int) []int {
 	h := make(candidates, 0, n)
 	for i := 0; i < n-1; i++ {
 		if m := memo.rule(t, ids[i], ids[i+1]); m.rank != noMerge {
-			h = append(h, candidate{rank: m.rank, pos: int32(i), left: ids[i], right: ids[i+1]})
+			h = append(h, newCandidate(m.rank, int32(i), ids[i], ids[i+1]))
 		}
 	}
 	h.init()
 	queue := func(p, q int32) {
 		if m := memo.rule(t, ids[p], ids[q]); m.rank != noMerge {
-			h.push(candidate{rank: m.rank, pos: p, left: ids[p], right: ids[q]})
+			h.push(newCandidate(m.rank, p, ids[p], ids[q]))
 		}
 	}
 	for len(h) > 0 {
 		c := h.pop()
-		p := c.pos
+		p := c.pos()
 		q := next[p]
 		if q < 0 || ids[p] != c.left || ids[q] != c.right {
 			continue // stale: one side was merged since
