@@ -87,6 +87,16 @@ func Compile(source string) (*Template, error) {
 	return &Template{tmpl: t, prefix: prefix}, nil
 }
 
+// FromTokenizer compiles the tokenizer's chat_template, or Llama32 when its
+// tokenizer_config.json has none.
+func FromTokenizer(tok *tokenizer.Tokenizer) (*Template, error) {
+	src := tok.ChatTemplate()
+	if src == "" {
+		src = Llama32
+	}
+	return Compile(src)
+}
+
 // fixLeadingText prefixes the template with marker and a newline. The
 // library treats whitespace-only text before a block tag as indentation to
 // strip whenever no text segment precedes it in the whole template (it takes

@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -190,6 +191,39 @@ func TestWhitespaceLikeJinja2(t *testing.T) {
 	}
 	if _, err := Compile("a {%+ if true %}b{% endif %}"); err == nil {
 		t.Error("{%+ was accepted")
+	}
+}
+
+// TestFromTokenizer: a model folder's own template is used, the built-in
+// Llama 3.2 one when tokenizer_config.json has none.
+func TestFromTokenizer(t *testing.T) {
+	tk := llama(t)
+	msgs := []infer.Message{{Role: "user", Content: " Hi "}}
+	opts := Options{BOSToken: tk.BOSToken(), DateString: "26 Jul 2024"}
+	tmpl, err := FromTokenizer(tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tmpl.Render(msgs, opts)
+	if want := "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"; err != nil || got != want {
+		t.Fatalf("own template: %q, %v; want %q", got, err, want)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(tokenizertest.LlamaDir(t), "tokenizer.json")
+	if err := os.Symlink(src, filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	bare, err := tokenizer.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err = FromTokenizer(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = tmpl.Render(msgs, opts)
+	if err != nil || !strings.Contains(got, "Today Date: 26 Jul 2024") {
+		t.Fatalf("built-in template: %q, %v", got, err)
 	}
 }
 
