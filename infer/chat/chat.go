@@ -30,6 +30,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/tokenizer"
+	"github.com/llsum/llsum/internal/errclass"
 )
 
 // Llama32 is the Llama 3.2 1B/3B Instruct chat template, used when a model
@@ -67,8 +68,17 @@ type Template struct {
 // fixLeadingText.
 const marker = "\uE000llsum-chat\uE001"
 
-// Compile parses a chat template.
+// Compile parses a chat template. Its errors are classified fatal
+// (internal/errclass): no prompt can be built without the template.
 func Compile(source string) (*Template, error) {
+	t, err := compile(source)
+	if err != nil {
+		return nil, errclass.AsFatal(err)
+	}
+	return t, nil
+}
+
+func compile(source string) (*Template, error) {
 	if strings.Contains(source, marker) {
 		return nil, errors.New("chat template: contains llsum's internal marker")
 	}

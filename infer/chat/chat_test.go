@@ -13,6 +13,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/tokenizer"
 	"github.com/llsum/llsum/infer/tokenizer/tokenizertest"
+	"github.com/llsum/llsum/internal/errclass"
 )
 
 var (
@@ -273,6 +274,8 @@ func TestCompileErrors(t *testing.T) {
 			t.Errorf("Compile(%q) succeeded", src)
 		} else if !strings.HasPrefix(err.Error(), "chat template: ") {
 			t.Errorf("error %q lacks context", err)
+		} else if !errclass.IsFatal(err) {
+			t.Errorf("error %q is not fatal", err)
 		}
 	}
 }

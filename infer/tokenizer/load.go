@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/llsum/llsum/internal/errclass"
 )
 
 // Files read by Load in a model folder.
@@ -24,8 +26,17 @@ const (
 //
 // Only the byte-level BPE kind of Llama 3.x is supported; any other kind
 // (another model type, normalizer, pre-tokenizer or decoder) fails here with
-// an error naming it.
+// an error naming it. Errors are classified fatal (internal/errclass): a run
+// cannot go on without its tokenizer.
 func Load(path string) (*Tokenizer, error) {
+	t, err := load(path)
+	if err != nil {
+		return nil, errclass.AsFatal(err)
+	}
+	return t, nil
+}
+
+func load(path string) (*Tokenizer, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer: %w", err)

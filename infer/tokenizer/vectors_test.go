@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/llsum/llsum/infer/tokenizer/tokenizertest"
+	"github.com/llsum/llsum/internal/errclass"
 )
 
 // llamaDir is where scripts/setup.d/20-tokenizer.sh puts the tokenizer.
@@ -293,6 +294,9 @@ func TestUnsupportedKinds(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error is not one line: %q", err)
+			}
+			if !errclass.IsFatal(err) {
+				t.Fatalf("error %q is not classified fatal", err)
 			}
 		})
 	}
