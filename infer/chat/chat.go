@@ -12,9 +12,13 @@
 // not supported by the library and is rejected.
 //
 // The rendered prompt holds special-token text (<|start_header_id|>, ...):
-// encode it with the tokenizer's special-aware mode and without adding BOS
-// (the template writes bos_token itself). Documents must go into message
-// contents, never into the template.
+// encode it with EncodePrompt, which parses special tokens only outside the
+// message contents and adds no BOS (the template writes bos_token itself).
+// Documents must go into message contents, never into the template.
+//
+// Typical use: tmpl, _ := FromTokenizer(tok); p, _ := tmpl.RenderPrompt(msgs,
+// Options{AddGenerationPrompt: true, BOSToken: tok.BOSToken(), DateString:
+// d}); ids := EncodePrompt(tok, p).
 package chat
 
 import (
@@ -33,12 +37,13 @@ import (
 	"github.com/llsum/llsum/internal/errclass"
 )
 
-// Llama32 is the Llama 3.2 1B/3B Instruct chat template, used when a model
-// folder has none. It writes a system block with "Cutting Knowledge Date:
-// December 2023" and "Today Date: {date_string}".
-//
 //go:embed llama32.jinja
-var Llama32 string
+var llama32 string
+
+// Llama32 returns the Llama 3.2 1B/3B Instruct chat template, used when a
+// model folder has none. It writes a system block with "Cutting Knowledge
+// Date: December 2023" and "Today Date: {date_string}".
+func Llama32() string { return llama32 }
 
 // Options are the variables transformers passes besides the messages.
 type Options struct {
@@ -97,12 +102,12 @@ func compile(source string) (*Template, error) {
 	return &Template{tmpl: t, prefix: prefix}, nil
 }
 
-// FromTokenizer compiles the tokenizer's chat_template, or Llama32 when its
+// FromTokenizer compiles the tokenizer's chat_template, or Llama32() when its
 // tokenizer_config.json has none.
 func FromTokenizer(tok *tokenizer.Tokenizer) (*Template, error) {
 	src := tok.ChatTemplate()
 	if src == "" {
-		src = Llama32
+		src = llama32
 	}
 	return Compile(src)
 }
@@ -253,10 +258,10 @@ func (t *Template) render(extra map[string]string, messages []infer.Message, opt
 	return rest, nil
 }
 
-// Render compiles source (Llama32 when empty) and renders it once.
+// Render compiles source (Llama32() when empty) and renders it once.
 func Render(source string, messages []infer.Message, opts Options) (string, error) {
 	if source == "" {
-		source = Llama32
+		source = llama32
 	}
 	t, err := Compile(source)
 	if err != nil {

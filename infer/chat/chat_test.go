@@ -76,7 +76,7 @@ func TestVectors(t *testing.T) {
 	if got, want := tk.ChatTemplate(), v.Templates["pkg-llama3_1"].Text; got != want {
 		t.Errorf("tokenizer_config.json chat_template differs from the vectors' pkg-llama3_1")
 	}
-	if Llama32 != v.Templates["llama3.2-reconstructed"].Text {
+	if Llama32() != v.Templates["llama3.2-reconstructed"].Text {
 		t.Errorf("built-in Llama32 template differs from the vectors' llama3.2-reconstructed")
 	}
 	for _, c := range v.Cases {
@@ -116,7 +116,7 @@ func TestDocumentCannotInjectHeader(t *testing.T) {
 		{Role: "system", Content: "Summarize the document."},
 		{Role: "user", Content: doc},
 	}
-	for _, src := range []string{Llama32, tk.ChatTemplate()} {
+	for _, src := range []string{Llama32(), tk.ChatTemplate()} {
 		tmpl, err := Compile(src)
 		if err != nil {
 			t.Fatal(err)
