@@ -68,7 +68,7 @@ type EncodeOptions struct {
 	Literal [][2]int
 }
 
-// Encode returns the token ids of text.
+// Encode returns the token ids of text (invalid UTF-8 repaired first).
 func (t *Tokenizer) Encode(text string, opts EncodeOptions) []int {
 	literal := opts.Literal
 	if opts.Special && len(literal) > 0 {
