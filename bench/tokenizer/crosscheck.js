@@ -6,22 +6,10 @@
 // Usage: node crosscheck.js TIKTOKEN_PACKAGE_DIR TOKENIZER_JSON OUT N MAXATOMS
 "use strict";
 const fs = require("fs");
-const path = require("path");
+const llamaTiktoken = require("./llama-tiktoken.js");
 
 const [pkgDir, tokFile, out, nArg, maxArg] = process.argv.slice(2);
-const { Tiktoken } = require(path.join(pkgDir, "tiktoken.cjs"));
-const tok = JSON.parse(fs.readFileSync(tokFile, "utf8"));
-const dec = new Map();
-let n = 0;
-for (let b = 0; b < 256; b++) {
-  const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  dec.set(printable ? b : 256 + n++, b);
-}
-const lines = [];
-for (const [t, id] of Object.entries(tok.model.vocab)) {
-  lines.push(Buffer.from(Array.from(t, (c) => dec.get(c.codePointAt(0)))).toString("base64") + " " + id);
-}
-const enc = new Tiktoken(lines.join("\n"), {}, tok.pre_tokenizer.pretokenizers[0].pattern.Regex);
+const enc = llamaTiktoken(pkgDir, tokFile);
 
 const atoms = ["a", "b", "e", "s", "t", "re", "ve", "ll", "d", "m", "S", "T", "RE", "LL", "D", "M", "'", "'", "\u2019",
   " ", " ", " ", "  ", "\n", "\n", "\r\n", "\r", "\t", "\u00a0", "\u3000", "\u2028", "\u0085", "\u000b", "\u000c",

@@ -9,14 +9,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-export LLSUM_CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
-bash scripts/setup.d/20-tokenizer.sh
-peer="$LLSUM_CACHE/bench/tiktoken-1.0.22"
-if [ ! -f "$peer/package/tiktoken.cjs" ]; then
-	mkdir -p "$peer"
-	(cd "$peer" && npm pack --silent tiktoken@1.0.22 >/dev/null && tar -xzf tiktoken-1.0.22.tgz)
-fi
+. bench/tokenizer/peer.sh
 cases="$(mktemp)"
 trap 'rm -f "$cases"' EXIT
-node bench/tokenizer/crosscheck.js "$peer/package" "$LLSUM_CACHE/tokenizers/llama3.1/tokenizer.json" "$cases" "${1:-20000}" "${2:-40}"
+node bench/tokenizer/crosscheck.js "$peer" "$tokdir/tokenizer.json" "$cases" "${1:-20000}" "${2:-40}"
 TOKENIZER_CROSSCHECK="$cases" go test -count=1 -run '^TestCrossCheck$' -v ./infer/tokenizer | grep -E 'crosscheck|^(ok|FAIL|---)'

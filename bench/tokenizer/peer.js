@@ -4,30 +4,12 @@
 // Usage: node peer.js TIKTOKEN_PACKAGE_DIR TOKENIZER_JSON TEXT_FILE [ITERATIONS]
 "use strict";
 const fs = require("fs");
-const path = require("path");
+const llamaTiktoken = require("./llama-tiktoken.js");
 
 const [pkgDir, tokFile, textFile, itersArg] = process.argv.slice(2);
-const { Tiktoken } = require(path.join(pkgDir, "tiktoken.cjs"));
-const tok = JSON.parse(fs.readFileSync(tokFile, "utf8"));
+const enc = llamaTiktoken(pkgDir, tokFile);
 const text = fs.readFileSync(textFile, "utf8");
 const iters = Number(itersArg || 10);
-
-// Invert GPT-2's bytes_to_unicode: byte-level token strings to raw bytes.
-const dec = new Map();
-let n = 0;
-for (let b = 0; b < 256; b++) {
-  const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  dec.set(printable ? b : 256 + n++, b);
-}
-const lines = [];
-for (const [t, id] of Object.entries(tok.model.vocab)) {
-  const bytes = Buffer.from(Array.from(t, (c) => dec.get(c.codePointAt(0))));
-  lines.push(bytes.toString("base64") + " " + id);
-}
-const specials = {};
-for (const a of tok.added_tokens) specials[a.content] = a.id;
-const pattern = tok.pre_tokenizer.pretokenizers[0].pattern.Regex;
-const enc = new Tiktoken(lines.join("\n"), specials, pattern);
 
 const bytes = Buffer.byteLength(text, "utf8");
 let count = enc.encode_ordinary(text).length; // warm-up

@@ -11,15 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-export LLSUM_CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
-bash scripts/setup.d/20-tokenizer.sh
-tokdir="$LLSUM_CACHE/tokenizers/llama3.1"
-
-peer="$LLSUM_CACHE/bench/tiktoken-1.0.22"
-if [ ! -f "$peer/package/tiktoken.cjs" ]; then
-	mkdir -p "$peer"
-	(cd "$peer" && npm pack --silent tiktoken@1.0.22 >/dev/null && tar -xzf tiktoken-1.0.22.tgz)
-fi
+. bench/tokenizer/peer.sh
 
 # The sample: pdftotext output of real manuals (English prose and code,
 # Russian, Chinese, Arabic), the same list as infer/tokenizer/bench_test.go.
@@ -38,7 +30,7 @@ echo "== Go (llsum infer/tokenizer), GOMAXPROCS=1 ${pin[*]}"
 go_out="$(GOMAXPROCS=1 "${pin[@]}" go test -run '^$' -bench 'BenchmarkEncode$|BenchmarkCount$|BenchmarkPathological|BenchmarkLoad' -benchtime "${BENCHTIME:-10x}" ./infer/tokenizer)"
 echo "$go_out" | grep -E '^Benchmark'
 echo "== peer: tiktoken@1.0.22 (WASM), node $(node --version)"
-peer_out="$("${pin[@]}" node bench/tokenizer/peer.js "$peer/package" "$tokdir/tokenizer.json" "$text" "${PEER_ITERS:-5}")"
+peer_out="$("${pin[@]}" node bench/tokenizer/peer.js "$peer" "$tokdir/tokenizer.json" "$text" "${PEER_ITERS:-5}")"
 echo "$peer_out"
 
 go_mbs="$(echo "$go_out" | awk '$1 ~ /^BenchmarkEncode(-[0-9]+)?$/ {for (i = 1; i < NF; i++) if ($(i+1) == "MB/s") print $i}')"
