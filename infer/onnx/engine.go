@@ -197,12 +197,25 @@ func appendCUDA(so *ort.SessionOptions, id int) error {
 }
 
 func cudaErr(err error) error {
-	msg := err.Error()
-	if !strings.Contains(msg, ".so") {
-		return fmt.Errorf("cuda: provider did not load (needs libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside libonnxruntime.so.1, CUDA 13, cuDNN 9; scripts/install-onnxruntime.sh --gpu): %w", err)
+	const hint = "scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"
+	msg := firstLine(err.Error())
+	if i := strings.LastIndex(msg, "with error: "); i >= 0 {
+		msg = msg[i+len("with error: "):]
 	}
-	return fmt.Errorf("cuda: provider did not load: %w", err)
+	if !strings.Contains(msg, ".so") {
+		msg = "needs libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside libonnxruntime.so.1: " + msg
+	}
+	return &cudaError{msg: "cuda: provider did not load: " + msg + "; " + hint, cause: err}
 }
+
+// cudaError is a one-line CUDA provider failure keeping ORT's error as cause.
+type cudaError struct {
+	msg   string
+	cause error
+}
+
+func (e *cudaError) Error() string { return e.msg }
+func (e *cudaError) Unwrap() error { return e.cause }
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
