@@ -172,7 +172,12 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 			return nil, "", err
 		}
 		if o.Notice != nil {
-			o.Notice("onnx: CUDA not available, running on CPU (" + firstLine(err.Error()) + ")")
+			why := firstLine(err.Error())
+			var ce *cudaError
+			if errors.As(err, &ce) {
+				why = ce.short
+			}
+			o.Notice("CUDA not available, running on CPU (" + why + ")")
 		}
 		return so, "cpu", nil
 	}
@@ -205,11 +210,12 @@ func cudaErr(err error) error {
 	if !strings.Contains(msg, ".so") {
 		msg = "needs libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside libonnxruntime.so.1: " + msg
 	}
-	return &cudaError{msg: "cuda: provider did not load: " + msg + "; " + hint, cause: err}
+	return &cudaError{short: msg, msg: "cuda: provider did not load: " + msg + "; " + hint, cause: err}
 }
 
 // cudaError is a one-line CUDA provider failure keeping ORT's error as cause.
 type cudaError struct {
+	short string // the failure without the install hint
 	msg   string
 	cause error
 }
@@ -729,4 +735,15 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		produced++
 	}
 	return produced
+}
+
+// CheckCUDA tells whether the CUDA execution provider loads for GPU id (the
+// runtime must be loaded); the error names the library that did not.
+func CheckCUDA(id int) error {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return err
+	}
+	defer so.Destroy()
+	return appendCUDA(so, id)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // ORTVersion is the ONNX Runtime release llsum is built against (C API 1.29).
@@ -33,29 +35,15 @@ type LibOptions struct {
 	ExeDir string
 }
 
-// DefaultLibOptions fills LibOptions from the environment: LLSUM_ORT_LIB,
-// LLSUM_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/llsum) and the
-// executable's folder.
+// DefaultLibOptions fills LibOptions from the environment (LLSUM_ORT_LIB,
+// LLSUM_CACHE through internal/envconfig) and the executable's folder;
+// explicit is the --ort-lib flag ("" when not given).
 func DefaultLibOptions(explicit string) LibOptions {
-	o := LibOptions{Path: explicit, Env: os.Getenv("LLSUM_ORT_LIB"), CacheDir: CacheDir()}
+	o := LibOptions{Path: explicit, Env: envconfig.Lookup("LLSUM_ORT_LIB"), CacheDir: envconfig.CacheDir()}
 	if exe, err := os.Executable(); err == nil {
 		o.ExeDir = filepath.Dir(exe)
 	}
 	return o
-}
-
-// CacheDir is LLSUM_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/llsum.
-func CacheDir() string {
-	if d := os.Getenv("LLSUM_CACHE"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "llsum")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".cache", "llsum")
-	}
-	return filepath.Join(os.TempDir(), "llsum")
 }
 
 // Candidate is one place the library was looked for.
