@@ -54,6 +54,8 @@ type GenRequest struct {
 	InputIDs     []int
 	MaxNewTokens int // 0: DefaultMaxNewTokens
 	Sampling     infer.Sampling
+	// IgnoreEOS keeps generating through EOS ids (benchmarks).
+	IgnoreEOS bool
 }
 
 // GenResult is what one GenRequest produced.
@@ -403,7 +405,7 @@ func (g *gen) active() bool {
 // accept records a sampled token and decides whether the row stops.
 func (g *gen) accept(r *row, tok int) {
 	for _, e := range g.e.spec.EOS {
-		if tok == e {
+		if tok == e && !r.req.IgnoreEOS {
 			r.done, r.res.Stop = true, infer.StopEOS
 			return
 		}
