@@ -362,15 +362,20 @@ func fileExists(p string) bool {
 // readGraph reads the session metadata and maps every input and output to
 // its role; a name it cannot place is an error.
 func (s *ModelSpec) readGraph(names map[string]string) error {
-	opts, err := ort.NewSessionOptions()
+	ins, outs, err := readGraphInfo(s.Graph)
 	if err != nil {
-		return fmt.Errorf("model %s: session options: %w", s.Dir, err)
-	}
-	defer opts.Destroy()
-	_ = opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll)
-	ins, outs, err := ort.GetInputOutputInfoWithOptions(s.Graph, opts)
-	if err != nil {
-		return badModel(s.Dir, "%s does not load: %v", filepath.Base(s.Graph), err)
+		// Not readable as plain ONNX protobuf: ask ONNX Runtime, which
+		// loads the whole model once more.
+		opts, oerr := ort.NewSessionOptions()
+		if oerr != nil {
+			return fmt.Errorf("model %s: session options: %w", s.Dir, oerr)
+		}
+		defer opts.Destroy()
+		_ = opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll)
+		ins, outs, err = ort.GetInputOutputInfoWithOptions(s.Graph, opts)
+		if err != nil {
+			return badModel(s.Dir, "%s does not load: %v", filepath.Base(s.Graph), err)
+		}
 	}
 	layerOf := func(pattern, name string) (int, bool) {
 		var n int
