@@ -370,7 +370,10 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 		*b = nb
 		return err
 	}
-	tokens := batch * max(e.chunk, 1)
+	// A forward pass holds at most max(chunk, batch) tokens: batched
+	// prefill splits the chunk between the rows, so the logits buffer
+	// (tokens × vocabulary) does not grow with the batch.
+	tokens := max(e.chunk, batch)
 	if err := grow(&e.scratch.ids, tokens*8); err != nil {
 		return err
 	}
@@ -586,11 +589,12 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 	for b, r := range g.rows {
 		g.pads[b] = maxP - len(r.req.InputIDs)
 	}
-	for off := 0; off < maxP; off += g.e.chunk {
+	step := max(1, g.e.chunk/n)
+	for off := 0; off < maxP; off += step {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		seq := min(g.e.chunk, maxP-off)
+		seq := min(step, maxP-off)
 		total := off + seq
 		for b, r := range g.rows {
 			pad := g.pads[b]
