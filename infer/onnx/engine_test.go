@@ -209,3 +209,25 @@ func TestSampling(t *testing.T) {
 		t.Errorf("repetition penalty not deterministic")
 	}
 }
+
+// TestPingPongMatchesShared runs the GroupQueryAttention export with the
+// ping-pong cache (past and present in two alternating buffers, as graphs
+// with position_ids use) instead of the shared buffer: for single
+// sequences, where no padding is involved, both must give the same tokens.
+func TestPingPongMatchesShared(t *testing.T) {
+	dir := sharedModel(t, "tiny-qwen2-gqa-fp16")
+	shared := openEngine(t, dir, Options{PrefillChunk: 3})
+	pp := openEngine(t, dir, Options{PrefillChunk: 3})
+	pp.spec.ShareBuffer = false
+	pp.kv = newKVCache(cpuMemory{}, pp.spec)
+	for i, p := range prompts {
+		a := generate(t, shared, []GenRequest{greedy(p, 8)})[0]
+		b := generate(t, pp, []GenRequest{greedy(p, 8)})[0]
+		if !reflect.DeepEqual(a.OutputIDs, b.OutputIDs) {
+			t.Errorf("prompt %d: shared %v, ping-pong %v", i, a.OutputIDs, b.OutputIDs)
+		}
+	}
+	if got := len(pp.kv.bufs[1]); got != 2*pp.spec.Layers {
+		t.Errorf("ping-pong cache has %d second-side buffers", got)
+	}
+}
