@@ -295,22 +295,14 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	rows := make([]*row, len(reqs))
 	maxP, maxNew := 0, 0
 	for i, r := range reqs {
-		if len(r.InputIDs) == 0 {
-			return nil, fmt.Errorf("onnx: request %d: empty input ids", i)
-		}
-		for _, id := range r.InputIDs {
-			if id < 0 || id >= s.Vocab {
-				return nil, fmt.Errorf("onnx: request %d: token id %d outside the vocabulary (0..%d)", i, id, s.Vocab-1)
-			}
-		}
-		if len(r.InputIDs) > s.ContextLength {
-			return nil, fmt.Errorf("onnx: request %d: prompt of %d tokens exceeds the context length %d", i, len(r.InputIDs), s.ContextLength)
+		if err := e.validate(r); err != nil {
+			return nil, fmt.Errorf("onnx: request %d: %w", i, err)
 		}
 		n := r.MaxNewTokens
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, i, r.InputIDs)}
+		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -354,6 +346,23 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		out[i].DecodeTokens = produced
 	}
 	return out, nil
+}
+
+// validate checks one request against the model.
+func (e *Engine) validate(r GenRequest) error {
+	s := e.spec
+	if len(r.InputIDs) == 0 {
+		return errors.New("empty input ids")
+	}
+	for _, id := range r.InputIDs {
+		if id < 0 || id >= s.Vocab {
+			return fmt.Errorf("token id %d outside the vocabulary (0..%d)", id, s.Vocab-1)
+		}
+	}
+	if len(r.InputIDs) > s.ContextLength {
+		return fmt.Errorf("prompt of %d tokens exceeds the context length %d", len(r.InputIDs), s.ContextLength)
+	}
+	return nil
 }
 
 // ensureScratch sizes the step input and logits buffers.
