@@ -84,7 +84,9 @@ type requestError struct {
 	err error
 }
 
-func (e *requestError) Error() string { return "onnx: request " + strconv.Itoa(e.i) + ": " + e.err.Error() }
+func (e *requestError) Error() string {
+	return "onnx: request " + strconv.Itoa(e.i) + ": " + e.err.Error()
+}
 func (e *requestError) Unwrap() error { return e.err }
 
 // lead runs batches until nothing is pending.
