@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,14 +24,6 @@ import (
 
 	"github.com/llsum/llsum/infer/onnx"
 )
-
-type figure struct {
-	Engine  string  `json:"engine"`
-	Context int     `json:"context"`
-	Batch   int     `json:"batch"`
-	Prefill float64 `json:"prefill_tok_s"`
-	Decode  float64 `json:"decode_tok_s"`
-}
 
 func ints(s string) ([]int, error) {
 	var out []int
@@ -88,68 +81,125 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 	s := e.Spec()
 	fmt.Printf("model %s: %s, %d layers, %d KV heads × %d, vocab %d, KV %s, prefill chunk %d\n",
 		model, s.Layout, s.Layers, s.KVHeads, s.HeadSize, s.Vocab, onnx.DTypeName(s.KVType), chunk)
-	var ours []figure
+	var pr *peerProc
+	if peer != "" {
+		if pr, err = startPeer(ctx, peer, model); err != nil {
+			return err
+		}
+		defer pr.close()
+	}
 	for _, c := range cs {
 		for _, b := range bs {
 			reqs := make([]onnx.GenRequest, b)
 			for r := range reqs {
 				reqs[r] = onnx.GenRequest{InputIDs: promptIDs(r, c, s.Vocab), MaxNewTokens: decode + 1, IgnoreEOS: true}
 			}
-			if _, err := e.Generate(ctx, reqs[:1]); err != nil { // warm-up
+			// Warm-up, then llsum and the peer take turns so that both
+			// see the same machine load; the best run of each counts.
+			if _, err := e.Generate(ctx, reqs); err != nil {
 				return err
 			}
-			f := figure{Engine: "llsum", Context: c, Batch: b}
+			if pr != nil {
+				if _, _, err := pr.measure(c, b, decode); err != nil {
+					return err
+				}
+			}
+			var ourP, ourD, peerP, peerD float64 // seconds, best
 			for k := 0; k < max(repeats, 1); k++ {
 				res, err := e.Generate(ctx, reqs)
 				if err != nil {
 					return err
 				}
-				f.Prefill = max(f.Prefill, float64(b*c)/(res[0].PrefillMs/1000))
-				f.Decode = max(f.Decode, res[0].DecodeTokensPerSecond())
+				ourP = best(ourP, res[0].PrefillMs/1000)
+				ourD = best(ourD, res[0].DecodeMs/1000)
+				if pr != nil {
+					p, d, err := pr.measure(c, b, decode)
+					if err != nil {
+						return err
+					}
+					peerP, peerD = best(peerP, p), best(peerD, d)
+				}
 			}
-			ours = append(ours, f)
+			tokens := float64(b * decode)
 			fmt.Printf("llsum            context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s  (KV cache %.1f MiB)\n",
-				c, b, f.Prefill, f.Decode, float64(e.KVCacheBytes())/(1<<20))
+				c, b, float64(b*c)/ourP, tokens/ourD, float64(e.KVCacheBytes())/(1<<20))
+			if pr != nil {
+				fmt.Printf("transformers.js  context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s\n", c, b, float64(b*c)/peerP, tokens/peerD)
+				fmt.Printf("ratio llsum/peer context %5d batch %d: prefill %.2f×  decode %.2f×\n", c, b, peerP/ourP, peerD/ourD)
+			}
 		}
 	}
-	if peer == "" {
-		return nil
+	return nil
+}
+
+// best keeps the shorter of two times (0: none yet).
+func best(a, b float64) float64 {
+	if a == 0 || (b > 0 && b < a) {
+		return b
 	}
+	return a
+}
+
+// peerProc is the transformers.js process, fed one measurement at a time.
+type peerProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startPeer(ctx context.Context, dir, model string) (*peerProc, error) {
 	// ES modules resolve packages beside the script, so the script goes
 	// into the peer's folder.
-	script := filepath.Join(peer, "llsum-peer.mjs")
+	script := filepath.Join(dir, "llsum-peer.mjs")
 	if err := os.WriteFile(script, peerScript, 0o644); err != nil {
-		return fmt.Errorf("peer: %w", err)
+		return nil, fmt.Errorf("peer: %w", err)
 	}
 	abs, err := filepath.Abs(model)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "node", script, abs, contexts, batches, strconv.Itoa(decode), strconv.Itoa(repeats))
-	cmd.Dir = peer
+	cmd := exec.CommandContext(ctx, "node", script, abs)
+	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("peer: %w", err)
+		return nil, fmt.Errorf("peer: %w", err)
 	}
-	sc := bufio.NewScanner(out)
-	i := 0
-	for sc.Scan() {
-		var f figure
-		if json.Unmarshal(sc.Bytes(), &f) != nil {
-			continue
-		}
-		fmt.Printf("transformers.js  context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s\n", f.Context, f.Batch, f.Prefill, f.Decode)
-		if i < len(ours) {
-			o := ours[i]
-			fmt.Printf("ratio llsum/peer context %5d batch %d: prefill %.2f×  decode %.2f×\n", o.Context, o.Batch, o.Prefill/f.Prefill, o.Decode/f.Decode)
-		}
-		i++
+	p := &peerProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	if !p.out.Scan() {
+		p.close()
+		return nil, fmt.Errorf("peer: did not start (is @huggingface/transformers installed in %s?)", dir)
 	}
-	return cmd.Wait()
+	return p, nil
+}
+
+func (p *peerProc) measure(c, b, decode int) (prefill, dec float64, err error) {
+	if _, err := fmt.Fprintf(p.in, "%d %d %d\n", c, b, decode); err != nil {
+		return 0, 0, fmt.Errorf("peer: %w", err)
+	}
+	if !p.out.Scan() {
+		return 0, 0, fmt.Errorf("peer: no answer")
+	}
+	var r struct {
+		Prefill float64 `json:"prefill_s"`
+		Decode  float64 `json:"decode_s"`
+	}
+	if err := json.Unmarshal(p.out.Bytes(), &r); err != nil {
+		return 0, 0, fmt.Errorf("peer: %q: %w", p.out.Text(), err)
+	}
+	return r.Prefill, r.Decode, nil
+}
+
+func (p *peerProc) close() {
+	_ = p.in.Close()
+	_ = p.cmd.Wait()
 }
 
 //go:embed peer.mjs
