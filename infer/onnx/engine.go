@@ -432,7 +432,7 @@ func (g *gen) accept(r *row, tok int) {
 	}
 }
 
-// fill writes v into buffer b as element i of type t.
+// putInt writes v into b as element i of integer type t.
 func putInt(b []byte, i int, t ort.TensorElementDataType, v int64) {
 	if t == ort.TensorElementDataTypeInt32 {
 		*(*int32)(unsafe.Pointer(&b[i*4])) = int32(v)

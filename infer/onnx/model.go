@@ -390,19 +390,14 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	for _, in := range ins {
 		s.InputNames = append(s.InputNames, in.Name)
 		switch in.Name {
-		case names["input_ids"]:
-			haveIDs = true
-			s.roles[in.Name] = roleIDs
-			s.IDsType = in.DataType
+		case names["input_ids"], names["attention_mask"]:
 			if in.DataType != ort.TensorElementDataTypeInt32 && in.DataType != ort.TensorElementDataTypeInt64 {
-				return badModel(s.Dir, "input_ids has type %s, want int32 or int64", in.DataType)
+				return badModel(s.Dir, "%s has type %s, want int32 or int64", in.Name, in.DataType)
 			}
-		case names["attention_mask"]:
-			haveMask = true
-			s.roles[in.Name] = roleMask
-			s.MaskType = in.DataType
-			if in.DataType != ort.TensorElementDataTypeInt32 && in.DataType != ort.TensorElementDataTypeInt64 {
-				return badModel(s.Dir, "attention_mask has type %s, want int32 or int64", in.DataType)
+			if in.Name == names["input_ids"] {
+				haveIDs, s.roles[in.Name], s.IDsType = true, roleIDs, in.DataType
+			} else {
+				haveMask, s.roles[in.Name], s.MaskType = true, roleMask, in.DataType
 			}
 		case names["position_ids"]:
 			s.HasPosIDs = true
