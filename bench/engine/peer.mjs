@@ -1,9 +1,11 @@
 // Peer for bench/engine: transformers.js (@huggingface/transformers) on the
 // same optimum-layout model folder, greedy, EOS disabled, same input ids.
 // Usage: node peer.mjs MODEL_DIR, then one line per measurement on stdin:
-// "CONTEXT BATCH DECODE". For each it prints one JSON line: prefill_s (the
-// time of generate() with one new token) and decode_s (generate() with
-// DECODE+1 new tokens, minus prefill_s: DECODE tokens per sequence).
+// "CONTEXT BATCH DECODE". For each it runs generate() for DECODE+1 new
+// tokens and prints one JSON line: prefill_s (from the call to the first new
+// token) and decode_s (from the first to the last new token: DECODE tokens
+// per sequence), timed through generate()'s streamer hook, which it calls
+// with the prompt and then once per step.
 import path from 'node:path';
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -24,9 +26,12 @@ function ids(batch, len) {
   return a;
 }
 async function timed(inputIds, mask, n) {
+  const stamps = [];
+  const streamer = { put() { stamps.push(performance.now()); }, end() {} };
   const t = performance.now();
-  await model.generate({ input_ids: inputIds, attention_mask: mask, max_new_tokens: n, min_new_tokens: n, do_sample: false, eos_token_id: -1 });
-  return (performance.now() - t) / 1000;
+  await model.generate({ input_ids: inputIds, attention_mask: mask, max_new_tokens: n, min_new_tokens: n, do_sample: false, eos_token_id: -1, streamer });
+  // stamps[0]: prompt; stamps[1]: first new token; stamps[n]: last.
+  return { prefill_s: (stamps[1] - t) / 1000, decode_s: (stamps[n] - stamps[1]) / 1000 };
 }
 console.log(JSON.stringify({ ready: true }));
 for await (const line of readline.createInterface({ input: process.stdin })) {
@@ -34,7 +39,5 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
   if (!ctx) continue;
   const inputIds = new Tensor('int64', ids(batch, ctx), [batch, ctx]);
   const mask = new Tensor('int64', new BigInt64Array(batch * ctx).fill(1n), [batch, ctx]);
-  const p = await timed(inputIds, mask, 1);
-  const all = await timed(inputIds, mask, decode + 1);
-  console.log(JSON.stringify({ prefill_s: p, decode_s: all - p }));
+  console.log(JSON.stringify(await timed(inputIds, mask, decode + 1)));
 }
