@@ -495,13 +495,12 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	if s.StaticOutputs && (s.LogitsType != ort.TensorElementDataTypeFloat || s.KVType != ort.TensorElementDataTypeFloat) {
 		return badModel(s.Dir, "fixed output shapes with fp16 outputs are not supported")
 	}
-	// Graphs without position_ids derive positions from attention_mask
-	// (GroupQueryAttention); they run with one past/present buffer.
-	if !s.HasPosIDs {
-		s.ShareBuffer = true
-	} else {
-		s.ShareBuffer = false
-	}
+	// GroupQueryAttention graphs (genai_config's past_present_share_buffer,
+	// or no position_ids: positions then come from attention_mask) keep
+	// each row's length in the mask and run with one past/present buffer;
+	// the rest (optimum exports) concatenate past and present and take
+	// left-padded batches.
+	s.ShareBuffer = s.ShareBuffer || !s.HasPosIDs
 	return nil
 }
 
