@@ -231,3 +231,15 @@ func TestPingPongMatchesShared(t *testing.T) {
 		t.Errorf("ping-pong cache has %d second-side buffers", got)
 	}
 }
+
+// TestKVCacheShrinks: after a long request, a much shorter one does not keep
+// the long one's cache.
+func TestKVCacheShrinks(t *testing.T) {
+	e := openEngine(t, sharedModel(t, "tiny-qwen2-gqa-fp16"), Options{})
+	generate(t, e, []GenRequest{greedy(make([]int, 100), 20), greedy(make([]int, 100), 20)})
+	big := e.KVCacheBytes()
+	generate(t, e, []GenRequest{greedy([]int{1, 2}, 2)})
+	if small := e.KVCacheBytes(); small*4 > big {
+		t.Errorf("cache %d bytes after a 4-position request, %d after the long batch", small, big)
+	}
+}
