@@ -75,6 +75,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newTokenizeCmd(g))
 	root.AddCommand(newGenerateCmd(g))
 	root.AddCommand(newDoctorCmd(g))
+	root.AddCommand(newServeCmd(g))
 	return root
 }
 
