@@ -30,6 +30,7 @@ type runOptions struct {
 	Stdout       bool
 	MaxNewTokens int
 	Extract      extractFlags
+	Backend      backendFlags
 
 	Force     bool
 	Prune     bool
@@ -49,6 +50,7 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Stdout, "stdout", false, "also print each summary's Markdown on stdout")
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
 	o.Extract.AddFlags(f)
+	o.Backend.AddFlags(f)
 	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
 	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
@@ -161,7 +163,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		cfg.Stdout = g.stdout
 	}
 
-	s, err := guardSignals(func() (infer.Summarizer, error) { return openSummarizer(ctx, g) })
+	s, err := guardSignals(func() (infer.Summarizer, error) { return openSummarizer(ctx, g, opts.Backend) })
 	if err != nil {
 		return err
 	}
@@ -198,7 +200,14 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 }
 
 // openSummarizer opens the configured backend.
-func openSummarizer(_ context.Context, g *globalOptions) (infer.Summarizer, error) {
+func openSummarizer(ctx context.Context, g *globalOptions, b backendFlags) (infer.Summarizer, error) {
+	switch b.Backend {
+	case "openai":
+		return openOpenAI(ctx, g, b)
+	case "", "extractive":
+	default:
+		return nil, usageErrorf("--backend %q: want openai or extractive", b.Backend)
+	}
 	if !g.Quiet {
 		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
 	}
