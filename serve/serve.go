@@ -15,6 +15,11 @@
 // prompt plus max_tokens over the context window → 400 with the reason in
 // OpenAI's error shape.
 //
+// Sampling: temperature, top_p, top_k, seed and repetition_penalty pass to
+// the engine; a request without temperature is decoded greedily (OpenAI's
+// default would be 1), so that summaries are reproducible. max_tokens (or
+// max_completion_tokens) defaults to Config.MaxNewTokens.
+//
 // Shutdown (Run's context ends) is graceful: the listener closes, /healthz
 // turns 503, queued and running requests are answered, then Run returns.
 package serve
