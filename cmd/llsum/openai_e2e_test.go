@@ -74,6 +74,7 @@ func startServe(t *testing.T, model string, extra ...string) (string, *exec.Cmd)
 }
 
 func TestRunAgainstServe(t *testing.T) {
+	needORT(t)
 	model := filepath.Join(t.TempDir(), "tiny")
 	if r := runLLSum(t, ".", "dev", "gen-model", "--out", model); r.code != 0 {
 		t.Fatalf("gen-model: %d\n%s", r.code, r.stderr)
