@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,7 +130,10 @@ type Index struct {
 	Counts        Counts          `json:"counts"`
 	Interrupted   bool            `json:"interrupted,omitempty"`
 	Errors        []string        `json:"errors,omitempty"`
-	Documents     []DocResult     `json:"documents"`
+	// Documents are sorted by path. In a Report they are there for runs of
+	// up to 10,000 documents; beyond that, only in the index file (the
+	// run keeps no per-document data it does not need).
+	Documents []DocResult `json:"documents"`
 }
 
 // Counts sums the documents by status.
@@ -402,10 +404,11 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 		Model:         r.info,
 		Jobs:          r.cfg.Jobs,
 		Shard:         r.cfg.Shard.String(),
-		Documents:     []DocResult{},
 	}
 	// fresh are the records of summaries made current by this run;
 	// replaced[i] says old record i is superseded by one of them.
+	docs := newDocList(filepath.Join(r.cfg.OutDir, StateDir))
+	defer docs.close()
 	var fresh []stateRecord
 	replaced := make([]bool, len(r.old.records))
 	checkpoint := time.NewTicker(checkpointEvery)
@@ -433,7 +436,7 @@ collect:
 			}
 			res.Path = filepath.ToSlash(res.Path)
 			res.err = nil
-			idx.Documents = append(idx.Documents, res)
+			docs.add(res)
 		case <-checkpoint.C:
 			if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, nil)); err != nil {
 				r.warn(err)
@@ -455,12 +458,11 @@ collect:
 	r.mu.Unlock()
 	var drop []bool
 	if complete {
-		drop = r.deleted(seen, replaced, &idx)
+		drop = r.deleted(seen, replaced, &idx, docs)
 	}
 	if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, drop)); err != nil {
 		r.warn(err)
 	}
-	sort.Slice(idx.Documents, func(a, b int) bool { return idx.Documents[a].Path < idx.Documents[b].Path })
 
 	r.mu.Lock()
 	rep.Fatal = r.fatal
@@ -473,9 +475,11 @@ collect:
 		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
 	}
 	idx.Finished = time.Now().UTC()
-	rep.Index = idx
 	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
-	if err := writeIndex(indexPath, &idx); err != nil {
+	err := writeIndex(indexPath, &idx, docs)
+	idx.Documents = docs.documents()
+	rep.Index = idx
+	if err != nil {
 		err = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
 		if rep.Fatal == nil {
 			rep.Fatal = err
@@ -525,7 +529,7 @@ func (r *runner) merged(fresh []stateRecord, replaced, drop []bool) []stateRecor
 // walk did not meet. Without Prune they stay, listed in the index as
 // deleted; with Prune their outputs are removed and drop says which
 // records go.
-func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
+func (r *runner) deleted(seen, replaced []bool, idx *Index, docs *docList) []bool {
 	drop := make([]bool, len(r.old.records))
 	for i := range r.old.records {
 		if seen[i] || replaced[i] {
@@ -553,7 +557,7 @@ func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
 			drop[i] = !failed
 			d.Reason = ReasonDeleted + "; pruned"
 		} else {
-			idx.Documents = append(idx.Documents, d)
+			docs.add(d)
 			idx.Counts.add(StatusDeleted)
 		}
 		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: d.Path, Doc: &d})
