@@ -32,23 +32,28 @@ type docEnt struct {
 	n    int32
 }
 
-// newDocList spills into a temporary file in dir, removed by close.
+// newDocList spills into a temporary file in dir, removed by close; when
+// none can be made the documents are kept in memory.
 func newDocList(dir string) *docList {
 	l := &docList{}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		l.err = err
+	if os.MkdirAll(dir, 0o755) != nil {
+		return l // no spill file: the documents stay in memory
+	}
+	f, err := os.CreateTemp(dir, ".index-spill.tmp-*")
+	if err != nil {
 		return l
 	}
-	l.f, l.err = os.CreateTemp(dir, ".index-spill.tmp-*")
-	if l.err == nil {
-		// Nobody else needs the name: the file goes when it is closed.
-		_ = os.Remove(l.f.Name())
-		l.w = bufio.NewWriterSize(l.f, 64<<10)
-	}
+	// Nobody else needs the name: the file goes when it is closed.
+	_ = os.Remove(f.Name())
+	l.f, l.w = f, bufio.NewWriterSize(f, 64<<10)
 	return l
 }
 
 func (l *docList) add(d DocResult) {
+	if l.f == nil {
+		l.mem = append(l.mem, d)
+		return
+	}
 	if len(l.ents) < reportDocsLimit {
 		l.mem = append(l.mem, d)
 	} else {
@@ -69,8 +74,6 @@ func (l *docList) add(d DocResult) {
 	l.off += int64(len(b))
 }
 
-func (l *docList) len() int { return len(l.ents) }
-
 // documents are the documents for the Report (nil above reportDocsLimit).
 func (l *docList) documents() []DocResult {
 	if l.mem == nil {
@@ -81,35 +84,63 @@ func (l *docList) documents() []DocResult {
 }
 
 // writeTo writes the documents sorted by path as the items of a JSON array,
-// each indented like MarshalIndent with prefix.
+// each indented like MarshalIndent with prefix. A docList without a spill
+// file (newDocListOf) writes its in-memory documents.
 func (l *docList) writeTo(w io.Writer, prefix string) error {
 	if l.err != nil {
 		return l.err
+	}
+	if l.f == nil {
+		sort.SliceStable(l.mem, func(a, b int) bool { return l.mem[a].Path < l.mem[b].Path })
+		return writeItems(w, prefix, len(l.mem), func(i int) (*DocResult, error) { return &l.mem[i], nil })
 	}
 	if err := l.w.Flush(); err != nil {
 		return err
 	}
 	sort.SliceStable(l.ents, func(a, b int) bool { return l.ents[a].path < l.ents[b].path })
 	var buf []byte
-	for i, e := range l.ents {
+	return writeItems(w, prefix, len(l.ents), func(i int) (*DocResult, error) {
+		e := l.ents[i]
 		if cap(buf) < int(e.n) {
 			buf = make([]byte, e.n)
 		}
 		buf = buf[:e.n]
 		if _, err := l.f.ReadAt(buf, e.off); err != nil {
-			return fmt.Errorf("index spill: %w", err)
+			return nil, fmt.Errorf("index spill: %w", err)
 		}
 		var d DocResult
 		if err := json.Unmarshal(buf, &d); err != nil {
-			return fmt.Errorf("index spill: %w", err)
+			return nil, fmt.Errorf("index spill: %w", err)
 		}
-		out, err := json.MarshalIndent(&d, prefix, "  ")
+		return &d, nil
+	})
+}
+
+// newDocListOf wraps documents already in memory (merge).
+func newDocListOf(docs []DocResult) *docList { return &docList{mem: docs} }
+
+// count is the number of documents.
+func (l *docList) count() int {
+	if l.f == nil {
+		return len(l.mem)
+	}
+	return len(l.ents)
+}
+
+// writeItems writes n documents as a JSON array's items.
+func writeItems(w io.Writer, prefix string, n int, doc func(int) (*DocResult, error)) error {
+	for i := 0; i < n; i++ {
+		d, err := doc(i)
+		if err != nil {
+			return err
+		}
+		out, err := json.MarshalIndent(d, prefix, "  ")
 		if err != nil {
 			return err
 		}
 		io.WriteString(w, prefix)
 		w.Write(out)
-		if i < len(l.ents)-1 {
+		if i < n-1 {
 			io.WriteString(w, ",")
 		}
 		io.WriteString(w, "\n")

@@ -285,34 +285,19 @@ func writeIndex(path string, idx *Index, docs *docList) error {
 	}
 	b = b[:len(b)-len(tail)]
 	if docs == nil {
-		docs = &docList{mem: idx.Documents}
+		docs = newDocListOf(idx.Documents)
 	}
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
-		if docs.f == nil && len(docs.mem) == 0 || docs.f != nil && docs.len() == 0 {
+		if docs.count() == 0 {
 			_, err := io.WriteString(w, "[]\n}\n")
 			return err
 		}
 		io.WriteString(w, "[\n")
-		if docs.f != nil {
-			if err := docs.writeTo(w, "    "); err != nil {
-				return err
-			}
-		} else {
-			for i := range docs.mem {
-				d, err := json.MarshalIndent(&docs.mem[i], "    ", "  ")
-				if err != nil {
-					return err
-				}
-				io.WriteString(w, "    ")
-				w.Write(d)
-				if i < len(docs.mem)-1 {
-					io.WriteString(w, ",")
-				}
-				io.WriteString(w, "\n")
-			}
+		if err := docs.writeTo(w, "    "); err != nil {
+			return err
 		}
 		_, err := io.WriteString(w, "  ]\n}\n")
 		return err
