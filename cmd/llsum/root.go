@@ -71,6 +71,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newExtractCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
+	root.AddCommand(newDevCmd(g))
+	root.AddCommand(newTokenizeCmd(g))
 	return root
 }
 
