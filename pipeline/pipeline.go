@@ -170,6 +170,10 @@ type Report struct {
 	// Warnings are problems that did not stop the run (a corrupt state
 	// file, a state file that could not be saved).
 	Warnings []error
+
+	// workersDone is closed when every worker has returned (abandoned
+	// documents finish in the background).
+	workersDone <-chan struct{}
 }
 
 // Run summarizes every document under cfg.Inputs with s. It returns an error
@@ -181,6 +185,11 @@ type Report struct {
 // When ctx ends the run stops taking documents, lets those in flight finish
 // within cfg.Grace, and writes the index of what completed.
 func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
+	return runAbandoning(ctx, cfg, s, abandonAfter)
+}
+
+// runAbandoning is Run with the time the run waits for abandoned documents.
+func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon time.Duration) (*Report, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
 	}
@@ -202,7 +211,7 @@ func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
 		return nil, err
 	}
 	defer unlock()
-	r := &runner{cfg: cfg, s: s, info: s.Info()}
+	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")
@@ -268,6 +277,8 @@ type runner struct {
 	statePath string
 	// old is the state as the run found it; read-only during the run.
 	old *state
+	// abandonAfter is abandonAfter (tests shorten it).
+	abandonAfter time.Duration
 
 	mu          sync.Mutex
 	inputErrors []error
@@ -390,8 +401,10 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 			}
 		}()
 	}
+	workersDone := make(chan struct{})
 	go func() {
 		wg.Wait()
+		close(workersDone)
 		close(results)
 	}()
 
@@ -443,14 +456,14 @@ collect:
 			}
 		case <-abortDone:
 			abortDone = nil
-			abandon = time.After(abandonAfter)
+			abandon = time.After(r.abandonAfter)
 		case <-abandon:
 			break collect
 		}
 	}
 	close(quit)
 
-	rep := &Report{InputErrors: r.inputErrors}
+	rep := &Report{InputErrors: r.inputErrors, workersDone: workersDone}
 	rep.Interrupted = ctx.Err() != nil
 	idx.Interrupted = rep.Interrupted
 	r.mu.Lock()
@@ -652,6 +665,11 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Created:       time.Now().UTC().Truncate(time.Second),
 	}
 	res.Tokens = &dj.Tokens
+	if err := ctx.Err(); err != nil {
+		// Abandoned while summarizing: the run may be over, write nothing.
+		res.err = err
+		return res
+	}
 	res.Outputs, res.err = r.write(j.out, dj)
 	if res.err == nil {
 		res.rec = r.record(j, &res)
