@@ -262,8 +262,9 @@ func TestAbandonAfterGrace(t *testing.T) {
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// About 3 MB of sentences: seconds of TextRank, far above the 100 ms
-	// this run waits.
+	// About 3 MB of sentences: extracted well within the 300 ms of grace,
+	// then seconds of TextRank, so the summary is still being made when the
+	// run abandons it.
 	var b strings.Builder
 	for i := 0; b.Len() < 3<<20; i++ {
 		fmt.Fprintf(&b, "Sentence %d is about panel %d and grid %d in region %d. ", i, i%97, i%89, i%83)
@@ -274,7 +275,7 @@ func TestAbandonAfterGrace(t *testing.T) {
 	s := extractive.New(extractive.Options{})
 	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := Config{Inputs: []string{in}, OutDir: out, Jobs: 1, Grace: 10 * time.Millisecond,
+	cfg := Config{Inputs: []string{in}, OutDir: out, Jobs: 1, Grace: 300 * time.Millisecond,
 		Observer: &startCanceler{suffix: "huge.txt", cancel: cancel}}
 	t0 := time.Now()
 	rep, err := runAbandoning(ctx, cfg, s, 100*time.Millisecond)
