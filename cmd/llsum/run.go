@@ -163,7 +163,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		cfg.Stdout = g.stdout
 	}
 
-	s, err := guardSignals(func() (infer.Summarizer, error) { return opts.Backend.open(ctx, g) })
+	s, err := guardSignals(g, func() (infer.Summarizer, error) { return opts.Backend.open(ctx, g) })
 	if err != nil {
 		return err
 	}
