@@ -21,6 +21,8 @@ const userClosing = "\n</document>"
 type LLMOptions struct {
 	// DefaultInstruction replaces DefaultInstruction when non-empty.
 	DefaultInstruction string
+	// Sampling applies to every request (the zero value is greedy).
+	Sampling Sampling
 }
 
 // NewLLMSummarizer makes a Summarizer of a ChatModel: each task becomes a
@@ -58,7 +60,7 @@ func (s *llmSummarizer) messages(instruction, text string) []Message {
 func (s *llmSummarizer) Summarize(ctx context.Context, tasks []Task) ([]Result, error) {
 	reqs := make([]ChatRequest, len(tasks))
 	for i, t := range tasks {
-		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens}
+		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens, Sampling: s.o.Sampling}
 	}
 	res, err := s.m.Chat(ctx, reqs)
 	if err != nil {

@@ -79,11 +79,11 @@ func openModel(t testing.TB) infer.ChatModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := chat.NewEncoder(tok, chat.Options{DateString: "26 Jul 2024"})
+	tmpl, err := chat.FromTokenizer(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := onnx.NewChatModel(e, enc)
+	m := onnx.NewChatModel(e, chat.NewEncoder(tok, tmpl, ""))
 	t.Cleanup(func() { m.Close() })
 	return m
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/chat"
 	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/internal/envconfig"
 )
@@ -116,6 +119,12 @@ type generateOutput struct {
 	DecodeTokensPerS float64 `json:"decode_tokens_per_s"`
 }
 
+// hasTokenizer reports whether a model folder ships tokenizer.json.
+func hasTokenizer(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "tokenizer.json"))
+	return err == nil
+}
+
 // parseIDs reads "1,2,3" (spaces allowed).
 func parseIDs(s string) ([]int, error) {
 	var out []int
@@ -151,16 +160,25 @@ func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) er
 			return usageErrorf("%v", err)
 		}
 	}
+	var enc *chat.Encoder
+	if opts.Prompt != "" || hasTokenizer(eo.Model) {
+		var err error
+		if enc, err = openEncoder(eo.Model); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
+	if opts.Prompt != "" {
+		var err error
+		ids, err = enc.EncodeChat([]infer.Message{{Role: infer.RoleUser, Content: opts.Prompt}})
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
 	defer e.Close()
-	if opts.Prompt != "" {
-		// Text prompts go through the tokenizer package once it is merged;
-		// until then only ids work.
-		return usageErrorf("--prompt: this build has no tokenizer; use --input-ids")
-	}
 	res, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: ids, MaxNewTokens: opts.MaxNewTokens, Sampling: opts.Sampling}})
 	if err != nil {
 		return err
@@ -170,6 +188,11 @@ func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) er
 	if out.OutputIDs == nil {
 		out.OutputIDs = []int{}
 	}
+	if enc != nil {
+		if out.Text, err = enc.Decode(out.OutputIDs); err != nil {
+			return err
+		}
+	}
 	if opts.JSON {
 		b, err := json.Marshal(out)
 		if err != nil {
@@ -177,6 +200,10 @@ func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) er
 		}
 		_, err = fmt.Fprintln(g.stdout, string(b))
 		return err
+	}
+	if enc != nil {
+		fmt.Fprintln(g.stdout, out.Text)
+		return nil
 	}
 	strs := make([]string, len(out.OutputIDs))
 	for i, id := range out.OutputIDs {

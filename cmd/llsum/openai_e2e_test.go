@@ -296,3 +296,44 @@ func TestRunOpenAIDeadEndpoint(t *testing.T) {
 		t.Errorf("%d lines of output for one cause:\n%s", n, s)
 	}
 }
+
+// TestRunOpenAIRetriesFlag: --retries bounds the attempts per request, and
+// --retries 0 means exactly one.
+func TestRunOpenAIRetriesFlag(t *testing.T) {
+	for _, tt := range []struct {
+		retries  string
+		wantHits int
+	}{{"0", 1}, {"2", 3}} {
+		t.Run(tt.retries, func(t *testing.T) {
+			var mu sync.Mutex
+			hits := 0
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `{"data":[{"id":"m","max_model_len":4096}]}`)
+			})
+			mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				hits++
+				mu.Unlock()
+				w.WriteHeader(500)
+				fmt.Fprint(w, `{"error":{"message":"always broken"}}`)
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			docs := t.TempDir()
+			if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("One short document about retries.\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runLLSum(t, ".", "run", "--backend", "openai", "--endpoint", srv.URL+"/v1", "--retries", tt.retries,
+				"--out", filepath.Join(t.TempDir(), "out"), docs)
+			if r.code != 1 || !strings.Contains(r.stderr, "always broken") {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if hits != tt.wantHits {
+				t.Errorf("--retries %s: %d attempts, want %d", tt.retries, hits, tt.wantHits)
+			}
+		})
+	}
+}

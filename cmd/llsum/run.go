@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
-	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/pipeline"
@@ -156,14 +154,16 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	}
 	cfg.Params = pipeline.Parameters{
 		MaxNewTokens: opts.MaxNewTokens,
+		Context:      opts.Backend.Context,
 		PDFEngine:    cfg.Extract.PDFEngine,
 		StripHeaders: cfg.Extract.StripHeaders,
+		Sampling:     opts.Backend.Sampling,
 	}
 	if opts.Stdout {
 		cfg.Stdout = g.stdout
 	}
 
-	s, err := guardSignals(func() (infer.Summarizer, error) { return openSummarizer(ctx, g, opts.Backend) })
+	s, err := guardSignals(g, func() (infer.Summarizer, error) { return opts.Backend.open(ctx, g) })
 	if err != nil {
 		return err
 	}
@@ -197,21 +197,6 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 		return withCode(exitDocFailed, nil)
 	}
 	return nil
-}
-
-// openSummarizer opens the configured backend.
-func openSummarizer(ctx context.Context, g *globalOptions, b backendFlags) (infer.Summarizer, error) {
-	switch b.Backend {
-	case "openai":
-		return openOpenAI(ctx, g, b)
-	case "", "extractive":
-	default:
-		return nil, usageErrorf("--backend %q: want openai or extractive", b.Backend)
-	}
-	if !g.Quiet {
-		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
-	}
-	return extractive.New(extractive.Options{}), nil
 }
 
 // newObserver picks the progress display: JSON lines when asked, else a

@@ -73,7 +73,7 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 	if eo.Model == "" {
 		return usageErrorf("serve needs a model: --model DIR or LLSUM_MODEL")
 	}
-	m, err := openChatModel(ctx, eo)
+	m, err := openONNXChat(ctx, g, opts.modelFlags)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}

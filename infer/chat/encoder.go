@@ -1,43 +1,61 @@
 package chat
 
 import (
-	"fmt"
+	"strings"
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/tokenizer"
 )
 
-// Encoder turns conversations into a model's prompt ids with its chat
-// template and tokenizer, and generated ids back into text: the
-// onnx.ChatTokenizer that onnx.NewChatModel takes. It is safe for
-// concurrent use.
+// DefaultDateString is the date the Llama 3.2 template writes in its system
+// block ("Today Date: …") unless told otherwise. llsum passes a fixed date
+// so that the same document and settings always give the same prompt (and,
+// with greedy decoding, the same summary): CI digests must be reproducible.
+// It is the template's own fallback date.
+const DefaultDateString = "26 Jul 2024"
+
+// Encoder is the prompt side of a chat model: it renders a conversation with
+// the model's chat template and encodes it with the model's tokenizer, so
+// that only the template's own structure becomes special tokens (message
+// contents, i.e. document text, stay ordinary text). It implements the ONNX
+// engine's ChatTokenizer.
 type Encoder struct {
 	tok  *tokenizer.Tokenizer
 	tmpl *Template
-	opts Options
+	date string
 }
 
-// NewEncoder uses the tokenizer's chat template (FromTokenizer). opts gives
-// the date string and clock; AddGenerationPrompt and BOSToken are set here.
-func NewEncoder(tok *tokenizer.Tokenizer, opts Options) (*Encoder, error) {
-	tmpl, err := FromTokenizer(tok)
+// NewEncoder pairs a tokenizer with a template; dateString "" means
+// DefaultDateString.
+func NewEncoder(tok *tokenizer.Tokenizer, tmpl *Template, dateString string) *Encoder {
+	if dateString == "" {
+		dateString = DefaultDateString
+	}
+	return &Encoder{tok: tok, tmpl: tmpl, date: dateString}
+}
+
+// EncodeChat renders msgs with the generation prompt and returns the ids.
+func (e *Encoder) EncodeChat(msgs []infer.Message) ([]int, error) {
+	p, err := e.tmpl.RenderPrompt(msgs, Options{
+		AddGenerationPrompt: true,
+		BOSToken:            e.tok.BOSToken(),
+		DateString:          e.date,
+	})
 	if err != nil {
 		return nil, err
-	}
-	opts.AddGenerationPrompt = true
-	opts.BOSToken = tok.BOSToken()
-	return &Encoder{tok: tok, tmpl: tmpl, opts: opts}, nil
-}
-
-// EncodeChat renders msgs with the generation prompt and encodes them;
-// message contents stay ordinary text (see EncodePrompt).
-func (e *Encoder) EncodeChat(msgs []infer.Message) ([]int, error) {
-	p, err := e.tmpl.RenderPrompt(msgs, e.opts)
-	if err != nil {
-		return nil, fmt.Errorf("chat template: %w", err)
 	}
 	return EncodePrompt(e.tok, p), nil
 }
 
-// Decode turns generated ids into text.
-func (e *Encoder) Decode(ids []int) (string, error) { return e.tok.Decode(ids) }
+// Decode turns generated ids into text. Special tokens are dropped, and an
+// incomplete UTF-8 sequence (generation stopped mid-character) is replaced.
+func (e *Encoder) Decode(ids []int) (string, error) {
+	b, err := e.tok.AppendDecoded(nil, ids, true)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD"), nil
+}
+
+// Tokenizer returns the tokenizer.
+func (e *Encoder) Tokenizer() *tokenizer.Tokenizer { return e.tok }
