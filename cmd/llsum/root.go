@@ -72,6 +72,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newGenerateCmd(g))
 	root.AddCommand(newDoctorCmd(g))
+	root.AddCommand(newDevCmd(g))
 	return root
 }
 
