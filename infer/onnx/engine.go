@@ -21,6 +21,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/sigguard"
 )
 
 // DefaultPrefillChunk is the prompt chunk length per forward pass: long
@@ -47,6 +48,8 @@ type Options struct {
 	Threads int
 	// Notice receives one-line notices (e.g. the CPU fallback); nil drops them.
 	Notice func(string)
+
+	kvMemory memory // tests: where the KV cache lives (nil: kvMemory picks)
 }
 
 // GenRequest is one sequence to continue.
@@ -88,6 +91,8 @@ type Engine struct {
 	sess    *ort.DynamicAdvancedSession
 	mu      sync.Mutex
 	kv      *kvCache
+	kvClose func() // releases the KV memory's resources
+	guard   *sigguard.Guard
 	scratch scratch
 	closed  bool
 }
@@ -111,6 +116,11 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
+	// The CUDA provider installs its own SIGINT/SIGTERM handlers when it
+	// loads; put Go's back once the session exists.
+	// Generate restores them again, should the provider do it lazily.
+	guard := sigguard.Save()
+	defer guard.Restore()
 	so, device, err := sessionOptions(o)
 	if err != nil {
 		return nil, errclass.AsFatal(err)
@@ -120,11 +130,15 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
-	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess}
+	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
 	}
-	e.kv = newKVCache(cpuMemory{}, spec)
+	mem, kvClose := kvMemory(rt, device, spec, o.Notice)
+	if o.kvMemory != nil {
+		mem, kvClose = o.kvMemory, func() {}
+	}
+	e.kv, e.kvClose = newKVCache(mem, spec), kvClose
 	return e, nil
 }
 
@@ -236,6 +250,9 @@ func (e *Engine) Spec() *ModelSpec { return e.spec }
 // Device is where the session runs ("cpu", "cuda:0").
 func (e *Engine) Device() string { return e.device }
 
+// KVMemory is where the KV cache lives ("cpu", "cuda:0").
+func (e *Engine) KVMemory() string { return e.kv.mem.name() }
+
 // Runtime describes the loaded ONNX Runtime library.
 func (e *Engine) Runtime() Runtime { return e.rt }
 
@@ -256,6 +273,7 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.kv.free()
+	e.kvClose()
 	for _, b := range []buffer{e.scratch.ids, e.scratch.mask, e.scratch.pos, e.scratch.logits} {
 		if b != nil {
 			b.free()
@@ -289,6 +307,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	if len(reqs) == 0 {
 		return nil, nil
 	}
+	defer e.guard.Restore()
 	s := e.spec
 	rows := make([]*row, len(reqs))
 	maxP, maxNew := 0, 0
