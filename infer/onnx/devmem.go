@@ -77,3 +77,31 @@ func kvMemory(rt Runtime, device string, spec *ModelSpec, notice func(string)) (
 	}
 	return devMemory{m: m}, m.Close
 }
+
+// read copies len(dst) bytes at off out of the buffer.
+func (d *devBuffer) read(dst []byte, off int) error { return d.m.Read(dst, d.b, off) }
+
+// fetchLogits copies n logits from element off of a device logits buffer to
+// the host and returns them as a buffer to read from element 0. A failed
+// copy yields NaNs and is kept in g.fetchErr, which Generate returns after
+// the step.
+func (g *gen) fetchLogits(off, n int) ([]byte, int) {
+	es := elemSize(g.e.spec.LogitsType)
+	if cap(g.rowBytes) < n*es {
+		g.rowBytes = alignedBytes(n * es)
+	}
+	b := g.rowBytes[:n*es]
+	err := errors.New("logits buffer is not device memory")
+	if db, ok := g.e.scratch.logits.(*devBuffer); ok {
+		err = db.read(b, off*es)
+	}
+	if err != nil {
+		if g.fetchErr == nil {
+			g.fetchErr = fmt.Errorf("onnx: logits to host: %w", err)
+		}
+		for i := range b {
+			b[i] = 0xff
+		}
+	}
+	return b, 0
+}

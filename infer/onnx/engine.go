@@ -57,6 +57,9 @@ type GenRequest struct {
 	InputIDs     []int
 	MaxNewTokens int // 0: DefaultMaxNewTokens
 	Sampling     infer.Sampling
+	// IgnoreEOS keeps generating through end-of-sequence tokens, so output
+	// lengths are fixed (benchmarks).
+	IgnoreEOS bool
 }
 
 // GenResult is what one GenRequest produced.
@@ -346,6 +349,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	} else {
 		err = g.prefillPingPong(ctx, maxP)
 	}
+	if err == nil {
+		err = g.fetchErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -357,6 +363,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 			return nil, err
 		}
 		n, err := g.decode()
+		if err == nil {
+			err = g.fetchErr
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -397,7 +406,18 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 	if err := grow(&e.scratch.mask, batch*capacity*8); err != nil {
 		return err
 	}
-	return grow(&e.scratch.logits, tokens*s.Vocab*elemSize(s.LogitsType))
+	// Logits stay where the KV cache is: on a GPU only the rows sampled
+	// are copied to the host.
+	n := tokens * s.Vocab * elemSize(s.LogitsType)
+	if e.scratch.logits != nil && e.scratch.logits.size() >= n {
+		return nil
+	}
+	if e.scratch.logits != nil {
+		e.scratch.logits.free()
+	}
+	var err error
+	e.scratch.logits, err = e.kv.mem.alloc(n)
+	return err
 }
 
 // gen is one Generate call in progress.
@@ -408,6 +428,8 @@ type gen struct {
 	width    int       // ping-pong: positions on the shared time axis
 	pads     []int     // ping-pong: left padding per row
 	logits   []float32 // one row's logits, converted
+	rowBytes []byte    // one row's logits fetched from device memory
+	fetchErr error     // first failure to fetch logits from the device
 }
 
 func (g *gen) active() bool {
@@ -422,7 +444,7 @@ func (g *gen) active() bool {
 // accept records a sampled token and decides whether the row stops.
 func (g *gen) accept(r *row, tok int) {
 	for _, e := range g.e.spec.EOS {
-		if tok == e {
+		if tok == e && !r.req.IgnoreEOS {
 			r.done, r.res.Stop = true, infer.StopEOS
 			return
 		}
@@ -533,6 +555,9 @@ func (g *gen) rowLogits(static *ort.Tensor[float32], r, p, seq int) []float32 {
 	}
 	off := (r*seq + p) * V
 	b := g.e.scratch.logits.bytes()
+	if b == nil {
+		b, off = g.fetchLogits(off, V)
+	}
 	if s.LogitsType == ort.TensorElementDataTypeFloat16 {
 		h := unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2)[off : off+V]
 		for i, x := range h {
