@@ -71,7 +71,6 @@ func TestSlots(t *testing.T) {
 	}
 }
 
-
 // apiMembers lists the members of struct OrtApi in order.
 func apiMembers(t *testing.T, h string) []string {
 	t.Helper()
