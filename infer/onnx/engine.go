@@ -770,12 +770,23 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		defer static.Destroy()
 	}
 	produced := 0
+	var toks []int
+	if static == nil && g.allGreedy() {
+		var err error
+		if toks, err = g.greedyTokens(len(g.rows)); err != nil && g.fetchErr == nil {
+			g.fetchErr = err
+		}
+	}
 	for b, r := range g.rows {
 		if r.done {
 			continue
 		}
 		r.length++
-		g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+		if toks != nil {
+			g.accept(r, toks[b])
+		} else {
+			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+		}
 		produced++
 	}
 	return produced
