@@ -28,7 +28,7 @@ if [ "$MODE" = bin ]; then
 	du -sh "$DEST/run" >&2
 	exit 0
 fi
-PART_MIB=${PART_MIB:-50}
+PART_MIB=${PART_MIB:-60}
 CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
 ORT="$CACHE/onnxruntime/1.29.0"
 

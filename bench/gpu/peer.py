@@ -15,15 +15,24 @@ def log(*a):
 
 
 def config(preset):
+    import inspect
     from transformers import LlamaConfig
-    common = dict(rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=True,
-                  attn_implementation="sdpa")
+    common = dict(rms_norm_eps=1e-5, tie_word_embeddings=True, attn_implementation="sdpa")
+    rope = {"rope_type": "default"}
+    if preset == "3b":
+        rope = {"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    # transformers 5 takes rope_parameters (theta inside); 4.x rope_scaling + rope_theta
+    if "rope_parameters" in inspect.signature(LlamaConfig.__init__).parameters:
+        common["rope_parameters"] = dict(rope, rope_theta=500000.0)
+    else:
+        common["rope_theta"] = 500000.0
+        if preset == "3b":
+            common["rope_scaling"] = rope
     if preset == "3b":
         return LlamaConfig(vocab_size=128256, hidden_size=3072, intermediate_size=8192,
                            num_hidden_layers=28, num_attention_heads=24, num_key_value_heads=8,
                            head_dim=128, max_position_embeddings=131072,
-                           rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
-                                         "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
                            bos_token_id=128000, eos_token_id=[128001, 128008, 128009], **common)
     if preset == "tiny":  # genmodel.Tiny()
         return LlamaConfig(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -62,6 +71,11 @@ def main():
            "attn": getattr(model.config, "_attn_implementation", "?"), "device": str(dev),
            "open_seconds": time.time() - t0, "prefill": [], "decode": []}
     log(f"model ready in {res['open_seconds']:.1f}s attn={res['attn']} dtype={dtype}")
+    def dump():
+        if a.out:
+            with open(a.out, "w") as f:
+                f.write(json.dumps(res, indent=2) + "\n")
+
     g = torch.Generator(device="cpu").manual_seed(1)
     vocab = cfg.vocab_size
 
@@ -100,6 +114,7 @@ def main():
                 torch.cuda.empty_cache()
             log("prefill", row)
             res["prefill"].append(row)
+            dump()
         for spec in [s for s in a.decode.split(",") if s]:
             b, c = (int(v) for v in spec.split("x"))
             row = {"batch": b, "context": c, "tokens": a.decode_tokens}
@@ -116,6 +131,7 @@ def main():
                 torch.cuda.empty_cache()
             log("decode", row)
             res["decode"].append(row)
+            dump()
         if a.workload:
             wl = json.load(open(a.workload))
             x2 = {"docs": wl["docs"], "requests": 0, "prompt_tokens": 0, "new_tokens": 0}
@@ -143,11 +159,8 @@ def main():
                 x2["torch_peak_bytes"] = torch.cuda.max_memory_reserved()
             log("workload", x2)
             res["e2e"] = x2
-    s = json.dumps(res, indent=2)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(s + "\n")
-    print(s)
+    dump()
+    print(json.dumps(res, indent=2))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@
 #   debugs the script on a machine without a GPU.
 # Environment: LLSUM_BIN (llsum binary; default: built with go if present),
 #   ORT_DIR (folder of libonnxruntime.so.1 and, for CUDA, the provider libs),
-#   PREFILL, DECODE, DECODE_TOKENS, DOCS, NEW_TOKENS, PREFILL_CHUNK, SKIP_PEER=1.
+#   PREFILL, DECODE, DECODE_TOKENS, DOCS, NEW_TOKENS, PREFILL_CHUNK, SKIP_PEER=1,
+#   BUDGET (seconds for the whole run; each phase gets a time limit inside
+#   it so the report is always written; default 480 on cuda).
 set -uo pipefail
 
 DEVICE=cuda
@@ -40,9 +42,10 @@ done
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUTD=${OUTD:-$HERE/out}
-WORK=${BENCH_WORK:-/tmp/llsum-bench}
+WORK=${BENCH_WORK:-/tmp/llsum-bench-$$}
 mkdir -p "$OUTD" "$WORK"
 OUTD=$(cd "$OUTD" && pwd)
+rm -f "$OUTD"/*.json "$OUTD"/RESULTS.md "$OUTD"/pcie-dmon.txt
 say() { echo "== run.sh: $*" >&2; }
 T0=$(date +%s)
 
@@ -51,10 +54,11 @@ if [ "$DEVICE" = cuda ]; then
 	PREFILL=${PREFILL:-1024,8192,32768,131072}
 	DECODE=${DECODE:-1x1024,1x4096,4x4096,16x4096,1x8192,1x32768}
 	DECODE_TOKENS=${DECODE_TOKENS:-64}
-	DOCS=${DOCS:-24}
+	DOCS=${DOCS:-12}
 	NEW_TOKENS=${NEW_TOKENS:-256}
 	PREFILL_CHUNK=${PREFILL_CHUNK:-2048}
 	ORT_DIR=${ORT_DIR:-/tmp/llsum-gpu/lib}
+	BUDGET=${BUDGET:-480}
 else
 	PRESET=${PRESET:-tiny}
 	PREFILL=${PREFILL:-256,1024}
@@ -64,8 +68,17 @@ else
 	NEW_TOKENS=${NEW_TOKENS:-32}
 	PREFILL_CHUNK=${PREFILL_CHUNK:-256}
 	ORT_DIR=${ORT_DIR:-${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}/onnxruntime/1.29.0}
+	BUDGET=${BUDGET:-900}
 fi
 PY=${PYTHON:-python3}
+# limit CAP RESERVE: seconds a phase may take: at most CAP, leaving RESERVE
+# of the budget for the phases after it.
+limit() {
+	local left=$((BUDGET - ($(date +%s) - T0) - $2))
+	[ $left -lt 10 ] && left=10
+	[ $left -gt $1 ] && left=$1
+	echo $left
+}
 
 # --- environment ---------------------------------------------------------
 say "environment"
@@ -116,7 +129,7 @@ if [ ! -f "$MODEL/genai_config.json" ]; then
 	say "generating the $PRESET model (genai, GQA, fp16)"
 	rm -rf "$MODEL"
 	t=$(date +%s)
-	"$LLSUM" dev gen-model --preset "$PRESET" --dtype fp16 --out "$MODEL" >&2 || { echo "run.sh: gen-model failed" >&2; exit 1; }
+	timeout "$(limit 150 300)" "$LLSUM" dev gen-model --preset "$PRESET" --dtype fp16 --out "$MODEL" >&2 || { echo "run.sh: gen-model failed" >&2; exit 1; }
 	say "model in $(($(date +%s) - t)) s: $(du -sh "$MODEL" | cut -f1)"
 fi
 
@@ -126,7 +139,7 @@ $PY "$HERE/tools.py" workload "$WORK/workload.json" "$DOCS" "$NEW_TOKENS" "$PRES
 # nvidia-smi sampler: peak memory.used (MiB) while a command runs.
 memwatch_start() {
 	[ "$DEVICE" = cuda ] || return 0
-	nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$WORK/mem-$1.txt" 2>/dev/null &
+	(while :; do nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1; sleep 0.25; done) >"$WORK/mem-$1.txt" 2>/dev/null &
 	MEMPID=$!
 }
 memwatch_stop() {
@@ -140,21 +153,29 @@ LL=("$LLSUM" dev bench --model "$MODEL" --device "$DEVICE" --ort-lib "$ORT_LIB" 
 
 # --- llsum: prefill and decode rows -----------------------------------------
 say "llsum: prefill $PREFILL, decode $DECODE ($DECODE_TOKENS tokens)"
-"${LL[@]}" --prefill "$PREFILL" --decode "$DECODE" --decode-tokens "$DECODE_TOKENS" --out "$OUTD/llsum-micro.json" >/dev/null 2> >(tee "$WORK/llsum-micro.err" >&2)
+# PCIe traffic counters (MB/s) while llsum runs: a host-resident KV cache
+# would show as GB/s in both directions during decode.
+DMONPID=
+if [ "$DEVICE" = cuda ]; then
+	nvidia-smi dmon -s t -o T >"$OUTD/pcie-dmon.txt" 2>&1 &
+	DMONPID=$!
+fi
+timeout "$(limit 150 170)" "${LL[@]}" --prefill "$PREFILL" --decode "$DECODE" --decode-tokens "$DECODE_TOKENS" --out "$OUTD/llsum-micro.json" >/dev/null 2> >(tee "$WORK/llsum-micro.err" >&2)
 rc=$?
+[ -n "$DMONPID" ] && kill "$DMONPID" 2>/dev/null
 [ $rc -eq 0 ] || say "llsum micro exited $rc"
 
 # --- llsum: workload, own process for a clean memory peak --------------------
 say "llsum: workload of $DOCS documents"
 memwatch_start llsum
-"${LL[@]}" --prefill "" --decode "" --workload "$WORK/workload.json" --out "$OUTD/llsum-e2e.json" >/dev/null 2> >(tee "$WORK/llsum-e2e.err" >&2)
+timeout "$(limit 90 150)" "${LL[@]}" --prefill "" --decode "" --workload "$WORK/workload.json" --out "$OUTD/llsum-e2e.json" >/dev/null 2> >(tee "$WORK/llsum-e2e.err" >&2)
 LL_MIB=$(memwatch_stop llsum)
 
 # --- Ctrl-C after the (CUDA) provider has loaded -----------------------------
 say "signal check: SIGINT to a running llsum"
 "${LL[@]}" --prefill "" --decode 1x512 --decode-tokens 1000000 >/dev/null 2>"$WORK/sig.err" &
 SPID=$!
-for _ in $(seq 1 300); do grep -q "model open" "$WORK/sig.err" 2>/dev/null && break; kill -0 $SPID 2>/dev/null || break; sleep 0.5; done
+for _ in $(seq 1 120); do grep -q "model open" "$WORK/sig.err" 2>/dev/null && break; kill -0 $SPID 2>/dev/null || break; sleep 0.5; done
 sleep 3
 SENT=$(date +%s%N)
 kill -INT $SPID 2>/dev/null
@@ -177,7 +198,7 @@ PE_MIB=null
 if [ "${SKIP_PEER:-0}" != 1 ]; then
 	say "peer: transformers"
 	memwatch_start peer
-	PYTHONUNBUFFERED=1 $PY "$HERE/peer.py" --preset "$PRESET" --device "$DEVICE" --prefill "$PREFILL" --decode "$DECODE" \
+	PYTHONUNBUFFERED=1 timeout "$(limit 240 10)" $PY "$HERE/peer.py" --preset "$PRESET" --device "$DEVICE" --prefill "$PREFILL" --decode "$DECODE" \
 		--decode-tokens "$DECODE_TOKENS" --workload "$WORK/workload.json" --out "$OUTD/peer.json" >/dev/null 2> >(tee "$WORK/peer.err" >&2) ||
 		{ say "peer failed"; [ -s "$OUTD/peer.json" ] || echo "{\"error\":\"$(tail -1 "$WORK/peer.err" | tr -d '"\\')\"}" >"$OUTD/peer.json"; }
 	PE_MIB=$(memwatch_stop peer)

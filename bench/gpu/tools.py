@@ -159,6 +159,17 @@ def report(d, preset, device, command):
                  "note": le.get("error", "") or p.get("error", "")})
     rows.append({"row": "workload GPU memory peak (MiB, nvidia-smi)", "llsum": mem.get("llsum_mib"),
                  "peer": mem.get("peer_mib"), "ratio": ratio(mem.get("llsum_mib"), mem.get("peer_mib")), "note": ""})
+    pcie = {}
+    try:  # nvidia-smi dmon -s t: columns time, gpu, rxpci, txpci (MB/s)
+        vals = [l.split() for l in open(f"{d}/pcie-dmon.txt") if l.strip() and not l.startswith("#")]
+        rx = [float(v[-2]) for v in vals if len(v) >= 4 and v[-1].replace(".", "").isdigit()]
+        tx = [float(v[-1]) for v in vals if len(v) >= 4 and v[-1].replace(".", "").isdigit()]
+        if rx:
+            pcie = {"samples": len(rx), "max_rx_mb_s": max(rx), "max_tx_mb_s": max(tx),
+                    "mean_rx_mb_s": sum(rx) / len(rx), "mean_tx_mb_s": sum(tx) / len(tx)}
+    except Exception as ex:
+        pcie = {"error": str(ex)}
+    res["pcie"] = pcie
     with open(f"{d}/results.json", "w") as f:
         json.dump(res, f, indent=2)
 
@@ -183,12 +194,15 @@ def report(d, preset, device, command):
           f"Weights read per decode step: {W / 1e9:.2f} GB; KV cache {kvt // 1024} KiB per token of context. "
           f"Measured device copy bandwidth: {fmt((meas or 0) / 1e12, 2)} TB/s (read+write); datasheet {fmt((ds or 0) / 1e12, 2)} TB/s; "
           f"pinned host→device: {fmt((bw.get('h2d_bytes_per_s') or 0) / 1e9, 1)} GB/s.", "", "\n".join(lim_lines), "",
+          f"PCIe traffic during the llsum prefill/decode run (nvidia-smi dmon, MB/s): {json.dumps(pcie)}", "",
+          f"Peer status: {pe.get('error', 'ok')}", "",
           f"Signal check (SIGINT to a running llsum after the CUDA provider loaded): {json.dumps(sig)}", ""]
     with open(f"{d}/RESULTS.md", "w") as f:
         f.write("\n".join(md))
     print(table)
     print()
     print("\n".join(lim_lines))
+    print("pcie:", json.dumps(pcie))
     print("signal:", json.dumps(sig))
 
 

@@ -164,6 +164,21 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		}
 	}
 	logf("model open in %.1f s on %s, KV cache in %s memory", res.OpenSeconds, res.Device, res.KVMemory)
+	// save writes the result so far, so a run stopped by a time limit keeps
+	// the rows it finished.
+	save := func() error {
+		if opts.Out == "" {
+			return nil
+		}
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		return nil
+	}
 	spec := e.Spec()
 	rng := rand.New(rand.NewPCG(opts.Seed, 7))
 	ids := func(n int) []int {
@@ -196,6 +211,9 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		}
 		logf("prefill %d tokens: %.0f tok/s %s", n, p.TokS, p.Error)
 		res.Prefill = append(res.Prefill, p)
+		if err := save(); err != nil {
+			return err
+		}
 	}
 	for _, d := range decode {
 		row := benchDecode{Batch: d[0], Context: d[1], Tokens: opts.DecodeTokens}
@@ -218,6 +236,9 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		}
 		logf("decode batch %d at %d: %.1f tok/s %s", d[0], d[1], row.TokS, row.Error)
 		res.Decode = append(res.Decode, row)
+		if err := save(); err != nil {
+			return err
+		}
 	}
 	if wl != nil {
 		x := &benchE2E{Docs: wl.Docs}
@@ -248,14 +269,12 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		logf("workload: %d docs, %d requests in %.1f s: %.0f docs/hour %s", x.Docs, x.Requests, x.Seconds, x.DocsPerHour, x.Error)
 		res.E2E = x
 	}
+	if err := save(); err != nil {
+		return err
+	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
-	}
-	if opts.Out != "" {
-		if err := os.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
 	}
 	_, err = fmt.Fprintln(g.stdout, string(b))
 	return err
