@@ -173,7 +173,9 @@ LL_MIB=$(memwatch_stop llsum)
 
 # --- Ctrl-C after the (CUDA) provider has loaded -----------------------------
 say "signal check: SIGINT to a running llsum"
-"${LL[@]}" --prefill "" --decode 1x512 --decode-tokens 1000000 >/dev/null 2>"$WORK/sig.err" &
+# a workload far longer than the wait: the signal must stop it
+$PY -c 'import json,sys; json.dump({"docs":1,"new_tokens":100000,"batches":[[512]]*1000},open(sys.argv[1],"w"))' "$WORK/sig.json"
+"${LL[@]}" --prefill "" --decode "" --workload "$WORK/sig.json" >/dev/null 2>"$WORK/sig.err" &
 SPID=$!
 for _ in $(seq 1 120); do grep -q "model open" "$WORK/sig.err" 2>/dev/null && break; kill -0 $SPID 2>/dev/null || break; sleep 0.5; done
 sleep 3

@@ -246,7 +246,12 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		for i, batch := range wl.Batches {
 			reqs := make([]onnx.GenRequest, len(batch))
 			for j, n := range batch {
-				reqs[j] = onnx.GenRequest{InputIDs: ids(min(n, spec.ContextLength-wl.NewTokens)), MaxNewTokens: wl.NewTokens, IgnoreEOS: true}
+				// Prompt and output must fit the context: shorten the prompt.
+				p := min(n, spec.ContextLength-1)
+				if p+wl.NewTokens > spec.ContextLength {
+					p = max(1, min(p, spec.ContextLength-wl.NewTokens))
+				}
+				reqs[j] = onnx.GenRequest{InputIDs: ids(p), MaxNewTokens: wl.NewTokens, IgnoreEOS: true}
 				x.PromptTokens += len(reqs[j].InputIDs)
 			}
 			r, _, err := run(reqs)
