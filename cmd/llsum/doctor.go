@@ -45,12 +45,12 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 	eo := opts.engineOptions(g)
 	rt, err := onnx.LoadRuntime(eo.Lib)
 	if err != nil {
-		fmt.Fprintf(w, "onnxruntime: NOT FOUND\n")
+		fmt.Fprintf(w, "onnxruntime: not usable\n")
 		return withCode(exitUsage, err)
 	}
 	fmt.Fprintf(w, "onnxruntime: %s (%s), version %s\n", rt.Path, rt.Source, rt.Version)
 	if err := onnx.CheckCUDA(0); err != nil {
-		fmt.Fprintf(w, "cuda:        %v\n", err)
+		fmt.Fprintf(w, "cuda:        %s\n", strings.TrimPrefix(err.Error(), "cuda: "))
 	} else {
 		fmt.Fprintf(w, "cuda:        provider loads\n")
 	}

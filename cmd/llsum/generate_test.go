@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +85,55 @@ func TestDoctor(t *testing.T) {
 	errb.Reset()
 	if code := execute([]string{"doctor", "--model", t.TempDir()}, nil, &out, &errb); code != exitUsage || !strings.Contains(out.String(), "INVALID") {
 		t.Errorf("bad folder: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// TestHelperLlsum runs llsum in a fresh process for tests that need one
+// (the ONNX Runtime library loads once per process); it does nothing unless
+// LLSUM_HELPER_ARGS is set.
+func TestHelperLlsum(t *testing.T) {
+	args := os.Getenv("LLSUM_HELPER_ARGS")
+	if args == "" {
+		return
+	}
+	os.Exit(execute(strings.Split(args, "\x1f"), nil, os.Stdout, os.Stderr))
+}
+
+func runLlsum(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLlsum$")
+	cmd.Env = append(append(os.Environ(), env...), "LLSUM_HELPER_ARGS="+strings.Join(args, "\x1f"))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// TestBadLibrary: a missing or broken ONNX Runtime library gives one line
+// saying how to install it.
+func TestBadLibrary(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+	if err := os.WriteFile(bad, []byte("not a library"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"broken --ort-lib", nil, []string{"doctor", "--ort-lib", bad}},
+		{"missing LLSUM_ORT_LIB", []string{"LLSUM_ORT_LIB=" + filepath.Join(t.TempDir(), "nope.so")}, []string{"generate", "--model", t.TempDir(), "--input-ids", "1"}},
+	} {
+		code, _, stderr := runLlsum(t, c.env, c.args...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if code != exitUsage || len(lines) != 1 || !strings.Contains(stderr, "install-onnxruntime.sh") {
+			t.Errorf("%s: exit %d, stderr %q", c.name, code, stderr)
+		}
 	}
 }

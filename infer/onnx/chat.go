@@ -20,19 +20,22 @@ type ChatTokenizer interface {
 	Decode(ids []int) (string, error)
 }
 
-// ChatModel is an Engine with a tokenizer: an infer.ChatModel.
+// ChatModel is an Engine with a tokenizer: an infer.ChatModel. Concurrent
+// Chat calls share forward passes (see Batcher).
 type ChatModel struct {
 	e   *Engine
+	b   *Batcher
 	tok ChatTokenizer
 	id  string
 }
 
-// NewChatModel wraps e; Close closes the engine.
+// NewChatModel wraps e with the default batching limits; Close closes the
+// engine.
 func NewChatModel(e *Engine, tok ChatTokenizer) *ChatModel {
-	return &ChatModel{e: e, tok: tok, id: identity(e.spec)}
+	return &ChatModel{e: e, b: NewBatcher(e, 0, 0), tok: tok, id: identity(e.spec)}
 }
 
-// Chat answers the requests in one batched Generate call.
+// Chat answers the requests, batched with other concurrent calls.
 func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
 	gr := make([]GenRequest, len(reqs))
 	for i, r := range reqs {
@@ -42,7 +45,7 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 		}
 		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling}
 	}
-	res, err := c.e.Generate(ctx, gr)
+	res, err := c.b.Generate(ctx, gr)
 	if err != nil {
 		return nil, err
 	}

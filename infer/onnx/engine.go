@@ -57,8 +57,7 @@ type GenRequest struct {
 	InputIDs     []int
 	MaxNewTokens int // 0: DefaultMaxNewTokens
 	Sampling     infer.Sampling
-	// IgnoreEOS keeps generating through end-of-sequence tokens, so output
-	// lengths are fixed (benchmarks).
+	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
 }
 
@@ -315,22 +314,14 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	rows := make([]*row, len(reqs))
 	maxP, maxNew := 0, 0
 	for i, r := range reqs {
-		if len(r.InputIDs) == 0 {
-			return nil, fmt.Errorf("onnx: request %d: empty input ids", i)
-		}
-		for _, id := range r.InputIDs {
-			if id < 0 || id >= s.Vocab {
-				return nil, fmt.Errorf("onnx: request %d: token id %d outside the vocabulary (0..%d)", i, id, s.Vocab-1)
-			}
-		}
-		if len(r.InputIDs) > s.ContextLength {
-			return nil, fmt.Errorf("onnx: request %d: prompt of %d tokens exceeds the context length %d", i, len(r.InputIDs), s.ContextLength)
+		if err := e.validate(r); err != nil {
+			return nil, fmt.Errorf("onnx: request %d: %w", i, err)
 		}
 		n := r.MaxNewTokens
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, i, r.InputIDs)}
+		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -382,6 +373,23 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	return out, nil
 }
 
+// validate checks one request against the model.
+func (e *Engine) validate(r GenRequest) error {
+	s := e.spec
+	if len(r.InputIDs) == 0 {
+		return errors.New("empty input ids")
+	}
+	for _, id := range r.InputIDs {
+		if id < 0 || id >= s.Vocab {
+			return fmt.Errorf("token id %d outside the vocabulary (0..%d)", id, s.Vocab-1)
+		}
+	}
+	if len(r.InputIDs) > s.ContextLength {
+		return fmt.Errorf("prompt of %d tokens exceeds the context length %d", len(r.InputIDs), s.ContextLength)
+	}
+	return nil
+}
+
 // ensureScratch sizes the step input and logits buffers.
 func (e *Engine) ensureScratch(batch, capacity int) error {
 	s := e.spec
@@ -396,7 +404,10 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 		*b = nb
 		return err
 	}
-	tokens := batch * max(e.chunk, 1)
+	// A forward pass holds at most max(chunk, batch) tokens: batched
+	// prefill splits the chunk between the rows, so the logits buffer
+	// (tokens × vocabulary) does not grow with the batch.
+	tokens := max(e.chunk, batch)
 	if err := grow(&e.scratch.ids, tokens*8); err != nil {
 		return err
 	}
@@ -459,7 +470,7 @@ func (g *gen) accept(r *row, tok int) {
 	}
 }
 
-// fill writes v into buffer b as element i of type t.
+// putInt writes v into b as element i of integer type t.
 func putInt(b []byte, i int, t ort.TensorElementDataType, v int64) {
 	if t == ort.TensorElementDataTypeInt32 {
 		*(*int32)(unsafe.Pointer(&b[i*4])) = int32(v)
@@ -628,11 +639,12 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 	for b, r := range g.rows {
 		g.pads[b] = maxP - len(r.req.InputIDs)
 	}
-	for off := 0; off < maxP; off += g.e.chunk {
+	step := max(1, g.e.chunk/n)
+	for off := 0; off < maxP; off += step {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		seq := min(g.e.chunk, maxP-off)
+		seq := min(step, maxP-off)
 		total := off + seq
 		for b, r := range g.rows {
 			pad := g.pads[b]

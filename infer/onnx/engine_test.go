@@ -12,8 +12,8 @@ import (
 var prompts = [][]int{
 	{5, 6, 7, 8, 9, 10, 11},
 	{42, 3},
-	{100, 200, 300, 400, 500, 600, 700, 800, 900, 17, 18, 19, 20},
-	{1, 999, 998},
+	{100, 200, 300, 400, 500, 60, 70, 80, 90, 17, 18, 19, 20},
+	{1, 499, 498},
 }
 
 func generate(t *testing.T, e *Engine, reqs []GenRequest) []GenResult {
@@ -207,5 +207,39 @@ func TestSampling(t *testing.T) {
 	rp := GenRequest{InputIDs: prompts[0], MaxNewTokens: 12, Sampling: infer.Sampling{RepetitionPenalty: 1.3}}
 	if x, y := generate(t, e, []GenRequest{rp})[0], generate(t, e, []GenRequest{rp})[0]; !reflect.DeepEqual(x.OutputIDs, y.OutputIDs) {
 		t.Errorf("repetition penalty not deterministic")
+	}
+}
+
+// TestPingPongMatchesShared runs the GroupQueryAttention export with the
+// ping-pong cache (past and present in two alternating buffers, as graphs
+// with position_ids use) instead of the shared buffer: for single
+// sequences, where no padding is involved, both must give the same tokens.
+func TestPingPongMatchesShared(t *testing.T) {
+	dir := sharedModel(t, "tiny-qwen2-gqa-fp16")
+	shared := openEngine(t, dir, Options{PrefillChunk: 3})
+	pp := openEngine(t, dir, Options{PrefillChunk: 3})
+	pp.spec.ShareBuffer = false
+	pp.kv = newKVCache(cpuMemory{}, pp.spec)
+	for i, p := range prompts {
+		a := generate(t, shared, []GenRequest{greedy(p, 8)})[0]
+		b := generate(t, pp, []GenRequest{greedy(p, 8)})[0]
+		if !reflect.DeepEqual(a.OutputIDs, b.OutputIDs) {
+			t.Errorf("prompt %d: shared %v, ping-pong %v", i, a.OutputIDs, b.OutputIDs)
+		}
+	}
+	if got := len(pp.kv.bufs[1]); got != 2*pp.spec.Layers {
+		t.Errorf("ping-pong cache has %d second-side buffers", got)
+	}
+}
+
+// TestKVCacheShrinks: after a long request, a much shorter one does not keep
+// the long one's cache.
+func TestKVCacheShrinks(t *testing.T) {
+	e := openEngine(t, sharedModel(t, "tiny-qwen2-gqa-fp16"), Options{})
+	generate(t, e, []GenRequest{greedy(make([]int, 100), 20), greedy(make([]int, 100), 20)})
+	big := e.KVCacheBytes()
+	generate(t, e, []GenRequest{greedy([]int{1, 2}, 2)})
+	if small := e.KVCacheBytes(); small*4 > big {
+		t.Errorf("cache %d bytes after a 4-position request, %d after the long batch", small, big)
 	}
 }

@@ -104,8 +104,9 @@ func (c *kvCache) Bytes() int {
 }
 
 // reset prepares the cache for batch rows of capacity positions, reusing the
-// existing buffers when they are large enough, and zeroes nothing: every
-// position read is written first.
+// existing buffers when they are large enough but not more than 4× too large
+// (one long document must not pin its cache for the rest of a run), and
+// zeroes nothing: every position read is written first.
 func (c *kvCache) reset(batch, capacity int) error {
 	c.cur = 0
 	need := batch * c.bytesPerRow(capacity)
@@ -114,7 +115,7 @@ func (c *kvCache) reset(batch, capacity int) error {
 		sides = 1
 	}
 	c.batch, c.capacity = batch, capacity
-	if len(c.bufs[0]) == 2*c.layers && c.bufs[0][0].size() >= need && (sides == 1 || len(c.bufs[1]) == 2*c.layers) {
+	if len(c.bufs[0]) == 2*c.layers && c.bufs[0][0].size() >= need && c.bufs[0][0].size() <= 4*need && (sides == 1 || len(c.bufs[1]) == 2*c.layers) {
 		return nil
 	}
 	c.free()

@@ -89,3 +89,14 @@ func TestDeviceSelection(t *testing.T) {
 		t.Errorf("auto: device %s notices %q", e.Device(), notices)
 	}
 }
+
+func TestVersionAtLeast(t *testing.T) {
+	for _, c := range []struct {
+		have string
+		want bool
+	}{{"1.29.0", true}, {"1.29.1", true}, {"1.30.0", true}, {"2.0.0", true}, {"1.28.2", false}, {"1.9.0", false}, {"junk", false}} {
+		if got := versionAtLeast(c.have, ORTVersion); got != c.want {
+			t.Errorf("%s: %v", c.have, got)
+		}
+	}
+}

@@ -362,15 +362,20 @@ func fileExists(p string) bool {
 // readGraph reads the session metadata and maps every input and output to
 // its role; a name it cannot place is an error.
 func (s *ModelSpec) readGraph(names map[string]string) error {
-	opts, err := ort.NewSessionOptions()
+	ins, outs, err := readGraphInfo(s.Graph)
 	if err != nil {
-		return fmt.Errorf("model %s: session options: %w", s.Dir, err)
-	}
-	defer opts.Destroy()
-	_ = opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll)
-	ins, outs, err := ort.GetInputOutputInfoWithOptions(s.Graph, opts)
-	if err != nil {
-		return badModel(s.Dir, "%s does not load: %v", filepath.Base(s.Graph), err)
+		// Not readable as plain ONNX protobuf: ask ONNX Runtime, which
+		// loads the whole model once more.
+		opts, oerr := ort.NewSessionOptions()
+		if oerr != nil {
+			return fmt.Errorf("model %s: session options: %w", s.Dir, oerr)
+		}
+		defer opts.Destroy()
+		_ = opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll)
+		ins, outs, err = ort.GetInputOutputInfoWithOptions(s.Graph, opts)
+		if err != nil {
+			return badModel(s.Dir, "%s does not load: %v", filepath.Base(s.Graph), err)
+		}
 	}
 	layerOf := func(pattern, name string) (int, bool) {
 		var n int
@@ -385,19 +390,14 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	for _, in := range ins {
 		s.InputNames = append(s.InputNames, in.Name)
 		switch in.Name {
-		case names["input_ids"]:
-			haveIDs = true
-			s.roles[in.Name] = roleIDs
-			s.IDsType = in.DataType
+		case names["input_ids"], names["attention_mask"]:
 			if in.DataType != ort.TensorElementDataTypeInt32 && in.DataType != ort.TensorElementDataTypeInt64 {
-				return badModel(s.Dir, "input_ids has type %s, want int32 or int64", in.DataType)
+				return badModel(s.Dir, "%s has type %s, want int32 or int64", in.Name, in.DataType)
 			}
-		case names["attention_mask"]:
-			haveMask = true
-			s.roles[in.Name] = roleMask
-			s.MaskType = in.DataType
-			if in.DataType != ort.TensorElementDataTypeInt32 && in.DataType != ort.TensorElementDataTypeInt64 {
-				return badModel(s.Dir, "attention_mask has type %s, want int32 or int64", in.DataType)
+			if in.Name == names["input_ids"] {
+				haveIDs, s.roles[in.Name], s.IDsType = true, roleIDs, in.DataType
+			} else {
+				haveMask, s.roles[in.Name], s.MaskType = true, roleMask, in.DataType
 			}
 		case names["position_ids"]:
 			s.HasPosIDs = true
@@ -495,13 +495,12 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	if s.StaticOutputs && (s.LogitsType != ort.TensorElementDataTypeFloat || s.KVType != ort.TensorElementDataTypeFloat) {
 		return badModel(s.Dir, "fixed output shapes with fp16 outputs are not supported")
 	}
-	// Graphs without position_ids derive positions from attention_mask
-	// (GroupQueryAttention); they run with one past/present buffer.
-	if !s.HasPosIDs {
-		s.ShareBuffer = true
-	} else {
-		s.ShareBuffer = false
-	}
+	// GroupQueryAttention graphs (genai_config's past_present_share_buffer,
+	// or no position_ids: positions then come from attention_mask) keep
+	// each row's length in the mask and run with one past/present buffer;
+	// the rest (optimum exports) concatenate past and present and take
+	// left-padded batches.
+	s.ShareBuffer = s.ShareBuffer || !s.HasPosIDs
 	return nil
 }
 

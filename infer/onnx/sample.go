@@ -38,10 +38,12 @@ type sampler struct {
 	prob []float64
 }
 
-func newSampler(s infer.Sampling, row int, prompt []int) *sampler {
+// newSampler seeds from the request alone, so a request samples the same
+// tokens whatever its place in a batch.
+func newSampler(s infer.Sampling, prompt []int) *sampler {
 	sm := &sampler{s: s}
 	if s.Temperature > 0 {
-		sm.rng = rand.New(rand.NewPCG(uint64(s.Seed), uint64(row)))
+		sm.rng = rand.New(rand.NewPCG(uint64(s.Seed), 0x9e3779b97f4a7c15))
 	}
 	if s.RepetitionPenalty > 0 && s.RepetitionPenalty != 1 {
 		sm.seen = map[int]bool{}
