@@ -56,7 +56,7 @@ func (o *genModelOptions) AddFlags(f *pflag.FlagSet) {
 	f.Uint64Var(&o.Seed, "seed", 1, "weight seed")
 	f.BoolVar(&o.Int32IDs, "int32-ids", false, "int32 input_ids (genai flavour)")
 	f.BoolVar(&o.Tie, "tie-embeddings", false, "share the embedding and output matrices (default: the preset's)")
-	f.BoolVar(&o.External, "external-data", false, "always put weights in an external data file (automatic above 1 GiB)")
+	f.BoolVar(&o.External, "external-data", false, "always put weights in an external data file (automatic above 256 MiB)")
 	f.IntVar(&o.Workers, "workers", 0, "weight-generation goroutines (default: all CPUs)")
 }
 
@@ -107,13 +107,14 @@ weights, a config and a byte-level BPE tokenizer into DIR, for tests and
 benchmarks. The genai flavour is laid out like onnxruntime-genai's builder
 exports (GroupQueryAttention with fused rotary, no position_ids); the optimum
 flavour like transformers.js/optimum exports (standard ops, position_ids,
-graph under onnx/). Weights larger than 1 GiB are streamed to an external
+graph under onnx/). Weights larger than 256 MiB are streamed to an external
 data file. The output is meaningless text, but the shapes, formats and speed
 are those of the real model.`,
 		Example: `  llsum dev gen-model --out /tmp/tiny
   llsum dev gen-model --flavour optimum --dtype fp16 --out /tmp/tiny-optimum
   llsum dev gen-model --preset 3b --out /tmp/llama32-3b-shaped
-  llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --vocab 128256 --out /tmp/bench`,
+  llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --intermediate 1536 \
+    --vocab 128256 --context-length 16384 --out /tmp/bench`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGenModel(cmd.Context(), g, opts)

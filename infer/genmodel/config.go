@@ -55,7 +55,7 @@ type Config struct {
 	RopeScaling bool
 	RMSNormEps  float64 // 0: 1e-5
 	// ExternalData forces weights into an external data file; they go
-	// there anyway when they exceed 1 GiB (protobuf's 2 GB limit).
+	// there anyway when they exceed 256 MiB.
 	ExternalData bool
 	// BOS and EOS ids; 0/nil: taken from the special tokens at the top of
 	// the vocabulary (<|begin_of_text|>; <|end_of_text|>, <|eom_id|>,

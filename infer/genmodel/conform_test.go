@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // sharedDir finds ../shared beside the module root.
@@ -272,7 +274,7 @@ func readJSON(t *testing.T, path string, v any) {
 // tests install into the llsum cache; nil (skip the comparison) when it is
 // absent, except under CI.
 func llama3Tokenizer(t *testing.T) map[string]json.RawMessage {
-	path := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(ortLibrary()))), "tokenizers", "llama3.1", "tokenizer.json")
+	path := filepath.Join(envconfig.CacheDir(), "tokenizers", "llama3.1", "tokenizer.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if os.Getenv("CI") != "" {

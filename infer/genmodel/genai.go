@@ -21,8 +21,9 @@ func buildGenAI(c Config) *builder {
 	// seqlens_k = sum(attention_mask, 1) - 1 and total_sequence_length =
 	// shape(attention_mask)[1], both int32, as the builder computes them.
 	const sub = "/model/attn_mask_reformat/attn_mask_subgraph"
-	rs := b.node(sub+"/ReduceSum", "ReduceSum", "", []string{"attention_mask", b.constInt64(false, 1)}, []string{""}, attrInt("keepdims", 0))[0]
-	sb := b.node(sub+"/Sub", "Sub", "", []string{rs, b.constInt64(true, 1)}, []string{""})[0]
+	// Like the builder, seqlens_k keeps shape [batch_size, 1].
+	rs := b.node(sub+"/ReduceSum", "ReduceSum", "", []string{"attention_mask", b.constInt64(false, 1)}, []string{""})[0]
+	sb := b.node(sub+"/Sub", "Sub", "", []string{rs, b.constInt64(false, 1)}, []string{""})[0]
 	seqlens := b.node(sub+"/Sub/Cast", "Cast", "", []string{sb}, []string{""}, attrInt("to", int64(dtInt32)))[0]
 	sh := b.node(sub+"/Shape", "Shape", "", []string{"attention_mask"}, []string{""})[0]
 	ga := b.node(sub+"/Gather", "Gather", "", []string{sh, b.constInt64(true, 1)}, []string{""}, attrInt("axis", 0))[0]

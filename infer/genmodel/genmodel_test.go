@@ -3,10 +3,14 @@ package genmodel
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 func tinyCfg(flavour, dtype string) Config {
@@ -170,6 +174,40 @@ func TestCacheConsistent(t *testing.T) {
 	}
 }
 
+// The optimum graph's padding mask: a left-padded sequence in a batch gets
+// the same logits as alone, in prefill and in the following decode step.
+func TestOptimumBatchPadding(t *testing.T) {
+	cfg := tinyCfg(FlavourOptimum, DTypeFP32)
+	dir := writeModel(t, cfg)
+	short := prompt[3:]
+	alone := newRunner(t, dir, cfg)
+	want := alone.step(t, short)
+	wantNext := alone.step(t, []int64{9})[0]
+
+	r := newRunner(t, dir, cfg)
+	pad := len(prompt) - len(short)
+	ids := [][]int64{prompt, append(make([]int64, pad), short...)}
+	mask := [][]int64{make([]int64, len(prompt)), make([]int64, len(prompt))}
+	pos := [][]int64{make([]int64, len(prompt)), make([]int64, len(prompt))}
+	for i := range prompt {
+		mask[0][i], pos[0][i] = 1, int64(i)
+		if i >= pad {
+			mask[1][i], pos[1][i] = 1, int64(i-pad)
+		}
+	}
+	got := r.stepBatch(t, ids, mask, pos)
+	for i := range short {
+		if d, spread := maxDiff(want[i], got[1][pad+i]); d > 1e-4*spread {
+			t.Errorf("prefill position %d: batched differs from alone by %g", i, d)
+		}
+	}
+	next := r.stepBatch(t, [][]int64{{9}, {9}}, [][]int64{append(mask[0], 1), append(mask[1], 1)},
+		[][]int64{{int64(len(prompt))}, {int64(len(short))}})
+	if d, spread := maxDiff(wantNext, next[1][0]); d > 1e-4*spread {
+		t.Errorf("decode: batched differs from alone by %g", d)
+	}
+}
+
 // Writing is deterministic and independent of the number of workers, and
 // external data holds the same values as inline initializers.
 func TestWeightsDeterministic(t *testing.T) {
@@ -255,6 +293,33 @@ func TestFloat16(t *testing.T) {
 	}
 }
 
+// The fast path agrees with the general conversion on many values.
+func TestFloat16Fast(t *testing.T) {
+	x := uint64(1)
+	for i := 0; i < 1_000_000; i++ {
+		x = splitmix64(x)
+		f := math.Float32frombits(uint32(x))
+		if math.IsNaN(float64(f)) {
+			continue
+		}
+		if got, want := float16bits(f), float16bitsSlow(f); got != want {
+			t.Fatalf("float16bits(%g) = %#04x, want %#04x", f, got, want)
+		}
+	}
+}
+
+func TestWriteCancelled(t *testing.T) {
+	for _, external := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		cfg := Tiny()
+		cfg.ExternalData = external
+		if err := Write(ctx, t.TempDir(), cfg); !errors.Is(err, context.Canceled) {
+			t.Errorf("external=%v: err = %v, want context.Canceled", external, err)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -276,5 +341,114 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+// TestBigModel runs a prefill and a few decode steps on a model written
+// beforehand by `llsum dev gen-model` (e.g. the 3B shape on a large
+// machine): LLSUM_GENMODEL_BIG_DIR names the folder and
+// LLSUM_GENMODEL_BIG_PRESET its preset (tiny, 1b, 3b; flavour and dtype are
+// read from the folder).
+func TestBigModel(t *testing.T) {
+	dir := os.Getenv("LLSUM_GENMODEL_BIG_DIR")
+	if dir == "" {
+		t.Skip("set LLSUM_GENMODEL_BIG_DIR and LLSUM_GENMODEL_BIG_PRESET to run")
+	}
+	cfg, err := Preset(os.Getenv("LLSUM_GENMODEL_BIG_PRESET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+		cfg.Flavour = FlavourOptimum
+	}
+	if _, err := os.Stat(filepath.Join(dir, "onnx", "model.onnx")); err == nil {
+		cfg.DType = DTypeFP32
+	}
+	start := time.Now()
+	r := newRunnerThreads(t, dir, cfg, 0)
+	t.Logf("session load: %v", time.Since(start))
+	start = time.Now()
+	rows := r.step(t, prompt)
+	t.Logf("prefill %d tokens: %v", len(prompt), time.Since(start))
+	checkLogits(t, rows, cfg.Vocab)
+	toks := []int64{argmax(rows[len(rows)-1])}
+	var used [][]float32
+	for range 3 {
+		start = time.Now()
+		row := r.step(t, toks[len(toks)-1:])[0]
+		t.Logf("decode step: %v", time.Since(start))
+		used, toks = append(used, row), append(toks, argmax(row))
+	}
+	t.Logf("greedy %v", toks)
+	checkLogits(t, used, cfg.Vocab)
+}
+
+// The genai graph works the way onnxruntime-genai runs it with
+// past_present_share_buffer: one max-length KV buffer per layer bound as
+// both past input and present output, valid length from attention_mask.
+func TestGenAISharedBuffer(t *testing.T) {
+	cfg := tinyCfg(FlavourGenAI, DTypeFP32)
+	dir := writeModel(t, cfg)
+	ref := newRunner(t, dir, cfg)
+	want := ref.step(t, prompt)
+	wantNext := ref.step(t, []int64{9})[0]
+
+	r := newRunner(t, dir, cfg)
+	cfg = r.cfg // with the derived head size
+	const maxLen = 32
+	kv := make([]*ort.Tensor[float32], 2*cfg.Layers)
+	for i := range kv {
+		var err error
+		kv[i], err = ort.NewEmptyTensor[float32](ort.NewShape(1, int64(cfg.KVHeads), maxLen, int64(cfg.HeadSize)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer kv[i].Destroy()
+	}
+	run := func(ids []int64, total int) [][]float32 {
+		t.Helper()
+		idT, err := ort.NewTensor(ort.NewShape(1, int64(len(ids))), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idT.Destroy()
+		mask := make([]int64, total)
+		for i := range mask {
+			mask[i] = 1
+		}
+		maskT, err := ort.NewTensor(ort.NewShape(1, int64(total)), mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer maskT.Destroy()
+		logits, err := ort.NewEmptyTensor[float32](ort.NewShape(1, int64(len(ids)), int64(cfg.Vocab)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logits.Destroy()
+		ins := []ort.Value{idT, maskT}
+		outs := []ort.Value{logits}
+		for _, v := range kv {
+			ins, outs = append(ins, v), append(outs, v)
+		}
+		if err := r.sess.Run(ins, outs); err != nil {
+			t.Fatal(err)
+		}
+		data := logits.GetData()
+		rows := make([][]float32, len(ids))
+		for i := range rows {
+			rows[i] = append([]float32{}, data[i*cfg.Vocab:(i+1)*cfg.Vocab]...)
+		}
+		return rows
+	}
+	got := run(prompt, len(prompt))
+	for i := range prompt {
+		if d, spread := maxDiff(want[i], got[i]); d > 1e-4*spread {
+			t.Errorf("prefill position %d differs by %g", i, d)
+		}
+	}
+	next := run([]int64{9}, len(prompt)+1)[0]
+	if d, spread := maxDiff(wantNext, next); d > 1e-4*spread {
+		t.Errorf("decode differs by %g", d)
 	}
 }

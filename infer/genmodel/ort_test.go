@@ -9,24 +9,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/llsum/llsum/internal/envconfig"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
 // ortLibrary finds the ONNX Runtime library the way setup.d installs it.
 func ortLibrary() string {
-	if p := os.Getenv("LLSUM_ORT_LIB"); p != "" {
+	if p := envconfig.Lookup("LLSUM_ORT_LIB"); p != "" {
 		return p
 	}
-	cache := os.Getenv("LLSUM_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, _ := os.UserHomeDir()
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "llsum")
-	}
-	return filepath.Join(cache, "onnxruntime", "1.29.0", "libonnxruntime.so.1")
+	return filepath.Join(envconfig.CacheDir(), "onnxruntime", "1.29.0", "libonnxruntime.so.1")
 }
 
 var (
@@ -69,6 +61,13 @@ type runner struct {
 
 func newRunner(t testing.TB, dir string, cfg Config) *runner {
 	t.Helper()
+	return newRunnerThreads(t, dir, cfg, 1)
+}
+
+// newRunnerThreads opens the model with the given intra-op threads (0: ORT's
+// default, all cores).
+func newRunnerThreads(t testing.TB, dir string, cfg Config, threads int) *runner {
+	t.Helper()
 	needORT(t)
 	c, err := cfg.normalize()
 	if err != nil {
@@ -94,7 +93,7 @@ func newRunner(t testing.TB, dir string, cfg Config) *runner {
 		t.Fatal(err)
 	}
 	defer opts.Destroy()
-	if err := opts.SetIntraOpNumThreads(1); err != nil {
+	if err := opts.SetIntraOpNumThreads(threads); err != nil {
 		t.Fatal(err)
 	}
 	sess, err := ort.NewDynamicAdvancedSession(path, ins, outs, opts)
@@ -133,12 +132,29 @@ func (r *runner) floatTensor(t testing.TB, shape ort.Shape, data []byte) ort.Val
 	return v
 }
 
-// step runs ids through the model after the cached tokens and returns the
-// logits [len(ids)][vocab] as float32.
+// step runs ids through the model after the cached tokens (batch 1, no
+// padding) and returns the logits [len(ids)][vocab] as float32.
 func (r *runner) step(t testing.TB, ids []int64) [][]float32 {
 	t.Helper()
+	total := r.pastLen + len(ids)
+	mask := make([]int64, total)
+	pos := make([]int64, len(ids))
+	for i := range mask {
+		mask[i] = 1
+	}
+	for i := range pos {
+		pos[i] = int64(r.pastLen + i)
+	}
+	return r.stepBatch(t, [][]int64{ids}, [][]int64{mask}, [][]int64{pos})[0]
+}
+
+// stepBatch runs a batch: ids and pos [batch][seq], mask [batch][past+seq];
+// it returns logits [batch][seq][vocab].
+func (r *runner) stepBatch(t testing.TB, ids, mask, pos [][]int64) [][][]float32 {
+	t.Helper()
 	c := r.cfg
-	s, total := int64(len(ids)), int64(r.pastLen+len(ids))
+	batch, s := int64(len(ids)), int64(len(ids[0]))
+	total := int64(r.pastLen) + s
 	var vals []ort.Value
 	defer func() {
 		for _, v := range vals {
@@ -153,46 +169,50 @@ func (r *runner) step(t testing.TB, ids []int64) [][]float32 {
 		vals = append(vals, v)
 		return v
 	}
+	flat := func(xs [][]int64) []int64 {
+		var out []int64
+		for _, x := range xs {
+			out = append(out, x...)
+		}
+		return out
+	}
 	var inputs []ort.Value
 	if c.Int32IDs {
-		ids32 := make([]int32, len(ids))
-		for i, id := range ids {
-			ids32[i] = int32(id)
+		var ids32 []int32
+		for _, id := range flat(ids) {
+			ids32 = append(ids32, int32(id))
 		}
-		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(1, s), ids32)))
+		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(batch, s), ids32)))
 	} else {
-		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(1, s), append([]int64{}, ids...))))
+		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(batch, s), flat(ids))))
 	}
-	mask := make([]int64, total)
-	for i := range mask {
-		mask[i] = 1
-	}
-	inputs = append(inputs, add(ort.NewTensor(ort.NewShape(1, total), mask)))
+	inputs = append(inputs, add(ort.NewTensor(ort.NewShape(batch, total), flat(mask))))
 	if c.Flavour == FlavourOptimum {
-		pos := make([]int64, s)
-		for i := range pos {
-			pos[i] = int64(r.pastLen + i)
-		}
-		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(1, s), pos)))
+		inputs = append(inputs, add(ort.NewTensor(ort.NewShape(batch, s), flat(pos))))
 	}
-	kvShape := func(n int64) ort.Shape { return ort.NewShape(1, int64(c.KVHeads), n, int64(c.HeadSize)) }
+	kvShape := func(n int64) ort.Shape { return ort.NewShape(batch, int64(c.KVHeads), n, int64(c.HeadSize)) }
 	for i := range r.past {
 		inputs = append(inputs, add(r.floatTensor(t, kvShape(int64(r.pastLen)), r.past[i]), nil))
 	}
-	logits := make([]byte, int(s)*c.Vocab*r.elemSize())
-	outputs := []ort.Value{add(r.floatTensor(t, ort.NewShape(1, s, int64(c.Vocab)), logits), nil)}
+	row := c.Vocab * r.elemSize()
+	logits := make([]byte, int(batch*s)*row)
+	outputs := []ort.Value{add(r.floatTensor(t, ort.NewShape(batch, s, int64(c.Vocab)), logits), nil)}
 	present := make([][]byte, len(r.past))
 	for i := range present {
-		present[i] = make([]byte, int(total)*c.KVHeads*c.HeadSize*r.elemSize())
+		present[i] = make([]byte, int(batch*total)*c.KVHeads*c.HeadSize*r.elemSize())
 		outputs = append(outputs, add(r.floatTensor(t, kvShape(total), present[i]), nil))
 	}
 	if err := r.sess.Run(inputs, outputs); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	r.past, r.pastLen = present, int(total)
-	out := make([][]float32, s)
-	for i := range out {
-		out[i] = r.toFloats(logits[i*c.Vocab*r.elemSize() : (i+1)*c.Vocab*r.elemSize()])
+	out := make([][][]float32, batch)
+	for b := range out {
+		out[b] = make([][]float32, s)
+		for i := range out[b] {
+			k := (b*int(s) + i) * row
+			out[b][i] = r.toFloats(logits[k : k+row])
+		}
 	}
 	return out
 }

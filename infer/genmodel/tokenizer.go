@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -89,6 +90,30 @@ func specialNames(n int) []string {
 	return out
 }
 
+// commonWords seed the merges so English text gets whole-word tokens; the
+// rest of the vocabulary is filled by growing letter sequences.
+const commonWords = `the of and to in is was for that with as on by it be at from are this or an which
+his her their they have has had not but were been can will would there all one also more when who
+other its into than some these them time only first new may used such two about after most many
+out over up people so what use do if no she he we you any between each where through while during
+under both those however world because same year years made state states work part well number
+system data file files page pages text document documents section example value values function
+should could must like just any how very much even back still way make see get well long little
+own right old great high small large different important public national following without against
+within before around another being since several several general information government
+development report research process level group including given using based name order point
+result results case form line set end found known called include includes process total
+number city water history company family school country university power war life book human
+science service services support program program second third time first last next early late
+table figure chapter note notes source license software version user users code option options
+command commands error errors list type types model models method methods analysis problem
+problems question questions answer answers change changes local global network memory
+support system systems control policy energy market health social economic political
+international management community education technology business industry production`
+
+// commonSuffixes are word endings given their own tokens.
+const commonSuffixes = "ing ed tion tions ly er ers es est ent ment ments al ally ation ations ness ity ive able ible ous ance ence ic ical ize ized ise ism ist ure"
+
 func newTokenizerSpec(c Config) *tokenizerSpec {
 	regular := c.Vocab - c.specials()
 	t := &tokenizerSpec{vocab: byteChars(), specials: specialNames(c.specials())}
@@ -98,29 +123,76 @@ func newTokenizerSpec(c Config) *tokenizerSpec {
 	for _, v := range t.vocab {
 		seen[v] = true
 	}
-	// Grow words letter by letter: every token made so far (starting from
-	// a space marker and the letters) is extended by each lowercase letter,
-	// most frequent English letters first, until the vocabulary is full.
+	// add merges left and right (both already tokens) into a new token.
+	add := func(left, right string) bool {
+		if len(t.vocab) == regular {
+			return false
+		}
+		if tok := left + right; !seen[tok] {
+			seen[tok] = true
+			t.vocab = append(t.vocab, tok)
+			t.merges = append(t.merges, left+" "+right)
+		}
+		return true
+	}
+	// chain builds s (byte-level characters) one character at a time.
+	chain := func(s string) {
+		chars := strings.Split(s, "")
+		acc := chars[0]
+		for _, ch := range chars[1:] {
+			if !add(acc, ch) {
+				return
+			}
+			acc += ch
+		}
+	}
+	for _, ws := range []string{"ĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠ", "ĊĊĊĊ", "ĉĉĉĉ", "ĠĊ"} {
+		chain(ws)
+	}
+	for _, w := range strings.Fields(commonWords) {
+		chain("Ġ" + w)
+		chain(w)
+		chain("Ġ" + strings.ToUpper(w[:1]) + w[1:])
+	}
+	for _, sfx := range strings.Fields(commonSuffixes) {
+		chain(sfx)
+	}
+	for _, p := range strings.Fields(`.Ċ .ĊĊ :Ċ ,Ċ )Ċ Ġ( Ġ" Ġ' Ġ- Ġ= Ġ{ Ġ} Ġ[ Ġ/ Ġ* Ġ+ Ġ< Ġ> Ġ& Ġ# Ġ$ Ġ% Ġ@ Ġ| ). ), (" ") ."`) {
+		chain(p)
+	}
+	for n := 0; n < 1000; n++ { // Llama 3 splits numbers into runs of up to 3 digits
+		chain(fmt.Sprint(n))
+		if n < 100 {
+			chain(fmt.Sprintf("%02d", n))
+		}
+		chain(fmt.Sprintf("%03d", n))
+	}
+	// Fill the rest by growing letter sequences, shortest first: every
+	// token made here (starting from the space marker and the letters) is
+	// extended by each lowercase letter, most frequent English letters first.
 	rights := strings.Split("etaoinshrdlcumwfgypbvkjxqz", "")
 	lefts := []string{"Ġ"}
 	lefts = append(lefts, rights...)
 	lefts = append(lefts, strings.Split("TAISCMBHWPDRFEGLNOUJKVYQXZ", "")...)
 	for i := 0; len(t.vocab) < regular; i++ {
-		left := lefts[i]
 		for _, r := range rights {
-			if len(t.vocab) == regular {
-				break
-			}
-			tok := left + r
+			tok := lefts[i] + r
 			if seen[tok] {
 				continue
 			}
-			seen[tok] = true
-			t.vocab = append(t.vocab, tok)
-			t.merges = append(t.merges, left+" "+r)
+			if !add(lefts[i], r) {
+				break
+			}
 			lefts = append(lefts, tok)
 		}
 	}
+	// These merges only grow tokens from the left, so a word is encoded
+	// well only if its chain wins over merges inside it. Giving every merge
+	// that starts with the space marker priority over the others makes the
+	// chains of space-prefixed words (most words in running text) win.
+	sort.SliceStable(t.merges, func(i, j int) bool {
+		return strings.HasPrefix(t.merges[i], "Ġ") && !strings.HasPrefix(t.merges[j], "Ġ")
+	})
 	return t
 }
 

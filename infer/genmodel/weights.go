@@ -94,7 +94,19 @@ func (w *weight) fill(start int64, dst []float32) {
 }
 
 // float16bits converts f to IEEE 754 binary16, rounding to nearest even.
+// Normal halves (the usual case for weights) take a branch-light path.
 func float16bits(f float32) uint16 {
+	b := math.Float32bits(f)
+	a := b & 0x7fffffff
+	if a-0x38800000 < 0x47800000-0x38800000 { // 2^-14 <= |f| < 2^16
+		a += 0xfff + (a>>13)&1 // round to nearest even; a carry bumps the exponent
+		return uint16(b>>16)&0x8000 | uint16((a-0x38000000)>>13)
+	}
+	return float16bitsSlow(f)
+}
+
+// float16bitsSlow handles every input, subnormal and overflowing ones too.
+func float16bitsSlow(f float32) uint16 {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000
 	exp := int32(b>>23) & 0xff
@@ -152,13 +164,15 @@ func float16to32(h uint16) float32 {
 // encode stores values as little-endian fp32 or fp16 into dst.
 func encode(dst []byte, vals []float32, dtype int32) {
 	if dtype == dtFloat16 {
+		dst = dst[:2*len(vals)]
 		for i, v := range vals {
-			binary.LittleEndian.PutUint16(dst[2*i:], float16bits(v))
+			binary.LittleEndian.PutUint16(dst[2*i:2*i+2], float16bits(v))
 		}
 		return
 	}
+	dst = dst[:4*len(vals)]
 	for i, v := range vals {
-		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
+		binary.LittleEndian.PutUint32(dst[4*i:4*i+4], math.Float32bits(v))
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 )
 
 // externalThreshold is the weight size above which weights always go to an
-// external data file (a protobuf message cannot exceed 2 GB).
-const externalThreshold = 1 << 30
+// external data file: a protobuf message cannot exceed 2 GB, and inline
+// weights are held in memory (several copies while encoding).
+const externalThreshold = 256 << 20
 
 // Write writes the model folder described by cfg into dir (created if
 // needed): the ONNX graph, its external weights when large, the flavour's
@@ -87,6 +88,9 @@ func (b *builder) writeGraph(ctx context.Context, path, dataName string) error {
 			places = append(places, placed{w: w, offset: offset})
 			offset += (size + 4095) &^ 4095 // page-aligned, so ORT can map it
 		} else {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			t.raw = w.materialize(b.io)
 		}
 		g.inits = append(g.inits, t)
