@@ -14,6 +14,11 @@ def log(*a):
     print("peer:", *a, file=sys.stderr, flush=True)
 
 
+def err_text(e):
+    """One line naming the exception (OOM and the like are recorded, not fatal)."""
+    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+
+
 def config(preset):
     import inspect
     from transformers import LlamaConfig
@@ -109,7 +114,7 @@ def main():
                 dt = time.perf_counter() - t
                 row.update(ms=dt * 1000, tok_s=n / dt)
             except Exception as e:  # OOM etc.: record, go on
-                row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                row["error"] = err_text(e)
             if dev.type == "cuda":
                 torch.cuda.empty_cache()
             log("prefill", row)
@@ -126,7 +131,7 @@ def main():
                 steps = a.decode_tokens - 1
                 row.update(ms=(tn - t1) * 1000, tok_s=b * steps / (tn - t1), step_ms=(tn - t1) * 1000 / steps)
             except Exception as e:
-                row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                row["error"] = err_text(e)
             if dev.type == "cuda":
                 torch.cuda.empty_cache()
             log("decode", row)
@@ -151,7 +156,7 @@ def main():
                     x2["prompt_tokens"] += sum(batch)
                     x2["new_tokens"] += (out.shape[1] - L) * len(batch)
             except Exception as e:
-                x2["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                x2["error"] = err_text(e)
             x2["seconds"] = time.perf_counter() - t
             if "error" not in x2:
                 x2["docs_per_hour"] = x2["docs"] / x2["seconds"] * 3600

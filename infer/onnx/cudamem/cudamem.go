@@ -333,40 +333,27 @@ func (m *Memory) Free(b Block) {
 }
 
 // Read copies len(dst) bytes from b at off into dst.
-func (m *Memory) Read(dst []byte, b Block, off int) error {
-	if len(dst) == 0 {
-		return nil
-	}
-	if off < 0 || off+len(dst) > b.Size {
-		return fmt.Errorf("cudamem: read %d bytes at %d of a %d-byte block", len(dst), off, b.Size)
-	}
-	p := C.uintptr_t(uintptr(unsafe.Pointer(&dst[0])))
-	if m.cuda == nil {
-		C.cm_host_copy(p, C.uintptr_t(b.Ptr+uintptr(off)), C.size_t(len(dst)))
-		return nil
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := m.setDevice(); err != nil {
-		return err
-	}
-	if rc := C.cm_cuda_memcpy(m.cuda, p, C.uintptr_t(b.Ptr+uintptr(off)), C.size_t(len(dst)), 2); rc != 0 {
-		return m.cudaErr("cudaMemcpy to host", rc)
-	}
-	return nil
-}
+func (m *Memory) Read(dst []byte, b Block, off int) error { return m.transfer(dst, b, off, false) }
 
 // Write copies src into b at off.
-func (m *Memory) Write(b Block, off int, src []byte) error {
-	if len(src) == 0 {
+func (m *Memory) Write(b Block, off int, src []byte) error { return m.transfer(src, b, off, true) }
+
+// transfer copies between host bytes and b at off, in either direction.
+func (m *Memory) transfer(host []byte, b Block, off int, toBlock bool) error {
+	if len(host) == 0 {
 		return nil
 	}
-	if off < 0 || off+len(src) > b.Size {
-		return fmt.Errorf("cudamem: write %d bytes at %d of a %d-byte block", len(src), off, b.Size)
+	if off < 0 || off+len(host) > b.Size {
+		return fmt.Errorf("cudamem: copy of %d bytes at %d of a %d-byte block", len(host), off, b.Size)
 	}
-	p := C.uintptr_t(uintptr(unsafe.Pointer(&src[0])))
+	h := C.uintptr_t(uintptr(unsafe.Pointer(&host[0])))
+	d := C.uintptr_t(b.Ptr + uintptr(off))
+	src, dst, kind, what := d, h, C.int(2), "cudaMemcpy to host"
+	if toBlock {
+		src, dst, kind, what = h, d, 1, "cudaMemcpy to device"
+	}
 	if m.cuda == nil {
-		C.cm_host_copy(C.uintptr_t(b.Ptr+uintptr(off)), p, C.size_t(len(src)))
+		C.cm_host_copy(dst, src, C.size_t(len(host)))
 		return nil
 	}
 	runtime.LockOSThread()
@@ -374,8 +361,8 @@ func (m *Memory) Write(b Block, off int, src []byte) error {
 	if err := m.setDevice(); err != nil {
 		return err
 	}
-	if rc := C.cm_cuda_memcpy(m.cuda, C.uintptr_t(b.Ptr+uintptr(off)), p, C.size_t(len(src)), 1); rc != 0 {
-		return m.cudaErr("cudaMemcpy to device", rc)
+	if rc := C.cm_cuda_memcpy(m.cuda, dst, src, C.size_t(len(host)), kind); rc != 0 {
+		return m.cudaErr(what, rc)
 	}
 	return nil
 }
