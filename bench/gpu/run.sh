@@ -165,6 +165,13 @@ rc=$?
 [ -n "$DMONPID" ] && kill "$DMONPID" 2>/dev/null
 [ $rc -eq 0 ] || say "llsum micro exited $rc"
 
+# --- llsum with CUDA graphs: decode rows and the workload ---------------------
+if [ "$DEVICE" = cuda ] && [ "${SKIP_GRAPH:-0}" != 1 ]; then
+	say "llsum --cuda-graph: decode $DECODE, workload"
+	timeout "$(limit 120 170)" "${LL[@]}" --cuda-graph --prefill "" --decode "$DECODE" --decode-tokens "$DECODE_TOKENS" --workload "$WORK/workload.json" \
+		--out "$OUTD/llsum-graph.json" >/dev/null 2> >(tee "$WORK/llsum-graph.err" >&2) || say "llsum --cuda-graph failed"
+fi
+
 # --- llsum: workload, own process for a clean memory peak --------------------
 say "llsum: workload of $DOCS documents"
 memwatch_start llsum

@@ -113,6 +113,7 @@ def report(d, preset, device, command):
     env, bw = load(f"{d}/env.json"), load(f"{d}/bandwidth.json")
     ll, lle, pe = load(f"{d}/llsum-micro.json"), load(f"{d}/llsum-e2e.json"), load(f"{d}/peer.json")
     sig = load(f"{d}/signal.json")
+    gr = load(f"{d}/llsum-graph.json")
     mem = load(f"{d}/memory.json")
     s = SHAPES[preset]
     gpu = env.get("gpu_name", "cpu")
@@ -120,7 +121,7 @@ def report(d, preset, device, command):
     meas = bw.get("d2d_bytes_per_s")
     W, kvt = weight_bytes(s), kv_bytes_per_token(s)
     rows = []
-    res = {"env": env, "bandwidth": bw, "llsum": ll, "llsum_e2e": lle, "peer": pe, "signal": sig,
+    res = {"graph": gr, "env": env, "bandwidth": bw, "llsum": ll, "llsum_e2e": lle, "peer": pe, "signal": sig,
                      "memory": mem, "weight_bytes": W, "kv_bytes_per_token": kvt, "rows": rows}
 
     def peer_row(kind, **k):
@@ -142,21 +143,26 @@ def report(d, preset, device, command):
             if b:
                 # batch rows share the weights; each row reads its own KV
                 lim[name] = b / (W + r["batch"] * kvt * ctx) * r["batch"]
+        g = next((x for x in gr.get("decode") or [] if x["batch"] == r["batch"] and x["context"] == r["context"]), {})
         row = {"row": f"decode batch {r['batch']} at {r['context']} (tok/s)", "llsum": r.get("tok_s"),
+               "graph": g.get("tok_s"), "graph_step_ms": g.get("step_ms"),
                "peer": p.get("tok_s"), "ratio": ratio(r.get("tok_s"), p.get("tok_s")), "note": note,
                "step_ms": r.get("step_ms"), "peer_step_ms": p.get("step_ms"), "limit": lim,
                "kv_bytes": r["batch"] * kvt * ctx}
         if lim and r.get("tok_s"):
             row["of_limit"] = {k: r["tok_s"] / v for k, v in lim.items()}
+        if lim and g.get("tok_s"):
+            row["graph_of_limit"] = {k: g["tok_s"] / v for k, v in lim.items()}
         if bw.get("h2d_bytes_per_s"):
             # what a host-resident cache would add per step: the whole
             # cache to the GPU and back
             row["host_kv_copy_ms"] = 2 * row["kv_bytes"] / bw["h2d_bytes_per_s"] * 1000
         rows.append(row)
     le, p = lle.get("e2e", {}), pe.get("e2e", {})
+    ge = (gr.get("e2e") or {})
     rows.append({"row": "workload documents/hour", "llsum": le.get("docs_per_hour"), "peer": p.get("docs_per_hour"),
                  "ratio": ratio(le.get("docs_per_hour"), p.get("docs_per_hour")),
-                 "note": le.get("error", "") or p.get("error", "")})
+                 "note": le.get("error", "") or p.get("error", ""), "graph": ge.get("docs_per_hour")})
     rows.append({"row": "workload GPU memory peak (MiB, nvidia-smi)", "llsum": mem.get("llsum_mib"),
                  "peer": mem.get("peer_mib"), "ratio": ratio(mem.get("llsum_mib"), mem.get("peer_mib")), "note": ""})
     pcie = {}
@@ -173,18 +179,22 @@ def report(d, preset, device, command):
     with open(f"{d}/results.json", "w") as f:
         json.dump(res, f, indent=2)
 
-    lines = ["| workload | llsum | PyTorch peer | llsum/peer | note |", "|---|---:|---:|---:|---|"]
+    lines = ["| workload | llsum | llsum --cuda-graph | PyTorch peer | llsum/peer | graph/peer | note |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append(f"| {r['row']} | {fmt(r['llsum'])} | {fmt(r['peer'])} | {fmt(r['ratio'], 2)} | {r['note'][:120]} |")
-    lim_lines = ["| decode row | llsum ms/step | peer ms/step | KV read/step (MB) | limit tok/s (datasheet / measured copy BW) | llsum ÷ limit | host-KV copy would add (ms/step) |",
-                 "|---|---:|---:|---:|---:|---:|---:|"]
+        lines.append(f"| {r['row']} | {fmt(r['llsum'])} | {fmt(r.get('graph'))} | {fmt(r['peer'])} | {fmt(r['ratio'], 2)} | "
+                     f"{fmt(ratio(r.get('graph'), r['peer']), 2)} | {r['note'][:120]} |")
+    lim_lines = ["| decode row | llsum ms/step | graph ms/step | peer ms/step | KV read/step (MB) | limit tok/s (datasheet / measured copy BW) | llsum ÷ limit | graph ÷ limit | host-KV copy would add (ms/step) |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if "limit" in r:
             lm = r["limit"]
             of = r.get("of_limit", {})
-            lim_lines.append(f"| {r['row']} | {fmt(r.get('step_ms'), 2)} | {fmt(r.get('peer_step_ms'), 2)} | "
+            go = r.get("graph_of_limit", {})
+            lim_lines.append(f"| {r['row']} | {fmt(r.get('step_ms'), 2)} | {fmt(r.get('graph_step_ms'), 2)} | {fmt(r.get('peer_step_ms'), 2)} | "
                              f"{fmt(r['kv_bytes'] / 1e6, 0)} | {fmt(lm.get('datasheet'), 0)} / {fmt(lm.get('measured copy'), 0)} | "
-                             f"{fmt(of.get('datasheet'), 2)} / {fmt(of.get('measured copy'), 2)} | {fmt(r.get('host_kv_copy_ms'), 1)} |")
+                             f"{fmt(of.get('datasheet'), 2)} / {fmt(of.get('measured copy'), 2)} | "
+                             f"{fmt(go.get('datasheet'), 2)} / {fmt(go.get('measured copy'), 2)} | {fmt(r.get('host_kv_copy_ms'), 1)} |")
     table = "\n".join(lines)
     md = [f"# GPU benchmark: llsum ONNX engine vs Hugging Face transformers", "",
           f"Device: **{gpu}** ({device}); preset {preset}; llsum KV cache in **{ll.get('kv_memory', '?')}** memory; "

@@ -25,6 +25,7 @@ type devBenchOptions struct {
 	Workload     string
 	Out          string
 	Seed         uint64
+	CUDAGraph    bool
 }
 
 // AddFlags registers dev bench's flags.
@@ -36,6 +37,7 @@ func (o *devBenchOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Workload, "workload", "", `end-to-end workload JSON: {"docs":N,"new_tokens":T,"batches":[[prompt lengths…],…]}`)
 	f.StringVar(&o.Out, "out", "", "write the JSON result here too")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the random prompt ids")
+	f.BoolVar(&o.CUDAGraph, "cuda-graph", false, "replay decode steps as CUDA graphs (GQA models, KV cache on the GPU)")
 }
 
 func newDevBenchCmd(g *globalOptions) *cobra.Command {
@@ -92,6 +94,7 @@ type benchE2E struct {
 type benchResult struct {
 	Device       string         `json:"device"`
 	KVMemory     string         `json:"kv_memory"`
+	CUDAGraph    bool           `json:"cuda_graph"`
 	Runtime      string         `json:"runtime"`
 	PrefillChunk int            `json:"prefill_chunk"`
 	OpenSeconds  float64        `json:"open_seconds"`
@@ -147,6 +150,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		}
 	}
 	eo := opts.engineOptions(g)
+	eo.CUDAGraph = opts.CUDAGraph
 	if eo.Model == "" {
 		return usageErrorf("dev bench needs --model DIR (or LLSUM_MODEL)")
 	}
@@ -156,7 +160,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		return withCode(exitUsage, err)
 	}
 	defer e.Close()
-	res := benchResult{Device: e.Device(), KVMemory: e.KVMemory(), Runtime: e.Runtime().Version,
+	res := benchResult{Device: e.Device(), KVMemory: e.KVMemory(), CUDAGraph: e.CUDAGraphs(), Runtime: e.Runtime().Version,
 		PrefillChunk: opts.PrefillChunk, OpenSeconds: time.Since(start).Seconds()}
 	logf := func(format string, a ...any) {
 		if !g.Quiet {

@@ -105,3 +105,6 @@ func (g *gen) fetchLogits(off, n int) ([]byte, int) {
 	}
 	return b, 0
 }
+
+// write copies src into the buffer at off.
+func (d *devBuffer) write(src []byte, off int) error { return d.m.Write(d.b, off, src) }

@@ -116,3 +116,45 @@ func mustAPI(t *testing.T, rt Runtime) *cudamem.API {
 	}
 	return a
 }
+
+// TestStaticDecodeSteps runs the CUDA-graph step layout (device-resident
+// ids, positions and a mask as wide as the cache, fixed addresses) through
+// the host route: tokens must equal the plain path's, batched, alone, with
+// rows stopping at different lengths, and with the cache reused across calls.
+func TestStaticDecodeSteps(t *testing.T) {
+	needRuntime(t)
+	rt, _ := LoadRuntime(DefaultLibOptions(""))
+	host, err := cudamem.NewHost(mustAPI(t, rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(host.Close)
+	dir := sharedModel(t, "tiny-qwen2-gqa-fp16")
+	ref := openEngine(t, dir, Options{PrefillChunk: 4})
+	st := openEngine(t, dir, Options{PrefillChunk: 4, kvMemory: devMemory{m: host}, staticSteps: true})
+	if st.graphs == nil {
+		t.Fatal("static steps not enabled")
+	}
+	var reqs []GenRequest
+	for i, p := range prompts {
+		reqs = append(reqs, greedy(p, 3+3*i))
+	}
+	for round := 0; round < 2; round++ {
+		want := generate(t, ref, reqs)
+		got := generate(t, st, reqs)
+		for i := range reqs {
+			if fmt.Sprint(got[i].OutputIDs) != fmt.Sprint(want[i].OutputIDs) || got[i].Stop != want[i].Stop {
+				t.Errorf("round %d request %d: static %v (%s), plain %v (%s)", round, i, got[i].OutputIDs, got[i].Stop, want[i].OutputIDs, want[i].Stop)
+			}
+		}
+	}
+	alone := generate(t, st, reqs[1:2])[0]
+	if fmt.Sprint(alone.OutputIDs) != fmt.Sprint(generate(t, ref, reqs[1:2])[0].OutputIDs) {
+		t.Errorf("alone differs: %v", alone.OutputIDs)
+	}
+	// Static steps need device-route memory; Go memory leaves them off.
+	plain := openEngine(t, dir, Options{staticSteps: true})
+	if plain.graphs != nil {
+		t.Error("static steps enabled with Go-memory KV cache")
+	}
+}

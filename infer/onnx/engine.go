@@ -49,7 +49,12 @@ type Options struct {
 	// Notice receives one-line notices (e.g. the CPU fallback); nil drops them.
 	Notice func(string)
 
-	kvMemory memory // tests: where the KV cache lives (nil: kvMemory picks)
+	// CUDAGraph captures each decode step shape as a CUDA graph and replays
+	// it (GQA models with the KV cache in device memory; see graph.go).
+	CUDAGraph bool
+
+	kvMemory    memory // tests: where the KV cache lives (nil: kvMemory picks)
+	staticSteps bool   // tests: graph-mode decode steps without a CUDA graph
 }
 
 // GenRequest is one sequence to continue.
@@ -95,6 +100,7 @@ type Engine struct {
 	kv      *kvCache
 	kvClose func() // releases the KV memory's resources
 	guard   *sigguard.Guard
+	graphs  *graphs // static decode steps / CUDA graphs (nil: off)
 	scratch scratch
 	closed  bool
 }
@@ -141,6 +147,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		mem, kvClose = o.kvMemory, func() {}
 	}
 	e.kv, e.kvClose = newKVCache(mem, spec), kvClose
+	if err := e.setupGraphs(o); err != nil {
+		_ = e.Close()
+		return nil, errclass.AsFatal(err)
+	}
 	return e, nil
 }
 
@@ -182,7 +192,7 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 	if kind == "cpu" {
 		return so, "cpu", nil
 	}
-	if err := appendCUDA(so, id); err != nil {
+	if err := appendCUDA(so, id, o.CUDAGraph); err != nil {
 		if kind == "cuda" {
 			so.Destroy()
 			return nil, "", err
@@ -202,13 +212,17 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 
 // appendCUDA adds the CUDA execution provider; its error names the library
 // that did not load.
-func appendCUDA(so *ort.SessionOptions, id int) error {
+func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 	co, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return cudaErr(err)
 	}
 	defer co.Destroy()
-	if err := co.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
+	opts := map[string]string{"device_id": strconv.Itoa(id)}
+	if graph {
+		opts["enable_cuda_graph"] = "1"
+	}
+	if err := co.Update(opts); err != nil {
 		return cudaErr(err)
 	}
 	if err := so.AppendExecutionProviderCUDA(co); err != nil {
@@ -274,6 +288,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	e.closeGraphs()
 	e.kv.free()
 	e.kvClose()
 	for _, b := range []buffer{e.scratch.ids, e.scratch.mask, e.scratch.pos, e.scratch.logits} {
@@ -524,7 +539,7 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 		}
 		copy(outputs[1:], present)
 	}
-	if err := g.e.sess.Run(inputs, outputs); err != nil {
+	if err := g.e.run(inputs, outputs, nil); err != nil {
 		return nil, fmt.Errorf("onnx: forward pass (batch %d, %d new tokens, %d total): %w", n, seq, total, err)
 	}
 	if s.StaticOutputs {
@@ -695,6 +710,9 @@ func (g *gen) decode() (int, error) {
 	s := g.e.spec
 	sc := &g.e.scratch
 	n := len(g.rows)
+	if s.ShareBuffer && g.e.graphs != nil {
+		return g.decodeStatic()
+	}
 	if s.ShareBuffer {
 		total := 0
 		for b, r := range g.rows {
@@ -812,5 +830,5 @@ func CheckCUDA(id int) error {
 		return err
 	}
 	defer so.Destroy()
-	return appendCUDA(so, id)
+	return appendCUDA(so, id, false)
 }
