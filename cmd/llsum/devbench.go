@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -72,7 +75,9 @@ type benchDecode struct {
 	Ms      float64 `json:"ms,omitempty"`
 	TokS    float64 `json:"tok_s,omitempty"`
 	StepMs  float64 `json:"step_ms,omitempty"`
-	Error   string  `json:"error,omitempty"`
+	// Digest is an FNV-1a hash of every output id, to compare runs.
+	Digest string `json:"digest,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 type benchWorkload struct {
@@ -88,6 +93,7 @@ type benchE2E struct {
 	NewTokens    int     `json:"new_tokens"`
 	Seconds      float64 `json:"seconds"`
 	DocsPerHour  float64 `json:"docs_per_hour"`
+	Digest       string  `json:"digest,omitempty"`
 	Error        string  `json:"error,omitempty"`
 }
 
@@ -101,6 +107,24 @@ type benchResult struct {
 	Prefill      []benchPrefill `json:"prefill"`
 	Decode       []benchDecode  `json:"decode"`
 	E2E          *benchE2E      `json:"e2e,omitempty"`
+}
+
+// addIDs feeds ids to h.
+func addIDs(h hash.Hash64, ids []int) {
+	var b [8]byte
+	for _, id := range ids {
+		binary.LittleEndian.PutUint64(b[:], uint64(id))
+		h.Write(b[:])
+	}
+}
+
+// digest hashes the output ids of a batch, in order.
+func digest(r []onnx.GenResult) string {
+	h := fnv.New64a()
+	for _, o := range r {
+		addIDs(h, o.OutputIDs)
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
 }
 
 // parseInts reads "1024,8192".
@@ -237,6 +261,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 			if steps := opts.DecodeTokens - 1; steps > 0 {
 				row.StepMs = row.Ms / float64(steps)
 			}
+			row.Digest = digest(r)
 		}
 		logf("decode batch %d at %d: %.1f tok/s %s", d[0], d[1], row.TokS, row.Error)
 		res.Decode = append(res.Decode, row)
@@ -246,6 +271,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 	}
 	if wl != nil {
 		x := &benchE2E{Docs: wl.Docs}
+		all := fnv.New64a()
 		t := time.Now()
 		for i, batch := range wl.Batches {
 			reqs := make([]onnx.GenRequest, len(batch))
@@ -269,8 +295,10 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 			x.Requests += len(reqs)
 			for _, o := range r {
 				x.NewTokens += len(o.OutputIDs)
+				addIDs(all, o.OutputIDs)
 			}
 		}
+		x.Digest = fmt.Sprintf("%016x", all.Sum64())
 		x.Seconds = time.Since(t).Seconds()
 		if x.Error == "" && x.Seconds > 0 {
 			x.DocsPerHour = float64(x.Docs) / x.Seconds * 3600

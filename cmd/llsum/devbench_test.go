@@ -38,7 +38,7 @@ func TestDevBench(t *testing.T) {
 		}
 	}
 	for _, d := range r.Decode {
-		if d.Error != "" || d.TokS <= 0 || d.StepMs <= 0 {
+		if d.Error != "" || d.TokS <= 0 || d.StepMs <= 0 || len(d.Digest) != 16 {
 			t.Errorf("decode %+v", d)
 		}
 	}
