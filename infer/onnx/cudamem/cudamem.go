@@ -361,8 +361,22 @@ func (m *Memory) transfer(host []byte, b Block, off int, toBlock bool) error {
 	if err := m.setDevice(); err != nil {
 		return err
 	}
+	// ONNX Runtime computes on its own (non-blocking) stream, which a plain
+	// cudaMemcpy does not wait for, and a copy from pageable memory may
+	// return before its DMA lands: synchronize the device before reading
+	// results and after writing inputs.
+	if !toBlock {
+		if rc := C.cm_cuda_sync(m.cuda); rc != 0 {
+			return m.cudaErr("cudaDeviceSynchronize", rc)
+		}
+	}
 	if rc := C.cm_cuda_memcpy(m.cuda, dst, src, C.size_t(len(host)), kind); rc != 0 {
 		return m.cudaErr(what, rc)
+	}
+	if toBlock {
+		if rc := C.cm_cuda_sync(m.cuda); rc != 0 {
+			return m.cudaErr("cudaDeviceSynchronize", rc)
+		}
 	}
 	return nil
 }
