@@ -512,25 +512,13 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 		return v
 	}
 	maskType := s.MaskType
-	inputs := make([]ort.Value, 0, len(s.InputNames))
 	idsV := mk(sc.ids, ort.NewShape(int64(n), int64(seq)), s.IDsType)
 	maskV := mk(sc.mask, ort.NewShape(int64(n), int64(total)), maskType)
 	posV := mk(sc.pos, ort.NewShape(int64(n), int64(seq)), ort.TensorElementDataTypeInt64)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: step inputs: %w", err)
 	}
-	for _, name := range s.InputNames {
-		switch s.roles[name] {
-		case roleIDs:
-			inputs = append(inputs, idsV)
-		case roleMask:
-			inputs = append(inputs, maskV)
-		case rolePos:
-			inputs = append(inputs, posV)
-		default:
-			inputs = append(inputs, past[s.kvIndex[name]])
-		}
-	}
+	inputs := s.stepInputs(idsV, maskV, posV, past)
 	outputs := make([]ort.Value, len(s.OutputNames))
 	if !s.StaticOutputs {
 		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(seq), int64(s.Vocab)), s.LogitsType)

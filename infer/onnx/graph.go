@@ -192,19 +192,7 @@ func (g *gen) decodeStatic() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("onnx: step views: %w", err)
 	}
-	inputs := make([]ort.Value, 0, len(s.InputNames))
-	for _, name := range s.InputNames {
-		switch s.roles[name] {
-		case roleIDs:
-			inputs = append(inputs, idsV)
-		case roleMask:
-			inputs = append(inputs, maskV)
-		case rolePos:
-			inputs = append(inputs, posV)
-		default:
-			inputs = append(inputs, kv[s.kvIndex[name]])
-		}
-	}
+	inputs := s.stepInputs(idsV, maskV, posV, kv)
 	outputs := append([]ort.Value{logitsV}, kv...)
 	var ro *ort.RunOptions
 	if gs.cuda {
@@ -223,4 +211,22 @@ func (g *gen) decodeStatic() (int, error) {
 		return 0, fmt.Errorf("onnx: decode step (batch %d, capacity %d, graph %v): %w", n, C, ro != nil, err)
 	}
 	return g.sampleAll(nil), nil
+}
+
+// stepInputs orders a step's values as the session's inputs.
+func (s *ModelSpec) stepInputs(ids, mask, pos ort.Value, past []ort.Value) []ort.Value {
+	inputs := make([]ort.Value, 0, len(s.InputNames))
+	for _, name := range s.InputNames {
+		switch s.roles[name] {
+		case roleIDs:
+			inputs = append(inputs, ids)
+		case roleMask:
+			inputs = append(inputs, mask)
+		case rolePos:
+			inputs = append(inputs, pos)
+		default:
+			inputs = append(inputs, past[s.kvIndex[name]])
+		}
+	}
+	return inputs
 }
