@@ -9,9 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/ledongthuc/pdf"
-	"github.com/llsum/llsum/internal/errclass"
 )
 
 // ErrEmpty is returned for a file with no content at all.
@@ -32,9 +29,14 @@ func formatOf(path string) string {
 	return ""
 }
 
-func extractFile(ctx context.Context, path string, opts Options) (doc *Document, err error) {
+func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if e.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
+		defer cancel()
 	}
 	format := formatOf(path)
 	if format == "" {
@@ -58,7 +60,14 @@ func extractFile(ctx context.Context, path string, opts Options) (doc *Document,
 			doc, err = nil, fmt.Errorf("extract %s: PDF library panic: %v", path, r)
 		}
 	}()
-	return extractPDF(ctx, path)
+	doc, err = e.extractPDF(ctx, path)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && e.opts.Timeout > 0 {
+			err = fmt.Errorf("time limit %s exceeded: %w", e.opts.Timeout, err)
+		}
+		return nil, fmt.Errorf("extract %s: %w", path, err)
+	}
+	return doc, nil
 }
 
 func extractText(path, format string) (*Document, error) {
@@ -92,50 +101,4 @@ func markdownTitle(text string) string {
 		}
 	}
 	return ""
-}
-
-func extractPDF(ctx context.Context, path string) (*Document, error) {
-	f, r, err := pdf.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("extract %s: open PDF: %w", path, err)
-	}
-	defer f.Close()
-	n := r.NumPage()
-	doc := &Document{Path: path, Format: "pdf", Meta: Meta{PageCount: n}}
-	fonts := map[string]*pdf.Font{}
-	total := 0
-	for i := 1; i <= n; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p := r.Page(i)
-		page := Page{Number: i, Engine: "ledongthuc"}
-		if p.V.IsNull() {
-			page.Warnings = append(page.Warnings, "page object missing")
-		} else {
-			for _, name := range p.Fonts() {
-				if _, ok := fonts[name]; !ok {
-					f := p.Font(name)
-					fonts[name] = &f
-				}
-			}
-			text, err := p.GetPlainText(fonts)
-			if err != nil {
-				page.Warnings = append(page.Warnings, "text extraction failed: "+err.Error())
-			}
-			page.Text = strings.ToValidUTF8(text, "\uFFFD")
-			if strings.TrimSpace(page.Text) == "" && err == nil {
-				page.Warnings = append(page.Warnings, "no text on page")
-			}
-		}
-		total += len(strings.TrimSpace(page.Text))
-		doc.Pages = append(doc.Pages, page)
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("extract %s: PDF has no pages", path)
-	}
-	if total == 0 {
-		return nil, errclass.AsSkip(fmt.Errorf("extract %s: %w", path, ErrNoText))
-	}
-	return doc, nil
 }
