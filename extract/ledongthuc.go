@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"math"
@@ -21,28 +23,37 @@ type ledongthucDoc struct {
 	fonts map[string]*fontInfo // by font object, shared across pages
 }
 
-func openLedongthuc(ctx context.Context, path, password string) (d *ledongthucDoc, err error) {
+func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	var ra io.ReaderAt
+	var size int64
+	var f *os.File
+	if in.data != nil {
+		ra, size = bytes.NewReader(in.data), int64(len(in.data))
+	} else {
+		f, err = os.Open(in.path)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		ra, size = f, fi.Size()
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, r)
 		}
-		if err != nil {
+		if err != nil && f != nil {
 			f.Close()
 		}
 	}()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	tried := false
-	r, err := pdf.NewReaderEncrypted(f, fi.Size(), func() string {
+	r, err := pdf.NewReaderEncrypted(ra, size, func() string {
 		if tried {
 			return ""
 		}
@@ -90,7 +101,11 @@ func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
 
 func (d *ledongthucDoc) meta() Meta    { return d.m }
 func (d *ledongthucDoc) numPages() int { return len(d.pages) }
-func (d *ledongthucDoc) close()        { d.f.Close() }
+func (d *ledongthucDoc) close() {
+	if d.f != nil {
+		d.f.Close()
+	}
+}
 
 func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error) {
 	in := &interp{ctx: ctx, doc: d, byName: map[string]*fontInfo{}}

@@ -50,17 +50,24 @@ type pdfSource interface {
 	close()
 }
 
-// openEngine opens path with the named engine.
-func (e *Extractor) openEngine(ctx context.Context, engine, path string) (pdfSource, error) {
+// docInput is a document to open: the file at path, or data in its place
+// (the repaired bytes of a damaged file).
+type docInput struct {
+	path string
+	data []byte
+}
+
+// openEngine opens the document with the named engine.
+func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) (pdfSource, error) {
 	switch engine {
 	case EnginePDFium:
-		d, err := e.pdfium.open(ctx, path, e.opts.Password)
+		d, err := e.pdfium.open(ctx, in, e.opts.Password)
 		if err != nil {
 			return nil, err
 		}
 		return d, nil
 	case EngineLedongthuc:
-		return openLedongthuc(ctx, path, e.opts.Password)
+		return openLedongthuc(ctx, in, e.opts.Password)
 	}
 	return nil, fmt.Errorf("unknown PDF engine %q (want auto, ledongthuc or pdfium)", engine)
 }
@@ -81,10 +88,22 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	if engine == EngineAuto {
 		primary, secondary = EnginePDFium, EngineLedongthuc
 	}
-	src, err := e.openEngine(ctx, primary, path)
+	in := docInput{path: path}
+	src, err := e.openEngine(ctx, primary, in)
 	if err != nil && secondary != "" && !isFinal(err) {
-		if s2, err2 := e.openEngine(ctx, secondary, path); err2 == nil {
+		if s2, err2 := e.openEngine(ctx, secondary, in); err2 == nil {
 			src, err, primary, secondary = s2, nil, secondary, ""
+		}
+	}
+	var docWarnings []string
+	if err != nil && errors.Is(err, ErrNotPDF) {
+		// Damaged: rebuild the cross-reference from the objects left.
+		if data, rerr := repairPDF(path); rerr == nil {
+			in.data = data
+			if s2, err2 := e.openEngine(ctx, primary, in); err2 == nil {
+				src, err = s2, nil
+				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
+			}
 		}
 	}
 	if err != nil {
@@ -96,7 +115,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	if n <= 0 {
 		return nil, fmt.Errorf("PDF has no pages")
 	}
-	doc := &Document{Path: path, Format: "pdf", Meta: src.meta()}
+	doc := &Document{Path: path, Format: "pdf", Meta: src.meta(), Warnings: docWarnings}
 	doc.Meta.PageCount = n
 	doc.Pages = make([]Page, n)
 
@@ -112,7 +131,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			return "", errNoFallback
 		}
 		if other == nil {
-			s, err := e.openEngine(ctx, secondary, path)
+			s, err := e.openEngine(ctx, secondary, in)
 			if err != nil {
 				otherFailed = true
 				return "", err

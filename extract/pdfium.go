@@ -105,7 +105,7 @@ type pdfiumDoc struct {
 	killed chan struct{}
 }
 
-func (p *pdfiumPool) open(ctx context.Context, path, password string) (d *pdfiumDoc, err error) {
+func (p *pdfiumPool) open(ctx context.Context, in docInput, password string) (d *pdfiumDoc, err error) {
 	pool, err := p.start()
 	if err != nil {
 		return nil, err
@@ -129,16 +129,19 @@ func (p *pdfiumPool) open(ctx context.Context, path, password string) (d *pdfium
 			d = nil
 		}
 	}()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	req := &requests.OpenDocument{File: &in.data}
+	if in.data == nil {
+		f, err := os.Open(in.path)
+		if err != nil {
+			return nil, err
+		}
+		d.file = f
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		req = &requests.OpenDocument{FileReader: f, FileReaderSize: fi.Size()}
 	}
-	d.file = f
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	req := &requests.OpenDocument{FileReader: f, FileReaderSize: fi.Size()}
 	if password != "" {
 		req.Password = &password
 	}
