@@ -3,9 +3,9 @@ package extract
 import (
 	"bytes"
 	"context"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strings"
