@@ -55,12 +55,30 @@ func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document
 	if format != "pdf" {
 		return extractText(path, format)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("extract %s: PDF library panic: %v", path, r)
-		}
+	// The engines run in their own goroutine so that the time limit holds
+	// even where a library call does not watch ctx; such a call is left to
+	// finish in the background.
+	type result struct {
+		doc *Document
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: fmt.Errorf("PDF library panic: %v", p)}
+			}
+			done <- r
+		}()
+		r.doc, r.err = e.extractPDF(ctx, path)
 	}()
-	doc, err = e.extractPDF(ctx, path)
+	select {
+	case r := <-done:
+		doc, err = r.doc, r.err
+	case <-ctx.Done():
+		doc, err = nil, ctx.Err()
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && e.opts.Timeout > 0 {
 			err = fmt.Errorf("time limit %s exceeded: %w", e.opts.Timeout, err)
