@@ -85,7 +85,7 @@ func TestGeneratedPDF(t *testing.T) {
 			}
 			wantEngine := engine
 			if engine == EngineAuto {
-				wantEngine = EnginePDFium
+				wantEngine = autoOrder[0]
 			}
 			if doc.Pages[0].Engine != wantEngine {
 				t.Errorf("engine = %q, want %q", doc.Pages[0].Engine, wantEngine)

@@ -23,6 +23,8 @@ import (
 // wordGap is the gap, in ems, that separates words.
 const wordGap = 0.15
 
+// segment is a run of glyphs (a subslice of the page's glyphs) on one
+// baseline, advancing left to right.
 type segment struct {
 	glyphs     []glyph
 	y, size    float64
@@ -36,63 +38,86 @@ func layoutText(glyphs []glyph) string {
 	segs := splitSegments(glyphs)
 	lines := mergeBaselines(segs)
 	var b strings.Builder
+	b.Grow(len(glyphs) + len(glyphs)/4)
 	for i, l := range lines {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(lineText(l))
+		writeLine(&b, l)
 	}
 	return b.String()
 }
 
-func splitSegments(glyphs []glyph) []*segment {
-	var segs []*segment
+// splitSegments cuts glyphs into segments. It compacts glyphs in place
+// (combining marks join the glyph before them) and the segments share its
+// memory.
+func splitSegments(glyphs []glyph) []segment {
+	var segs []segment
+	out := glyphs[:0]
+	segStart := 0
 	var cur *segment
+	closeSeg := func() {
+		if cur != nil {
+			cur.glyphs = out[segStart:len(out)]
+			segs = append(segs, *cur)
+		}
+	}
+	var seg segment
 	for _, g := range glyphs {
+		// Combining marks (Arabic and Hebrew vowels, accents drawn
+		// separately) belong to the glyph before them, wherever they sit.
+		if cur != nil && isMarks(g.s) {
+			out[len(out)-1].s += g.s
+			continue
+		}
 		size := g.size
 		if size <= 0 {
 			size = 1
 		}
 		if cur != nil {
-			last := cur.glyphs[len(cur.glyphs)-1]
+			last := out[len(out)-1]
 			end := last.x + last.w
-			if math.Abs(g.y-cur.y) <= 0.4*math.Max(size, cur.size) && g.x >= end-0.6*math.Max(size, cur.size) && g.x-end < 6*size {
-				cur.add(g)
+			big := math.Max(size, cur.size)
+			if math.Abs(g.y-cur.y) <= 0.4*big && g.x >= end-0.6*big && g.x-end < 6*size {
+				out = append(out, g)
+				cur.minX = math.Min(cur.minX, g.x)
+				cur.maxX = math.Max(cur.maxX, g.x+g.w)
+				if size > cur.size {
+					cur.size = size
+				}
 				continue
 			}
 		}
-		cur = &segment{y: g.y, size: size, minX: g.x, maxX: g.x + g.w}
-		cur.glyphs = append(cur.glyphs, g)
-		segs = append(segs, cur)
+		closeSeg()
+		segStart = len(out)
+		out = append(out, g)
+		seg = segment{y: g.y, size: size, minX: g.x, maxX: g.x + g.w}
+		cur = &seg
 	}
+	closeSeg()
 	return segs
-}
-
-func (s *segment) add(g glyph) {
-	s.glyphs = append(s.glyphs, g)
-	s.minX = math.Min(s.minX, g.x)
-	s.maxX = math.Max(s.maxX, g.x+g.w)
-	if g.size > s.size {
-		s.size = g.size
-	}
 }
 
 // mergeBaselines joins runs of consecutive segments that share a baseline
 // and do not overlap horizontally.
-func mergeBaselines(segs []*segment) [][]glyph {
-	var lines [][]glyph
+func mergeBaselines(segs []segment) [][]glyph {
+	lines := make([][]glyph, 0, len(segs))
 	for i := 0; i < len(segs); {
-		line := segs[i]
-		group := []*segment{line}
+		line := &segs[i]
 		j := i + 1
 		for ; j < len(segs); j++ {
-			s := segs[j]
+			s := &segs[j]
 			tol := 0.4 * math.Min(line.size, s.size)
-			if math.Abs(s.y-line.y) > tol || overlaps(group, s) {
+			if math.Abs(s.y-line.y) > tol || overlaps(segs[i:j], s) {
 				break
 			}
-			group = append(group, s)
 		}
+		if j == i+1 {
+			lines = append(lines, line.glyphs)
+			i = j
+			continue
+		}
+		group := append([]segment(nil), segs[i:j]...)
 		sort.SliceStable(group, func(a, b int) bool { return group[a].minX < group[b].minX })
 		var gl []glyph
 		for k, s := range group {
@@ -107,7 +132,7 @@ func mergeBaselines(segs []*segment) [][]glyph {
 	return lines
 }
 
-func overlaps(group []*segment, s *segment) bool {
+func overlaps(group []segment, s *segment) bool {
 	for _, g := range group {
 		if s.minX < g.maxX-0.5*g.size && g.minX < s.maxX-0.5*g.size {
 			return true
@@ -118,19 +143,52 @@ func overlaps(group []*segment, s *segment) bool {
 
 // lineText turns one line's glyphs into text with spaces at word gaps.
 func lineText(gl []glyph) string {
+	var b strings.Builder
+	writeLine(&b, gl)
+	return b.String()
+}
+
+// writeLine writes one line's glyphs with spaces at word gaps, without
+// leading or trailing blanks.
+func writeLine(b *strings.Builder, gl []glyph) {
 	rtl := isRTLLine(gl)
 	if rtl {
+		gl = append([]glyph(nil), gl...)
 		sort.SliceStable(gl, func(a, b int) bool { return gl[a].x > gl[b].x })
+		gl = withGaps(gl, true)
+		reverseLTRRuns(gl)
 	}
+	pending := false // a space is due before the next glyph
+	wrote := false
+	for i, g := range gl {
+		if g.space {
+			pending = wrote
+			continue
+		}
+		if !rtl && i > 0 && !gl[i-1].space {
+			p := gl[i-1]
+			if g.x-(p.x+p.w) > wordGap*math.Max(g.size, p.size) {
+				pending = wrote
+			}
+		}
+		if pending {
+			b.WriteByte(' ')
+			pending = false
+		}
+		b.WriteString(g.s)
+		wrote = true
+	}
+}
+
+// withGaps returns gl (in reading order) with space glyphs at word gaps.
+func withGaps(gl []glyph, rtl bool) []glyph {
 	out := make([]glyph, 0, len(gl)+8)
 	for i, g := range gl {
 		if i > 0 && !g.space && !out[len(out)-1].space {
 			p := gl[i-1]
-			var gap float64
+			gap := g.x - (p.x + p.w)
 			if rtl {
 				gap = p.x - (g.x + g.w)
-			} else {
-				gap = g.x - (p.x + p.w)
 			}
 			if gap > wordGap*math.Max(g.size, p.size) {
 				out = append(out, glyph{s: " ", space: true})
@@ -138,18 +196,19 @@ func lineText(gl []glyph) string {
 		}
 		out = append(out, g)
 	}
-	if rtl {
-		reverseLTRRuns(out)
+	return out
+}
+
+func isMarks(s string) bool {
+	if s == "" {
+		return false
 	}
-	var b strings.Builder
-	for _, g := range out {
-		if g.space {
-			b.WriteByte(' ')
-			continue
+	for _, r := range s {
+		if !unicode.In(r, unicode.Mn, unicode.Me) {
+			return false
 		}
-		b.WriteString(g.s)
 	}
-	return strings.TrimSpace(b.String())
+	return true
 }
 
 func firstRune(s string) rune {

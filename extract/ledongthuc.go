@@ -16,11 +16,12 @@ import (
 // ledongthucDoc reads a PDF with github.com/ledongthuc/pdf's parser and
 // rebuilds the text from positioned glyphs (see layout.go).
 type ledongthucDoc struct {
-	f     *os.File
-	r     *pdf.Reader
-	pages []pdf.Value // the page tree, walked once
-	m     Meta
-	fonts map[string]*fontInfo // by font object, shared across pages
+	f        *os.File
+	r        *pdf.Reader
+	pages    []pdf.Value // the page tree, walked once
+	m        Meta
+	fonts    map[string]*fontInfo            // by font object
+	fontSets map[string]map[string]*fontInfo // by resource dict, then name
 }
 
 func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
@@ -69,7 +70,7 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 		}
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
-	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}}
+	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
 	root := r.Trailer().Key("Root")
 	d.walk(ctx, root.Key("Pages"), 0)
 	info := r.Trailer().Key("Info")
@@ -108,7 +109,7 @@ func (d *ledongthucDoc) close() {
 }
 
 func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error) {
-	in := &interp{ctx: ctx, doc: d, byName: map[string]*fontInfo{}}
+	in := &interp{ctx: ctx, doc: d}
 	defer func() {
 		if r := recover(); r != nil {
 			if in.err != nil {
@@ -168,6 +169,11 @@ type fontInfo struct {
 	widths  map[int]float64
 	dw      float64
 	spaceW  float64
+	narrow  [256]string
+	known   [256]bool
+	wide    map[int]string
+	// toUnicode is the font's ToUnicode map, preferred to enc.
+	toUnicode map[int]string
 }
 
 func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
@@ -179,7 +185,7 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		return fi
 	}
 	f := pdf.Font{V: fv}
-	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}}
+	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
@@ -237,8 +243,33 @@ type nopEncoding struct{}
 
 func (nopEncoding) Decode(raw string) string { return raw }
 
+// decode maps one character code to text, memoized: the library's
+// encoders re-read the font's tables on every call.
+func (fi *fontInfo) decode(code int, raw string) string {
+	if s, ok := fi.toUnicode[code]; ok {
+		return s
+	}
+	if fi.twoByte {
+		if s, ok := fi.wide[code]; ok {
+			return s
+		}
+		s := fi.enc.Decode(raw)
+		if fi.wide == nil {
+			fi.wide = map[int]string{}
+		}
+		fi.wide[code] = s
+		return s
+	}
+	if fi.known[code] {
+		return fi.narrow[code]
+	}
+	s := fi.enc.Decode(raw)
+	fi.narrow[code], fi.known[code] = s, true
+	return s
+}
+
 func (fi *fontInfo) width(code int) float64 {
-	if w, ok := fi.widths[code]; ok && w > 0 {
+	if w, ok := fi.widths[code]; ok {
 		return w
 	}
 	return fi.dw
@@ -257,7 +288,6 @@ type interp struct {
 	glyphs []glyph
 	err    error
 	ops    int
-	byName map[string]*fontInfo // page-level fonts by resource name
 }
 
 // maxOps bounds the operators interpreted on one page (forms included).
@@ -270,21 +300,28 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	g := textState{ctm: base, th: 1}
 	var stack []textState
 	var tm, tlm matrix
+	// Fonts are cached per document by the resource dictionary's printed
+	// form (its references), so that pages sharing fonts resolve them once.
+	var fontSet map[string]*fontInfo
 	fontOf := func(name string) *fontInfo {
-		k := fmt.Sprint(depth, "/", name)
-		if depth == 0 {
-			if f, ok := in.byName[k]; ok {
-				return f
+		if fontSet == nil {
+			fd := res.Key("Font")
+			key := fd.String()
+			fontSet = in.doc.fontSets[key]
+			if fontSet == nil {
+				fontSet = map[string]*fontInfo{}
+				in.doc.fontSets[key] = fontSet
 			}
 		}
+		if f, ok := fontSet[name]; ok {
+			return f
+		}
 		fv := res.Key("Font").Key(name)
-		if fv.IsNull() {
-			return nil
+		var f *fontInfo
+		if !fv.IsNull() {
+			f = in.doc.font(fv)
 		}
-		f := in.doc.font(fv)
-		if depth == 0 {
-			in.byName[k] = f
-		}
+		fontSet[name] = f
 		return f
 	}
 	show := func(raw string) {
@@ -301,7 +338,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if step == 2 {
 				code = code<<8 | int(raw[k+1])
 			}
-			s := f.enc.Decode(raw[k : k+step])
+			s := f.decode(code, raw[k:k+step])
 			w0 := f.width(code) / 1000
 			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
 			size := math.Hypot(trm[2], trm[3])

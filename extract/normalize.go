@@ -40,6 +40,14 @@ func cleanPage(raw string) string {
 		}
 	}
 	s := norm.NFKC.String(b.String())
+	if strings.ContainsFunc(s, isCJKRadical) {
+		s = strings.Map(func(r rune) rune {
+			if u, ok := cjkRadicals[r]; ok {
+				return u
+			}
+			return r
+		}, s)
+	}
 	lines := strings.Split(s, "\n")
 	out := make([]string, 0, len(lines))
 	blank := 0
@@ -194,3 +202,20 @@ func runningKey(l string) string {
 		return r
 	}, l)
 }
+
+// cjkRadicals maps CJK Radicals Supplement characters, which some fonts'
+// Unicode maps give for simplified Chinese characters, to the unified
+// ideographs they stand for (Unicode's EquivalentUnifiedIdeograph data; NFKC
+// leaves these alone).
+var cjkRadicals = map[rune]rune{
+	0x2E9F: 0x6BCD, 0x2EA0: 0x6C11, 0x2EAE: 0x7AF9, 0x2EC1: 0x864E,
+	0x2EC4: 0x897F, 0x2EC5: 0x89C1, 0x2EC6: 0x89D2, 0x2EC8: 0x8BA0,
+	0x2EC9: 0x8D1D, 0x2ECB: 0x8F66, 0x2ED3: 0x957F, 0x2ED4: 0x95E8,
+	0x2ED7: 0x96E8, 0x2ED8: 0x9752, 0x2ED9: 0x97E6, 0x2EDA: 0x9875,
+	0x2EDB: 0x98CE, 0x2EDC: 0x98DE, 0x2EDD: 0x98DF, 0x2EE0: 0x9963,
+	0x2EE2: 0x9A6C, 0x2EE3: 0x9AA8, 0x2EE4: 0x9B3C, 0x2EE5: 0x9C7C,
+	0x2EE6: 0x9E1F, 0x2EE7: 0x5364, 0x2EE8: 0x9EA6, 0x2EE9: 0x9EC4,
+	0x2EEC: 0x9F50, 0x2EEE: 0x9F7F, 0x2EF0: 0x9F99, 0x2EF3: 0x9F9F,
+}
+
+func isCJKRadical(r rune) bool { return r >= 0x2E80 && r <= 0x2EFF }

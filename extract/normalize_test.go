@@ -1,6 +1,10 @@
 package extract
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+)
 
 func TestCleanPage(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -14,6 +18,7 @@ func TestCleanPage(t *testing.T) {
 		{"a  b\t\n\n\n\nc  ", "a b\n\nc"},
 		{"x\x00y\x07z", "xyz"},
 		{"", ""},
+		{"上下文⻓度", "上下文长度"},
 	}
 	for _, tt := range tests {
 		if got := cleanPage(tt.in); got != tt.want {
@@ -55,5 +60,27 @@ func TestLayoutRTL(t *testing.T) {
 	lr := []glyph{{s: "a", x: 0, w: 5, size: 10}, {s: "b", x: 5, w: 5, size: 10}, {s: "c", x: 13, w: 5, size: 10}, {s: "d", x: 0, y: -14, w: 5, size: 10}}
 	if got := layoutText(lr); got != "ab c\nd" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestPoorPage(t *testing.T) {
+	lines := strings.Repeat("G\nr\ni\n", 10)
+	moji := strings.Repeat("-MBNB£©NmT.FUBì'nâ-MBNBÅÇm×m;÷ufÌm~A# ", 5)
+	tests := []struct {
+		text string
+		err  error
+		want string
+	}{
+		{"Fine text with normal words in it.", nil, ""},
+		{"", nil, "empty page"},
+		{"x", errors.New("boom"), "page error"},
+		{lines, nil, "text broken into one-glyph lines"},
+		{moji, nil, "text looks undecoded (no Unicode mapping)"},
+		{strings.Repeat("中文文本没有空格。", 40), nil, ""},
+	}
+	for _, tt := range tests {
+		if got := poorPage(tt.text, tt.err); got != tt.want {
+			t.Errorf("poorPage(%.30q) = %q, want %q", tt.text, got, tt.want)
+		}
 	}
 }

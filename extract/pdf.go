@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/llsum/llsum/internal/errclass"
 )
@@ -86,13 +87,18 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	}
 	primary, secondary := engine, ""
 	if engine == EngineAuto {
-		primary, secondary = EnginePDFium, EngineLedongthuc
+		primary, secondary = autoOrder[0], autoOrder[1]
 	}
 	in := docInput{path: path}
 	src, err := e.openEngine(ctx, primary, in)
 	if err != nil && secondary != "" && !isFinal(err) {
-		if s2, err2 := e.openEngine(ctx, secondary, in); err2 == nil {
+		s2, err2 := e.openEngine(ctx, secondary, in)
+		switch {
+		case err2 == nil:
 			src, err, primary, secondary = s2, nil, secondary, ""
+		case isFinal(err2):
+			// The other engine knows better (a password it can check).
+			err = err2
 		}
 	}
 	var docWarnings []string
@@ -165,6 +171,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 				text, perr, p.Engine = altText, nil, secondary
 			}
 		}
+		if reason := poorPage(text, perr); reason != "" && perr == nil && strings.TrimSpace(text) != "" {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("page %d: %s", i+1, reason))
+		}
 		p.Text = text
 		switch {
 		case perr != nil:
@@ -193,6 +202,10 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	return doc, nil
 }
 
+// autoOrder is the engine auto tries first, and its fallback, chosen by
+// the corpus measurement (README, "PDF extraction").
+var autoOrder = [2]string{EngineLedongthuc, EnginePDFium}
+
 var errNoFallback = errors.New("no fallback engine")
 
 func (e *Extractor) maxFailed() float64 {
@@ -214,7 +227,49 @@ func poorPage(text string, err error) string {
 	if fewSpaces(text) {
 		return "implausibly few spaces"
 	}
+	if brokenLines(text) {
+		return "text broken into one-glyph lines"
+	}
+	if mojibake(text) {
+		return "text looks undecoded (no Unicode mapping)"
+	}
 	return ""
+}
+
+// brokenLines reports text where most lines hold a glyph or two: positions
+// the layout could not follow.
+func brokenLines(text string) bool {
+	lines, short := 0, 0
+	for _, l := range strings.Split(text, "\n") {
+		n := utf8.RuneCountInString(strings.TrimSpace(l))
+		if n == 0 {
+			continue
+		}
+		lines++
+		if n <= 2 {
+			short++
+		}
+	}
+	return lines >= 20 && short*2 > lines
+}
+
+// mojibake reports text dominated by the symbols that font codes decode to
+// when a font has no usable Unicode mapping (Latin-1 punctuation and signs,
+// private-use and replacement characters).
+func mojibake(text string) bool {
+	total, odd := 0, 0
+	for _, r := range text {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		total++
+		switch {
+		case r >= 0xA0 && r <= 0xBF, r == 0xD7, r == 0xF7, r == 0xFFFD,
+			unicode.Is(unicode.Co, r), unicode.IsControl(r):
+			odd++
+		}
+	}
+	return total >= 50 && odd*10 > total
 }
 
 // fewSpaces reports text in a space-separated script with word-length runs
@@ -257,5 +312,5 @@ func betterPage(alt, primary string, primaryErr error) bool {
 	if primaryErr != nil || strings.TrimSpace(primary) == "" {
 		return true
 	}
-	return fewSpaces(primary) && !fewSpaces(alt)
+	return poorPage(alt, nil) == ""
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/llsum/llsum/extract"
@@ -48,8 +49,9 @@ func main() {
 	only := flag.String("only", "", "comma-separated file names to run (default all)")
 	skipHuge := flag.Bool("skip-huge", false, "leave out kind=huge")
 	timeout := flag.Duration("timeout", 5*time.Minute, "per-document time limit")
+	rounds := flag.Int("rounds", 2, "timing rounds, llsum and pdftotext alternating; the best of each counts")
 	flag.Parse()
-	if err := run(*corpus, *engine, *workers, *only, *skipHuge, *timeout); err != nil {
+	if err := run(*corpus, *engine, *workers, *rounds, *only, *skipHuge, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "extract-bench:", err)
 		os.Exit(1)
 	}
@@ -74,7 +76,7 @@ func readManifest(path string) ([]entry, error) {
 	return out, sc.Err()
 }
 
-func run(corpus, engine string, workers int, only string, skipHuge bool, timeout time.Duration) error {
+func run(corpus, engine string, workers, rounds int, only string, skipHuge bool, timeout time.Duration) error {
 	entries, err := readManifest(filepath.Join(corpus, "pdf", "MANIFEST.tsv"))
 	if err != nil {
 		return err
@@ -110,28 +112,71 @@ func run(corpus, engine string, workers int, only string, skipHuge bool, timeout
 
 	results := make([]*result, len(entries))
 	texts := make([]string, len(entries))
-	start := time.Now()
-	parallel(len(entries), workers, func(i int) {
-		e := entries[i]
-		r := &result{entry: e, engines: map[string]int{}}
-		doc, err := ex.File(ctx, filepath.Join(corpus, "pdf", e.name))
-		switch {
-		case err != nil && errclass.Kind(err) == errclass.Skip:
-			r.outcome = "skip: " + lastCause(err)
-		case err != nil:
-			r.outcome = "error: " + lastCause(err)
-		default:
-			r.ok = true
-			r.pages = len(doc.Pages)
-			for _, p := range doc.Pages {
-				r.engines[p.Engine]++
+	ours := func() time.Duration {
+		start := time.Now()
+		parallel(len(entries), workers, func(i int) {
+			e := entries[i]
+			r := &result{entry: e, engines: map[string]int{}}
+			doc, err := ex.File(ctx, filepath.Join(corpus, "pdf", e.name))
+			switch {
+			case err != nil && errclass.Kind(err) == errclass.Skip:
+				r.outcome = "skip: " + lastCause(err)
+			case err != nil:
+				r.outcome = "error: " + lastCause(err)
+			default:
+				r.ok = true
+				r.pages = len(doc.Pages)
+				for _, p := range doc.Pages {
+					r.engines[p.Engine]++
+				}
+				texts[i] = doc.Text()
+				r.outcome = "ok"
 			}
-			texts[i] = doc.Text()
-			r.outcome = "ok"
+			results[i] = r
+		})
+		return time.Since(start)
+	}
+	pt, _ := exec.LookPath("pdftotext")
+	ptTexts := make([]string, len(entries))
+	ptOK := make([]bool, len(entries))
+	theirs := func() time.Duration {
+		start := time.Now()
+		parallel(len(entries), workers, func(i int) {
+			out, err := exec.Command(pt, "-q", "-enc", "UTF-8", filepath.Join(corpus, "pdf", entries[i].name), "-").Output()
+			if err == nil {
+				ptOK[i] = true
+				ptTexts[i] = string(out)
+			}
+		})
+		return time.Since(start)
+	}
+	// Alternate the two so that load from elsewhere hits both alike; keep
+	// the best round of each.
+	// CPU time is measured too: on a shared machine it is the steadier
+	// figure (ours: this process; pdftotext: its child processes).
+	var elapsed, ptElapsed, cpu, ptCPU time.Duration
+	for round := 0; round < max(rounds, 1); round++ {
+		c0 := cpuTime(syscall.RUSAGE_SELF)
+		d := ours()
+		c := cpuTime(syscall.RUSAGE_SELF) - c0
+		if round == 0 || d < elapsed {
+			elapsed = d
 		}
-		results[i] = r
-	})
-	elapsed := time.Since(start)
+		if round == 0 || c < cpu {
+			cpu = c
+		}
+		if pt != "" {
+			c0 := cpuTime(syscall.RUSAGE_CHILDREN)
+			d := theirs()
+			c := cpuTime(syscall.RUSAGE_CHILDREN) - c0
+			if round == 0 || d < ptElapsed {
+				ptElapsed = d
+			}
+			if round == 0 || c < ptCPU {
+				ptCPU = c
+			}
+		}
+	}
 	ourPages := 0
 	for i, r := range results {
 		ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt"))
@@ -142,33 +187,31 @@ func run(corpus, engine string, workers int, only string, skipHuge bool, timeout
 		}
 		ourPages += r.pages
 	}
-
-	// pdftotext on the same files, same parallelism.
-	pt, _ := exec.LookPath("pdftotext")
-	var ptElapsed time.Duration
 	ptPages := 0
-	if pt != "" {
-		ptStart := time.Now()
-		ptTexts := make([]string, len(entries))
-		parallel(len(entries), workers, func(i int) {
-			out, err := exec.Command(pt, "-q", "-enc", "UTF-8", filepath.Join(corpus, "pdf", entries[i].name), "-").Output()
-			if err == nil {
-				results[i].ptOK = true
-				ptTexts[i] = string(out)
-			}
-		})
-		ptElapsed = time.Since(ptStart)
-		for i, r := range results {
-			if r.ptOK {
-				ptPages += strings.Count(ptTexts[i], "\f")
-				if ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt")); err == nil {
-					r.ptScore = textmetric.Compare(string(ref), ptTexts[i])
-				}
+	for i, r := range results {
+		r.ptOK = ptOK[i]
+		if r.ptOK {
+			ptPages += strings.Count(ptTexts[i], "\f")
+			if ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt")); err == nil {
+				r.ptScore = textmetric.Compare(string(ref), ptTexts[i])
 			}
 		}
 	}
 	report(results, texts, engine, workers, ourPages, elapsed, pt != "", ptPages, ptElapsed)
+	if pt != "" {
+		fmt.Printf("CPU time: llsum %.2fs (%.1f pages per CPU-second), pdftotext %.2fs (%.1f pages per CPU-second), ratio %.2f\n",
+			cpu.Seconds(), float64(ourPages)/cpu.Seconds(), ptCPU.Seconds(), float64(ptPages)/ptCPU.Seconds(),
+			(float64(ourPages)/cpu.Seconds())/(float64(ptPages)/ptCPU.Seconds()))
+	}
 	return nil
+}
+
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func lastCause(err error) string {
@@ -213,7 +256,7 @@ func median(xs []float64) float64 {
 func report(results []*result, texts []string, engine string, workers, pages int, elapsed time.Duration, hasPT bool, ptPages int, ptElapsed time.Duration) {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
-	fmt.Fprintf(w, "engine=%s workers=%d\n\n", engine, workers)
+	fmt.Fprintf(w, "engine=%s workers=%d (speed: best of the timing rounds)\n\n", engine, workers)
 	fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s  %-24s %s\n", "file", "kind", "wordF1", "bigrF1", "cjk", "ptF1", "engines", "outcome")
 	type agg struct{ word, bigram []float64 }
 	kinds := map[string]*agg{}
