@@ -141,13 +141,6 @@ func overlaps(group []segment, s *segment) bool {
 	return false
 }
 
-// lineText turns one line's glyphs into text with spaces at word gaps.
-func lineText(gl []glyph) string {
-	var b strings.Builder
-	writeLine(&b, gl)
-	return b.String()
-}
-
 // writeLine writes one line's glyphs with spaces at word gaps, without
 // leading or trailing blanks.
 func writeLine(b *strings.Builder, gl []glyph) {

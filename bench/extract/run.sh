@@ -20,7 +20,7 @@ go build -o "$bin/llsum" ./cmd/llsum
 huge="$corpus/pdf/R-fullrefman.pdf"
 if [ -f "$huge" ] && [ -x /usr/bin/time ]; then
 	echo
-	for engine in pdfium ledongthuc; do
+	for engine in auto pdfium ledongthuc; do
 		/usr/bin/time -f "peak RSS llsum extract --pdf-engine $engine R-fullrefman.pdf (2,415 pages): %M KiB, %e s" \
 			"$bin/llsum" extract --pdf-engine "$engine" --doc-timeout 10m "$huge" >/dev/null
 	done
