@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -163,7 +164,9 @@ func TestQuality(t *testing.T) {
 		{"booktabs.pdf", []string{EnginePDFium, EngineLedongthuc}, 0.95},
 		{"chromium-twocol.pdf", []string{EnginePDFium, EngineLedongthuc}, 0.98},
 		{"lo-twocol.pdf", []string{EnginePDFium, EngineLedongthuc}, 0.98},
-		{"chromium-zh-llama.pdf", []string{EnginePDFium, EngineAuto}, 0.98},
+		{"chromium-zh-llama.pdf", []string{EnginePDFium, EngineLedongthuc, EngineAuto}, 0.98},
+		{"gs-gri-refcard.pdf", []string{EnginePDFium, EngineAuto}, 0.98},
+		{"microtype.pdf", []string{EnginePDFium, EngineAuto}, 0.95},
 		{"zhlipsum.pdf", []string{EnginePDFium, EngineLedongthuc}, 0.98},
 		{"polyglossia-example-japanese.pdf", []string{EnginePDFium, EngineLedongthuc}, 0.95},
 		{"babel-russianb.pdf", []string{EnginePDFium}, 0.98},
@@ -185,7 +188,7 @@ func TestQuality(t *testing.T) {
 				if s.WordF1 < tt.minWord {
 					t.Errorf("word-F1 = %.3f, want ≥ %.2f", s.WordF1, tt.minWord)
 				}
-				if engine != EngineLedongthuc && s.CJKSurvival() < 1 {
+				if s.CJKSurvival() < 1 {
 					t.Errorf("CJK survival = %.4f (%d of %d)", s.CJKSurvival(), s.CJKKept, s.CJKRef)
 				}
 			})
@@ -276,5 +279,74 @@ func TestStripHeaders(t *testing.T) {
 		if has == strip || !strings.Contains(text, "unique line") {
 			t.Errorf("strip=%v: page 3 = %q", strip, text)
 		}
+	}
+}
+
+// TestFailedPages: a document whose pages fail beyond the threshold fails
+// as a whole; under it, each failed page carries a warning.
+func TestFailedPages(t *testing.T) {
+	p := corpusPDF(t, "microtype.pdf") // 19 of 37 pages trip ledongthuc's lexer
+	_, err := File(context.Background(), p, Options{PDFEngine: EngineLedongthuc})
+	if !errors.Is(err, ErrTooManyFailedPages) || !strings.Contains(err.Error(), "19 of 37 pages") {
+		t.Fatalf("err = %v", err)
+	}
+	doc, err := File(context.Background(), p, Options{PDFEngine: EngineLedongthuc, MaxFailedPages: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, pg := range doc.Pages {
+		for _, w := range pg.Warnings {
+			if strings.Contains(w, "text extraction failed") {
+				failed++
+			}
+		}
+	}
+	if failed != 19 {
+		t.Errorf("%d pages warn of a failure, want 19", failed)
+	}
+	// auto reads those pages with PDFium instead, and says so.
+	doc, err = File(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fallback := 0
+	for _, pg := range doc.Pages {
+		if pg.Engine == EnginePDFium && len(pg.Warnings) > 0 {
+			fallback++
+		}
+	}
+	if fallback != 19 {
+		t.Errorf("%d pages from the fallback engine, want 19", fallback)
+	}
+}
+
+// TestRepair rebuilds the cross-reference of generated PDFs that lost their
+// tail, with both engines.
+func TestRepair(t *testing.T) {
+	good := makePDF([]string{"Repaired page one"}, []string{"Repaired page two"})
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"no-startxref", good[:len(good)-30]},
+		{"no-xref", good[:bytes.LastIndex(good, []byte("xref"))-1]},
+		{"bad-offset", bytes.Replace(good, []byte("startxref\n"), []byte("startxref\n9"), 1)},
+	}
+	for _, tt := range tests {
+		for _, engine := range []string{EngineAuto, EngineLedongthuc, EnginePDFium} {
+			t.Run(tt.name+"/"+engine, func(t *testing.T) {
+				doc, err := File(context.Background(), writeFile(t, "r.pdf", tt.data), Options{PDFEngine: engine})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(doc.Pages) != 2 || doc.Pages[1].Text != "Repaired page two" {
+					t.Errorf("pages = %+v", doc.Pages)
+				}
+			})
+		}
+	}
+	if _, err := File(context.Background(), writeFile(t, "g.pdf", []byte("%PDF-1.4\nnothing here\n")), Options{}); !errors.Is(err, ErrNotPDF) {
+		t.Errorf("garbage: err = %v", err)
 	}
 }
