@@ -3,6 +3,7 @@ module github.com/llsum/llsum
 go 1.26.0
 
 require (
+	github.com/ardanlabs/jinja v1.8.0
 	github.com/bmatcuk/doublestar/v4 v4.10.4 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/klippa-app/go-pdfium v1.21.4
@@ -17,6 +18,7 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.44.0
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 require (

@@ -70,6 +70,11 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newExtractCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newIndexCmd(g))
+	root.AddCommand(newDevCmd(g))
+	root.AddCommand(newTokenizeCmd(g))
+	root.AddCommand(newGenerateCmd(g))
+	root.AddCommand(newDoctorCmd(g))
 	return root
 }
 
