@@ -5,6 +5,7 @@ package extract
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -48,6 +49,15 @@ type Options struct {
 	StripHeaders bool
 	// Timeout bounds the extraction of one document (0: no limit beyond ctx).
 	Timeout time.Duration
+	// MaxFailedPages is the share of a PDF's pages that may fail (each one
+	// then carries a warning) before the whole document fails; 0 means 0.1.
+	MaxFailedPages float64
+	// CacheDir keeps PDFium's compiled WebAssembly between runs; empty
+	// means os.UserCacheDir()/llsum/pdfium, "-" disables the cache.
+	CacheDir string
+	// Workers is the most documents an Extractor reads at once (PDFium
+	// instances in its pool); 0 means GOMAXPROCS.
+	Workers int
 }
 
 // Chars returns the number of characters (runes) across all pages.
@@ -78,6 +88,46 @@ func Supported(path string) bool { return formatOf(path) != "" }
 // File extracts the document at path. Errors name the file and carry an
 // errclass class: per-document for bad input, Skip for documents that have
 // nothing to summarize (no text layer), Fatal never.
+//
+// File starts and stops a PDF engine for each call; to read many documents,
+// use an Extractor, which keeps its engines across documents.
 func File(ctx context.Context, path string, opts Options) (*Document, error) {
-	return extractFile(ctx, path, opts)
+	e := New(opts)
+	defer e.Close()
+	return e.File(ctx, path)
+}
+
+// Extractor reads documents with one set of Options, keeping its PDF engines
+// (a pool of PDFium instances) across documents. It is safe for concurrent
+// use by up to Options.Workers goroutines at once (more wait their turn).
+type Extractor struct {
+	opts   Options
+	pdfium *pdfiumPool
+}
+
+// New returns an Extractor; engines start on first use.
+func New(opts Options) *Extractor {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cache := opts.CacheDir
+	switch cache {
+	case "":
+		cache = defaultCacheDir()
+	case "-":
+		cache = ""
+	}
+	return &Extractor{opts: opts, pdfium: newPDFiumPool(cache, workers)}
+}
+
+// File extracts the document at path; see the package-level File.
+func (e *Extractor) File(ctx context.Context, path string) (*Document, error) {
+	return e.extractFile(ctx, path)
+}
+
+// Close stops the engines. The Extractor must not be used afterwards.
+func (e *Extractor) Close() error {
+	e.pdfium.close()
+	return nil
 }

@@ -9,9 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/ledongthuc/pdf"
-	"github.com/llsum/llsum/internal/errclass"
 )
 
 // ErrEmpty is returned for a file with no content at all.
@@ -32,9 +29,14 @@ func formatOf(path string) string {
 	return ""
 }
 
-func extractFile(ctx context.Context, path string, opts Options) (doc *Document, err error) {
+func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if e.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
+		defer cancel()
 	}
 	format := formatOf(path)
 	if format == "" {
@@ -53,12 +55,37 @@ func extractFile(ctx context.Context, path string, opts Options) (doc *Document,
 	if format != "pdf" {
 		return extractText(path, format)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("extract %s: PDF library panic: %v", path, r)
-		}
+	// The engines run in their own goroutine so that the time limit holds
+	// even where a library call does not watch ctx; such a call is left to
+	// finish in the background.
+	type result struct {
+		doc *Document
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: fmt.Errorf("PDF library panic: %v", p)}
+			}
+			done <- r
+		}()
+		r.doc, r.err = e.extractPDF(ctx, path)
 	}()
-	return extractPDF(ctx, path)
+	select {
+	case r := <-done:
+		doc, err = r.doc, r.err
+	case <-ctx.Done():
+		doc, err = nil, ctx.Err()
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && e.opts.Timeout > 0 {
+			err = fmt.Errorf("time limit %s exceeded: %w", e.opts.Timeout, err)
+		}
+		return nil, fmt.Errorf("extract %s: %w", path, err)
+	}
+	return doc, nil
 }
 
 func extractText(path, format string) (*Document, error) {
@@ -92,50 +119,4 @@ func markdownTitle(text string) string {
 		}
 	}
 	return ""
-}
-
-func extractPDF(ctx context.Context, path string) (*Document, error) {
-	f, r, err := pdf.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("extract %s: open PDF: %w", path, err)
-	}
-	defer f.Close()
-	n := r.NumPage()
-	doc := &Document{Path: path, Format: "pdf", Meta: Meta{PageCount: n}}
-	fonts := map[string]*pdf.Font{}
-	total := 0
-	for i := 1; i <= n; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p := r.Page(i)
-		page := Page{Number: i, Engine: "ledongthuc"}
-		if p.V.IsNull() {
-			page.Warnings = append(page.Warnings, "page object missing")
-		} else {
-			for _, name := range p.Fonts() {
-				if _, ok := fonts[name]; !ok {
-					f := p.Font(name)
-					fonts[name] = &f
-				}
-			}
-			text, err := p.GetPlainText(fonts)
-			if err != nil {
-				page.Warnings = append(page.Warnings, "text extraction failed: "+err.Error())
-			}
-			page.Text = strings.ToValidUTF8(text, "\uFFFD")
-			if strings.TrimSpace(page.Text) == "" && err == nil {
-				page.Warnings = append(page.Warnings, "no text on page")
-			}
-		}
-		total += len(strings.TrimSpace(page.Text))
-		doc.Pages = append(doc.Pages, page)
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("extract %s: PDF has no pages", path)
-	}
-	if total == 0 {
-		return nil, errclass.AsSkip(fmt.Errorf("extract %s: %w", path, ErrNoText))
-	}
-	return doc, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 
 	"github.com/llsum/llsum/extract"
+	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -52,7 +54,13 @@ func runExtract(ctx context.Context, g *globalOptions, opts extractOptions, args
 	if err != nil {
 		return err
 	}
-	doc, err := extract.File(ctx, args[0], eo)
+	eo.Workers = 1
+	if dir := envconfig.CacheDir(); dir != "" {
+		eo.CacheDir = filepath.Join(dir, "pdfium")
+	}
+	ex := extract.New(eo)
+	defer ex.Close()
+	doc, err := ex.File(ctx, args[0])
 	if err != nil {
 		return withCode(exitDocFailed, err)
 	}

@@ -1,0 +1,95 @@
+package extract
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// sharedDir returns ../shared beside the module root, or skips (fails under
+// CI) when it is missing.
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("module root not found")
+		}
+		dir = parent
+	}
+	shared := filepath.Join(filepath.Dir(dir), "shared")
+	if _, err := os.Stat(filepath.Join(shared, "corpus", "pdf", "MANIFEST.tsv")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("test corpus missing at %s: %v", shared, err)
+		}
+		t.Skipf("test corpus missing at %s (see make deps / shared/README.md)", shared)
+	}
+	return shared
+}
+
+func corpusPDF(t testing.TB, name string) string {
+	return filepath.Join(sharedDir(t), "corpus", "pdf", name)
+}
+
+func corpusRef(t testing.TB, name string) string {
+	b, err := os.ReadFile(filepath.Join(sharedDir(t), "corpus", "reference", name[:len(name)-len(".pdf")]+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// makePDF builds a small valid PDF whose pages show the given lines in
+// Helvetica, one content stream per page.
+func makePDF(pages ...[]string) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(body string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
+	}
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	n := len(pages)
+	kids := ""
+	for i := 0; i < n; i++ {
+		kids += fmt.Sprintf(" %d 0 R", 4+2*i)
+	}
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s ] >>", n, kids))
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	for i, lines := range pages {
+		var c bytes.Buffer
+		c.WriteString("BT /F1 12 Tf 14 TL 72 720 Td\n")
+		for _, l := range lines {
+			fmt.Fprintf(&c, "(%s) Tj T*\n", l)
+		}
+		c.WriteString("ET\n")
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", c.Len(), c.String()))
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	return b.Bytes()
+}
+
+func writeFile(t testing.TB, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,254 @@
+package extract
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Layout reconstruction for the ledongthuc engine: positioned glyphs in
+// content-stream order become lines of words.
+//
+//   - A word break is a horizontal gap wider than wordGap × font size (TeX
+//     and most producers position words instead of drawing spaces).
+//   - A new line starts where the baseline moves or the pen jumps back.
+//   - Consecutive pieces on one baseline (table cells, runs split by font
+//     changes) are merged and ordered by x; pieces in other columns are kept
+//     in stream order, which producers write column by column.
+//   - Lines in right-to-left scripts are put in logical order (glyphs right
+//     to left, embedded left-to-right runs kept left to right).
+
+// wordGap is the gap, in ems, that separates words.
+const wordGap = 0.15
+
+// segment is a run of glyphs (a subslice of the page's glyphs) on one
+// baseline, advancing left to right.
+type segment struct {
+	glyphs     []glyph
+	y, size    float64
+	minX, maxX float64
+}
+
+func layoutText(glyphs []glyph) string {
+	if len(glyphs) == 0 {
+		return ""
+	}
+	segs := splitSegments(glyphs)
+	lines := mergeBaselines(segs)
+	var b strings.Builder
+	b.Grow(len(glyphs) + len(glyphs)/4)
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		writeLine(&b, l)
+	}
+	return b.String()
+}
+
+// splitSegments cuts glyphs into segments. It compacts glyphs in place
+// (combining marks join the glyph before them) and the segments share its
+// memory.
+func splitSegments(glyphs []glyph) []segment {
+	var segs []segment
+	out := glyphs[:0]
+	segStart := 0
+	var cur *segment
+	closeSeg := func() {
+		if cur != nil {
+			cur.glyphs = out[segStart:len(out)]
+			segs = append(segs, *cur)
+		}
+	}
+	var seg segment
+	for _, g := range glyphs {
+		// Combining marks (Arabic and Hebrew vowels, accents drawn
+		// separately) belong to the glyph before them, wherever they sit.
+		if cur != nil && isMarks(g.s) {
+			out[len(out)-1].s += g.s
+			continue
+		}
+		size := g.size
+		if size <= 0 {
+			size = 1
+		}
+		if cur != nil {
+			last := out[len(out)-1]
+			end := last.x + last.w
+			big := math.Max(size, cur.size)
+			if math.Abs(g.y-cur.y) <= 0.4*big && g.x >= end-0.6*big && g.x-end < 6*size {
+				out = append(out, g)
+				cur.minX = math.Min(cur.minX, g.x)
+				cur.maxX = math.Max(cur.maxX, g.x+g.w)
+				if size > cur.size {
+					cur.size = size
+				}
+				continue
+			}
+		}
+		closeSeg()
+		segStart = len(out)
+		out = append(out, g)
+		seg = segment{y: g.y, size: size, minX: g.x, maxX: g.x + g.w}
+		cur = &seg
+	}
+	closeSeg()
+	return segs
+}
+
+// mergeBaselines joins runs of consecutive segments that share a baseline
+// and do not overlap horizontally.
+func mergeBaselines(segs []segment) [][]glyph {
+	lines := make([][]glyph, 0, len(segs))
+	for i := 0; i < len(segs); {
+		line := &segs[i]
+		j := i + 1
+		for ; j < len(segs); j++ {
+			s := &segs[j]
+			tol := 0.4 * math.Min(line.size, s.size)
+			if math.Abs(s.y-line.y) > tol || overlaps(segs[i:j], s) {
+				break
+			}
+		}
+		if j == i+1 {
+			lines = append(lines, line.glyphs)
+			i = j
+			continue
+		}
+		group := append([]segment(nil), segs[i:j]...)
+		sort.SliceStable(group, func(a, b int) bool { return group[a].minX < group[b].minX })
+		var gl []glyph
+		for k, s := range group {
+			if k > 0 {
+				gl = append(gl, glyph{s: " ", x: s.minX, y: s.y, space: true})
+			}
+			gl = append(gl, s.glyphs...)
+		}
+		lines = append(lines, gl)
+		i = j
+	}
+	return lines
+}
+
+func overlaps(group []segment, s *segment) bool {
+	for _, g := range group {
+		if s.minX < g.maxX-0.5*g.size && g.minX < s.maxX-0.5*g.size {
+			return true
+		}
+	}
+	return false
+}
+
+// writeLine writes one line's glyphs with spaces at word gaps, without
+// leading or trailing blanks.
+func writeLine(b *strings.Builder, gl []glyph) {
+	rtl := isRTLLine(gl)
+	if rtl {
+		gl = append([]glyph(nil), gl...)
+		sort.SliceStable(gl, func(a, b int) bool { return gl[a].x > gl[b].x })
+		gl = withGaps(gl, true)
+		reverseLTRRuns(gl)
+	}
+	pending := false // a space is due before the next glyph
+	wrote := false
+	for i, g := range gl {
+		if g.space {
+			pending = wrote
+			continue
+		}
+		if !rtl && i > 0 && !gl[i-1].space {
+			p := gl[i-1]
+			if g.x-(p.x+p.w) > wordGap*math.Max(g.size, p.size) {
+				pending = wrote
+			}
+		}
+		if pending {
+			b.WriteByte(' ')
+			pending = false
+		}
+		b.WriteString(g.s)
+		wrote = true
+	}
+}
+
+// withGaps returns gl (in reading order) with space glyphs at word gaps.
+func withGaps(gl []glyph, rtl bool) []glyph {
+	out := make([]glyph, 0, len(gl)+8)
+	for i, g := range gl {
+		if i > 0 && !g.space && !out[len(out)-1].space {
+			p := gl[i-1]
+			gap := g.x - (p.x + p.w)
+			if rtl {
+				gap = p.x - (g.x + g.w)
+			}
+			if gap > wordGap*math.Max(g.size, p.size) {
+				out = append(out, glyph{s: " ", space: true})
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func isMarks(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.In(r, unicode.Mn, unicode.Me) {
+			return false
+		}
+	}
+	return true
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+func isRTL(r rune) bool {
+	return unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko)
+}
+
+func isLTRStrong(r rune) bool {
+	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isRTL(r)
+}
+
+func isRTLLine(gl []glyph) bool {
+	rtl, ltr := 0, 0
+	for _, g := range gl {
+		for _, r := range g.s {
+			if isRTL(r) {
+				rtl++
+			} else if isLTRStrong(r) {
+				ltr++
+			}
+		}
+	}
+	return rtl > ltr
+}
+
+// reverseLTRRuns restores left-to-right order inside runs of LTR glyphs
+// (numbers, Latin words) of a line laid out right to left.
+func reverseLTRRuns(gl []glyph) {
+	for i := 0; i < len(gl); {
+		if !isLTRStrong(firstRune(gl[i].s)) {
+			i++
+			continue
+		}
+		j, end := i, i
+		for j < len(gl) && !isRTL(firstRune(gl[j].s)) {
+			if isLTRStrong(firstRune(gl[j].s)) {
+				end = j + 1
+			}
+			j++
+		}
+		for a, b := i, end-1; a < b; a, b = a+1, b-1 {
+			gl[a], gl[b] = gl[b], gl[a]
+		}
+		i = end
+	}
+}

@@ -1,0 +1,477 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// ledongthucDoc reads a PDF with github.com/ledongthuc/pdf's parser and
+// rebuilds the text from positioned glyphs (see layout.go).
+type ledongthucDoc struct {
+	f        *os.File
+	r        *pdf.Reader
+	pages    []pdf.Value // the page tree, walked once
+	m        Meta
+	fonts    map[string]*fontInfo            // by font object
+	fontSets map[string]map[string]*fontInfo // by resource dict, then name
+}
+
+func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ra io.ReaderAt
+	var size int64
+	var f *os.File
+	if in.data != nil {
+		ra, size = bytes.NewReader(in.data), int64(len(in.data))
+	} else {
+		f, err = os.Open(in.path)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		ra, size = f, fi.Size()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, r)
+		}
+		if err != nil && f != nil {
+			f.Close()
+		}
+	}()
+	tried := false
+	r, err := pdf.NewReaderEncrypted(ra, size, func() string {
+		if tried {
+			return ""
+		}
+		tried = true
+		return password
+	})
+	if err != nil {
+		if errors.Is(err, pdf.ErrInvalidPassword) {
+			if password == "" {
+				return nil, ErrPasswordRequired
+			}
+			return nil, ErrWrongPassword
+		}
+		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
+	}
+	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
+	root := r.Trailer().Key("Root")
+	d.walk(ctx, root.Key("Pages"), 0)
+	info := r.Trailer().Key("Info")
+	d.m = Meta{
+		Title:     cleanMeta(info.Key("Title").Text()),
+		Author:    cleanMeta(info.Key("Author").Text()),
+		Producer:  cleanMeta(info.Key("Producer").Text()),
+		PageCount: len(d.pages),
+		Encrypted: !r.Trailer().Key("Encrypt").IsNull(),
+	}
+	return d, nil
+}
+
+// walk collects the leaves of the page tree in order; depth bounds hostile
+// cycles.
+func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
+	if depth > 64 || node.IsNull() || ctx.Err() != nil {
+		return
+	}
+	kids := node.Key("Kids")
+	if node.Key("Type").Name() == "Page" || (kids.IsNull() && !node.Key("Contents").IsNull()) {
+		d.pages = append(d.pages, node)
+		return
+	}
+	for i := 0; i < kids.Len(); i++ {
+		d.walk(ctx, kids.Index(i), depth+1)
+	}
+}
+
+func (d *ledongthucDoc) meta() Meta    { return d.m }
+func (d *ledongthucDoc) numPages() int { return len(d.pages) }
+func (d *ledongthucDoc) close() {
+	if d.f != nil {
+		d.f.Close()
+	}
+}
+
+func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error) {
+	in := &interp{ctx: ctx, doc: d}
+	defer func() {
+		if r := recover(); r != nil {
+			if in.err != nil {
+				err = in.err
+			} else {
+				err = fmt.Errorf("ledongthuc: %v", r)
+			}
+		}
+	}()
+	if i < 0 || i >= len(d.pages) {
+		return "", fmt.Errorf("no page %d", i+1)
+	}
+	pg := d.pages[i]
+	res := inherited(pg, "Resources")
+	in.run(pg.Key("Contents"), res, ident, 0)
+	if in.err != nil {
+		return "", in.err
+	}
+	return layoutText(in.glyphs), nil
+}
+
+func inherited(v pdf.Value, key string) pdf.Value {
+	for i := 0; i < 32 && !v.IsNull(); i++ {
+		if x := v.Key(key); !x.IsNull() {
+			return x
+		}
+		v = v.Key("Parent")
+	}
+	return pdf.Value{}
+}
+
+type matrix [6]float64 // a b c d e f
+
+var ident = matrix{1, 0, 0, 1, 0, 0}
+
+// mul returns m×n (apply m, then n).
+func (m matrix) mul(n matrix) matrix {
+	return matrix{
+		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
+		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
+		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
+	}
+}
+
+// glyph is one decoded character placed on the page.
+type glyph struct {
+	s       string
+	x, y    float64 // baseline start, device space
+	w, size float64 // advance and font size, device space
+	space   bool    // a space character drawn in the stream
+}
+
+// fontInfo is what the interpreter needs of a font.
+type fontInfo struct {
+	enc     pdf.TextEncoding
+	twoByte bool
+	widths  map[int]float64
+	dw      float64
+	spaceW  float64
+	narrow  [256]string
+	known   [256]bool
+	wide    map[int]string
+	// toUnicode is the font's ToUnicode map, preferred to enc.
+	toUnicode map[int]string
+}
+
+func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
+	key := fv.String()
+	if len(key) > 200 {
+		key = key[:200]
+	}
+	if fi, ok := d.fonts[key]; ok {
+		return fi
+	}
+	f := pdf.Font{V: fv}
+	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	if fv.Key("Subtype").Name() == "Type0" {
+		fi.twoByte = true
+		desc := fv.Key("DescendantFonts").Index(0)
+		fi.dw = 1000
+		if dw := desc.Key("DW"); !dw.IsNull() {
+			fi.dw = dw.Float64()
+		}
+		w := desc.Key("W")
+		for i := 0; i < w.Len() && i < 1<<16; {
+			c := int(w.Index(i).Int64())
+			next := w.Index(i + 1)
+			if next.Kind() == pdf.Array {
+				for j := 0; j < next.Len(); j++ {
+					fi.widths[c+j] = next.Index(j).Float64()
+				}
+				i += 2
+				continue
+			}
+			last := int(next.Int64())
+			wd := w.Index(i + 2).Float64()
+			for c2 := c; c2 <= last && c2-c < 1<<16; c2++ {
+				fi.widths[c2] = wd
+			}
+			i += 3
+		}
+	} else {
+		first := int(fv.Key("FirstChar").Int64())
+		ws := fv.Key("Widths")
+		for j := 0; j < ws.Len(); j++ {
+			fi.widths[first+j] = ws.Index(j).Float64()
+		}
+		fi.dw = fv.Key("FontDescriptor").Key("MissingWidth").Float64()
+		if fi.dw == 0 {
+			fi.dw = 500
+		}
+		if fv.Key("Subtype").Name() == "Type3" {
+			// Type 3 widths are in glyph space scaled by FontMatrix.
+			fm := fv.Key("FontMatrix")
+			if s := fm.Index(0).Float64(); s > 0 {
+				for k, v := range fi.widths {
+					fi.widths[k] = v * s * 1000
+				}
+			}
+		}
+	}
+	if fi.enc == nil {
+		fi.enc = nopEncoding{}
+	}
+	fi.spaceW = fi.width(32)
+	d.fonts[key] = fi
+	return fi
+}
+
+type nopEncoding struct{}
+
+func (nopEncoding) Decode(raw string) string { return raw }
+
+// decode maps one character code to text, memoized: the library's
+// encoders re-read the font's tables on every call.
+func (fi *fontInfo) decode(code int, raw string) string {
+	if s, ok := fi.toUnicode[code]; ok {
+		return s
+	}
+	if fi.twoByte {
+		if s, ok := fi.wide[code]; ok {
+			return s
+		}
+		s := fi.enc.Decode(raw)
+		if fi.wide == nil {
+			fi.wide = map[int]string{}
+		}
+		fi.wide[code] = s
+		return s
+	}
+	if fi.known[code] {
+		return fi.narrow[code]
+	}
+	s := fi.enc.Decode(raw)
+	fi.narrow[code], fi.known[code] = s, true
+	return s
+}
+
+func (fi *fontInfo) width(code int) float64 {
+	if w, ok := fi.widths[code]; ok {
+		return w
+	}
+	return fi.dw
+}
+
+// textState is the part of the graphics state text showing needs.
+type textState struct {
+	ctm                     matrix
+	tc, tw, th, tl, ts, tfs float64
+	font                    *fontInfo
+}
+
+type interp struct {
+	ctx    context.Context
+	doc    *ledongthucDoc
+	glyphs []glyph
+	err    error
+	ops    int
+}
+
+// maxOps bounds the operators interpreted on one page (forms included).
+const maxOps = 5_000_000
+
+func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) {
+	if depth > 8 || content.IsNull() {
+		return
+	}
+	g := textState{ctm: base, th: 1}
+	var stack []textState
+	var tm, tlm matrix
+	// Fonts are cached per document by the resource dictionary's printed
+	// form (its references), so that pages sharing fonts resolve them once.
+	var fontSet map[string]*fontInfo
+	fontOf := func(name string) *fontInfo {
+		if fontSet == nil {
+			fd := res.Key("Font")
+			key := fd.String()
+			fontSet = in.doc.fontSets[key]
+			if fontSet == nil {
+				fontSet = map[string]*fontInfo{}
+				in.doc.fontSets[key] = fontSet
+			}
+		}
+		if f, ok := fontSet[name]; ok {
+			return f
+		}
+		fv := res.Key("Font").Key(name)
+		var f *fontInfo
+		if !fv.IsNull() {
+			f = in.doc.font(fv)
+		}
+		fontSet[name] = f
+		return f
+	}
+	show := func(raw string) {
+		f := g.font
+		if f == nil {
+			return
+		}
+		step := 1
+		if f.twoByte {
+			step = 2
+		}
+		for k := 0; k+step <= len(raw); k += step {
+			code := int(raw[k])
+			if step == 2 {
+				code = code<<8 | int(raw[k+1])
+			}
+			s := f.decode(code, raw[k:k+step])
+			w0 := f.width(code) / 1000
+			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
+			size := math.Hypot(trm[2], trm[3])
+			adv := w0 * math.Hypot(trm[0], trm[1])
+			isSpace := strings.TrimSpace(s) == "" && s != ""
+			if s != "" {
+				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
+			}
+			tx := w0*g.tfs + g.tc
+			if step == 1 && code == 32 {
+				tx += g.tw
+			}
+			tm = matrix{1, 0, 0, 1, tx * g.th, 0}.mul(tm)
+		}
+	}
+	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
+		n := stk.Len()
+		args := make([]pdf.Value, n)
+		for i := n - 1; i >= 0; i-- {
+			args[i] = stk.Pop()
+		}
+		in.ops++
+		if in.ops%4096 == 0 && in.err == nil {
+			if err := in.ctx.Err(); err != nil {
+				in.err = err
+			}
+		}
+		if in.err != nil || in.ops > maxOps {
+			if in.err == nil {
+				in.err = errors.New("content stream too long")
+			}
+			panic(in.err)
+		}
+		num := func(i int) float64 {
+			if i < len(args) {
+				return args[i].Float64()
+			}
+			return 0
+		}
+		mat := func() matrix {
+			return matrix{num(0), num(1), num(2), num(3), num(4), num(5)}
+		}
+		switch op {
+		case "q":
+			if len(stack) < 256 {
+				stack = append(stack, g)
+			}
+		case "Q":
+			if k := len(stack) - 1; k >= 0 {
+				g = stack[k]
+				stack = stack[:k]
+			}
+		case "cm":
+			if len(args) == 6 {
+				g.ctm = mat().mul(g.ctm)
+			}
+		case "BT":
+			tm, tlm = ident, ident
+		case "Tc":
+			g.tc = num(0)
+		case "Tw":
+			g.tw = num(0)
+		case "Tz":
+			g.th = num(0) / 100
+		case "TL":
+			g.tl = num(0)
+		case "Ts":
+			g.ts = num(0)
+		case "Tf":
+			if len(args) == 2 {
+				g.font = fontOf(args[0].Name())
+				g.tfs = num(1)
+			}
+		case "Td", "TD":
+			if op == "TD" {
+				g.tl = -num(1)
+			}
+			tlm = matrix{1, 0, 0, 1, num(0), num(1)}.mul(tlm)
+			tm = tlm
+		case "Tm":
+			if len(args) == 6 {
+				tm, tlm = mat(), mat()
+			}
+		case "T*":
+			tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
+			tm = tlm
+		case "Tj":
+			if len(args) == 1 {
+				show(args[0].RawString())
+			}
+		case "'", "\"":
+			if op == "\"" && len(args) == 3 {
+				g.tw, g.tc = num(0), num(1)
+				args = args[2:]
+			}
+			tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
+			tm = tlm
+			if len(args) == 1 {
+				show(args[0].RawString())
+			}
+		case "TJ":
+			if len(args) != 1 {
+				return
+			}
+			a := args[0]
+			for i := 0; i < a.Len(); i++ {
+				x := a.Index(i)
+				if x.Kind() == pdf.String {
+					show(x.RawString())
+				} else {
+					tx := -x.Float64() / 1000 * g.tfs * g.th
+					tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
+				}
+			}
+		case "Do":
+			if len(args) != 1 {
+				return
+			}
+			xo := res.Key("XObject").Key(args[0].Name())
+			if xo.Key("Subtype").Name() != "Form" {
+				return
+			}
+			fm := ident
+			if m := xo.Key("Matrix"); m.Len() == 6 {
+				for i := range fm {
+					fm[i] = m.Index(i).Float64()
+				}
+			}
+			r2 := xo.Key("Resources")
+			if r2.IsNull() {
+				r2 = res
+			}
+			in.run(xo, r2, fm.mul(g.ctm), depth+1)
+		}
+	})
+}
