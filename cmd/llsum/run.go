@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/llsum/llsum/extract"
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/extractive"
+	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/pipeline"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// runOptions are the flags of `llsum run`.
+type runOptions struct {
+	Out          string
+	Format       string
+	Include      []string
+	Exclude      []string
+	Jobs         int
+	Stdout       bool
+	MaxNewTokens int
+	Extract      extractFlags
+}
+
+// AddFlags registers run's flags.
+func (o *runOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.Out, "out", "o", "summaries", "output folder (mirrors the inputs' relative paths)")
+	f.StringVar(&o.Format, "format", "md,json", "output formats: md, json or md,json")
+	f.StringArrayVar(&o.Include, "include", nil, "only summarize files matching this glob (repeatable; ** spans folders)")
+	f.StringArrayVar(&o.Exclude, "exclude", nil, "skip files and folders matching this glob (repeatable)")
+	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "documents in flight")
+	f.BoolVar(&o.Stdout, "stdout", false, "also print each summary's Markdown on stdout")
+	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
+	o.Extract.AddFlags(f)
+}
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	var opts runOptions
+	cmd := &cobra.Command{
+		Use:   "run [flags] PATH...",
+		Short: "Summarize documents (files or folders, walked recursively)",
+		Long: `Summarize every .pdf, .txt and .md file (case-insensitive) under the given
+files and folders. Folders are walked recursively; hidden files and folders
+and the output folder are skipped; symbolic links are followed, loops are not.
+
+Each document gets OUT/REL.md and/or OUT/REL.json, where REL is its path
+relative to the folder it was found in (docs/a/b.pdf → OUT/a/b.pdf.md), and
+OUT/index.json lists every document with its status. Outputs are written to a
+temporary file and renamed, so none is ever half-written.
+
+Glob patterns (--include, --exclude) without a slash match the file name,
+with a slash the path relative to the input folder; ** spans folders;
+matching ignores case.
+
+On a terminal a progress bar is drawn on stderr; otherwise one line per
+document is logged. Errors name the file and the cause, and the run goes on
+with the other documents.`,
+		Example: `  llsum run ./docs
+  llsum run --out digests --format md --exclude 'drafts/**' ./docs
+  llsum run -j 1 --stdout notes.md`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("run needs at least one file or folder")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), g, opts, args)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// runRun is `llsum run`.
+func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []string) error {
+	cfg := pipeline.Config{
+		Inputs:  args,
+		OutDir:  opts.Out,
+		Include: opts.Include,
+		Exclude: opts.Exclude,
+		Jobs:    opts.Jobs,
+		Version: version,
+	}
+	for _, f := range strings.Split(opts.Format, ",") {
+		switch strings.TrimSpace(strings.ToLower(f)) {
+		case "md", "markdown":
+			cfg.Markdown = true
+		case "json":
+			cfg.JSON = true
+		default:
+			return usageErrorf("--format %q: want md, json or md,json", opts.Format)
+		}
+	}
+	if opts.Jobs < 1 {
+		return usageErrorf("--jobs must be at least 1")
+	}
+	if opts.MaxNewTokens < 1 {
+		return usageErrorf("--max-new-tokens must be at least 1")
+	}
+	var err error
+	if cfg.Extract, err = opts.Extract.options(); err != nil {
+		return err
+	}
+	cfg.Params = pipeline.Parameters{
+		MaxNewTokens: opts.MaxNewTokens,
+		PDFEngine:    cfg.Extract.PDFEngine,
+		StripHeaders: cfg.Extract.StripHeaders,
+	}
+	if opts.Stdout {
+		cfg.Stdout = g.stdout
+	}
+
+	s, err := openSummarizer(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	cfg.Observer = newObserver(g)
+	rep, err := pipeline.Run(ctx, cfg, s)
+	if err != nil {
+		if errclass.IsFatal(err) {
+			return withCode(exitUsage, err)
+		}
+		return usageErrorf("%v", err)
+	}
+	return exitFor(ctx, rep)
+}
+
+// exitFor maps a run's report to the documented exit codes. Everything has
+// already been reported on stderr, so the error carries no message.
+func exitFor(ctx context.Context, rep *pipeline.Report) error {
+	switch {
+	case rep.Interrupted || ctx.Err() != nil:
+		return withCode(exitInterrupted, nil)
+	case rep.Fatal != nil || len(rep.InputErrors) > 0:
+		return withCode(exitUsage, nil)
+	case rep.Index.Counts.Failed > 0:
+		return withCode(exitDocFailed, nil)
+	}
+	return nil
+}
+
+// openSummarizer opens the configured backend.
+func openSummarizer(_ context.Context, g *globalOptions) (infer.Summarizer, error) {
+	if !g.Quiet {
+		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
+	}
+	return extractive.New(extractive.Options{}), nil
+}
+
+// newObserver picks the progress display: a bar on a terminal, lines
+// otherwise.
+func newObserver(g *globalOptions) pipeline.Observer {
+	lo := pipeline.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
+	if !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1" {
+		return pipeline.NewBarObserver(g.stderr, lo)
+	}
+	return pipeline.NewLineObserver(g.stderr, lo)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// extractFlags are the text-extraction flags shared by run and extract.
+type extractFlags struct {
+	PDFEngine    string
+	PDFPassword  string
+	StripHeaders bool
+	DocTimeout   time.Duration
+}
+
+// AddFlags registers the extraction flags.
+func (o *extractFlags) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.PDFEngine, "pdf-engine", "auto", "PDF text engine: auto, ledongthuc or pdfium")
+	f.StringVar(&o.PDFPassword, "pdf-password", "", "password for encrypted PDFs (or LLSUM_PDF_PASSWORD)")
+	f.BoolVar(&o.StripHeaders, "strip-headers", false, "drop running headers and footers repeated across pages")
+	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for extracting one document (0: none)")
+}
+
+func (o *extractFlags) options() (extract.Options, error) {
+	switch o.PDFEngine {
+	case "auto", "ledongthuc", "pdfium":
+	default:
+		return extract.Options{}, usageErrorf("--pdf-engine %q: want auto, ledongthuc or pdfium", o.PDFEngine)
+	}
+	pw := o.PDFPassword
+	if pw == "" {
+		pw = envconfig.Lookup("LLSUM_PDF_PASSWORD")
+	}
+	return extract.Options{
+		PDFEngine:    o.PDFEngine,
+		Password:     pw,
+		StripHeaders: o.StripHeaders,
+		Timeout:      o.DocTimeout,
+	}, nil
+}

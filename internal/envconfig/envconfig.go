@@ -1,0 +1,74 @@
+// Package envconfig holds every LLSUM_* environment setting with its
+// default, in one place. Commands read them through Lookup (flags win over
+// the environment); `llsum --help` lists them from Vars.
+package envconfig
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Var is one environment setting.
+type Var struct {
+	Name        string
+	Default     string
+	Description string
+	// Secret values are never printed.
+	Secret bool
+}
+
+// Vars lists every setting llsum reads, in the order help prints them.
+var Vars = []Var{
+	{Name: "LLSUM_MODEL", Description: "model folder used when --model is not given (empty: extractive backend)"},
+	{Name: "LLSUM_ORT_LIB", Description: "path of the ONNX Runtime shared library (overrides discovery)"},
+	{Name: "LLSUM_CACHE", Default: "$XDG_CACHE_HOME/llsum or ~/.cache/llsum", Description: "cache folder: ONNX Runtime install, models, PDF engine cache"},
+	{Name: "LLSUM_PDF_PASSWORD", Description: "password for encrypted PDFs (like --pdf-password)", Secret: true},
+	{Name: "LLSUM_API_KEY", Description: "API key sent to an OpenAI-compatible server (never logged)", Secret: true},
+	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
+	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
+}
+
+// Lookup returns the value of the setting name, or its default when unset or
+// empty. It reads only names listed in Vars.
+func Lookup(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			if s := strings.TrimSpace(os.Getenv(name)); s != "" {
+				return s
+			}
+			if strings.Contains(v.Default, "$") {
+				return ""
+			}
+			return v.Default
+		}
+	}
+	return ""
+}
+
+// CacheDir returns the llsum cache folder (LLSUM_CACHE, else the user cache
+// folder's llsum/).
+func CacheDir() string {
+	if s := Lookup("LLSUM_CACHE"); s != "" {
+		return s
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "llsum")
+	}
+	return filepath.Join(os.TempDir(), "llsum-cache")
+}
+
+// Help renders Vars for a help text.
+func Help() string {
+	var b strings.Builder
+	for _, v := range Vars {
+		b.WriteString("  " + v.Name)
+		b.WriteString(strings.Repeat(" ", max(1, 20-len(v.Name))))
+		b.WriteString(v.Description)
+		if v.Default != "" {
+			b.WriteString(" (default " + v.Default + ")")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

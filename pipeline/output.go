@@ -1,0 +1,207 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/llsum/llsum/infer"
+)
+
+// SchemaVersion is the version of the per-document JSON and of index.json.
+// It changes only when a field changes meaning or disappears.
+const SchemaVersion = 1
+
+// DocumentJSON is the per-document JSON output (NAME.json beside NAME.md).
+type DocumentJSON struct {
+	SchemaVersion int    `json:"schema_version"`
+	Source        string `json:"source"` // relative to its input root, slash-separated
+	SHA256        string `json:"sha256"`
+	Bytes         int64  `json:"bytes"`
+	Pages         int    `json:"pages"`
+	Characters    int    `json:"characters"`
+	Title         string `json:"title,omitempty"`
+	// Backend repeats Model.Backend at the top level for quick filtering.
+	Backend    string          `json:"backend"`
+	Model      infer.ModelInfo `json:"model"`
+	Parameters Parameters      `json:"parameters"`
+	Summary    string          `json:"summary"`
+	Chunks     []ChunkJSON     `json:"chunks,omitempty"`
+	Warnings   []string        `json:"warnings,omitempty"`
+	Timings    Timings         `json:"timings"`
+	Tokens     TokenCounts     `json:"tokens"`
+	Created    time.Time       `json:"created"`
+}
+
+// ChunkJSON is one chunk of a document too long for one model call.
+type ChunkJSON struct {
+	Index   int    `json:"index"`
+	Pages   [2]int `json:"pages"`
+	Tokens  int    `json:"tokens,omitempty"`
+	Summary string `json:"summary"`
+}
+
+// Parameters are the settings that shape a summary; with the content hash
+// and the model identity they decide whether a summary is still current.
+type Parameters struct {
+	Style        string         `json:"style,omitempty"`
+	Instruction  string         `json:"instruction,omitempty"`
+	Lang         string         `json:"lang,omitempty"`
+	MaxNewTokens int            `json:"max_new_tokens"`
+	Context      int            `json:"context,omitempty"`
+	ChunkOverlap int            `json:"chunk_overlap,omitempty"`
+	PDFEngine    string         `json:"pdf_engine,omitempty"`
+	StripHeaders bool           `json:"strip_headers,omitempty"`
+	Sampling     infer.Sampling `json:"sampling"`
+}
+
+// Key returns a stable fingerprint of the parameters.
+func (p Parameters) Key() string {
+	b, _ := json.Marshal(p)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Timings are milliseconds spent per stage.
+type Timings struct {
+	ExtractMS   int64 `json:"extract_ms"`
+	SummarizeMS int64 `json:"summarize_ms"`
+	TotalMS     int64 `json:"total_ms"`
+}
+
+// TokenCounts are the tokens a document's summary took.
+type TokenCounts struct {
+	Prompt     int `json:"prompt"`
+	Completion int `json:"completion"`
+}
+
+// renderMarkdown renders the Markdown output of a document.
+func renderMarkdown(d *DocumentJSON) string {
+	var b strings.Builder
+	title := d.Title
+	if title == "" {
+		title = path.Base(d.Source)
+	}
+	fmt.Fprintf(&b, "# %s\n\n", oneLine(title))
+	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
+	if d.Backend == "extractive" {
+		b.WriteString("_Extractive summary: sentences selected from the document by llsum's built-in TextRank (no language model configured)._\n\n")
+	} else {
+		model := d.Model.Model
+		if model == "" {
+			model = d.Backend
+		}
+		fmt.Fprintf(&b, "_Summary by %s (%s)._\n\n", model, d.Backend)
+	}
+	b.WriteString("## Summary\n\n")
+	b.WriteString(strings.TrimSpace(d.Summary))
+	b.WriteString("\n")
+	if len(d.Chunks) > 1 {
+		b.WriteString("\n## Parts\n")
+		for _, c := range d.Chunks {
+			fmt.Fprintf(&b, "\n### Part %d (%s)\n\n%s\n", c.Index+1, pageRange(c.Pages), strings.TrimSpace(c.Summary))
+		}
+	}
+	if len(d.Warnings) > 0 {
+		b.WriteString("\n## Warnings\n\n")
+		for _, w := range d.Warnings {
+			fmt.Fprintf(&b, "- %s\n", oneLine(w))
+		}
+	}
+	return b.String()
+}
+
+func pageRange(p [2]int) string {
+	if p[0] == p[1] {
+		return fmt.Sprintf("page %d", p[0])
+	}
+	return fmt.Sprintf("pages %d–%d", p[0], p[1])
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// oneLine folds line breaks so an error or title stays on one line.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", "")), " ")
+	return s
+}
+
+// maxComponent is the longest file-name component llsum writes, in bytes,
+// leaving room for the ".json"/".md" suffix and a collision marker under
+// the usual 255-byte limit.
+const maxComponent = 200
+
+// outputRel maps a document's relative source path to the relative path of
+// its outputs (without the .md/.json suffix). The result never escapes the
+// output folder: absolute prefixes, "..", "." and empty components are
+// dropped, invalid UTF-8 and control characters are replaced, and long
+// components are shortened with a hash of the full name.
+func outputRel(rel string) string {
+	rel = strings.ReplaceAll(rel, "\\", "/")
+	var parts []string
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." || c == ".." {
+			continue
+		}
+		c = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return '_'
+			}
+			return r
+		}, strings.ToValidUTF8(c, "_"))
+		if strings.HasPrefix(c, ".") {
+			c = "_" + c[1:] // never write hidden files (or our state folder)
+		}
+		if len(c) > maxComponent {
+			sum := sha256.Sum256([]byte(c))
+			cut := maxComponent - 17
+			for cut > 0 && !utf8.RuneStart(c[cut]) {
+				cut--
+			}
+			c = c[:cut] + "~" + hex.EncodeToString(sum[:8])
+		}
+		parts = append(parts, c)
+	}
+	if len(parts) == 0 {
+		return "_"
+	}
+	return strings.Join(parts, "/")
+}
+
+// namer gives each document a distinct output path, deterministically: the
+// first document (in walk order) to claim a path gets it, later ones get
+// "~2", "~3"… before the suffix. Comparison ignores case, so outputs do not
+// collide on case-insensitive file systems either.
+type namer struct {
+	used map[string]bool
+}
+
+func (n *namer) name(rel string) string {
+	if n.used == nil {
+		n.used = map[string]bool{}
+	}
+	base := outputRel(rel)
+	name := base
+	for i := 2; n.used[strings.ToLower(name)]; i++ {
+		name = fmt.Sprintf("%s~%d", base, i)
+	}
+	n.used[strings.ToLower(name)] = true
+	return name
+}
