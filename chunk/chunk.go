@@ -3,7 +3,7 @@
 // infer → output.
 //
 // A chunk's size is measured in tokens with the caller's Counter (the
-// model's own tokenizer, or ApproxTokens when there is none). The budget
+// model's own tokenizer, or the extractive backend's approximation when there is none). The budget
 // for one chunk is what the context window leaves once the prompt template,
 // the answer and a safety margin are taken out (see Budget).
 //

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/extract"
+	"github.com/llsum/llsum/infer/extractive"
 )
 
 // sharedDir returns ../shared beside the module root.
@@ -54,7 +55,9 @@ func textPages(s string) []extract.Page {
 
 // Counters the properties are checked with.
 var counters = map[string]Counter{
-	// the documented approximation
+	// the extractive backend's approximation
+	"extractive": extractive.ApproxTokens,
+	// closer to a real tokenizer
 	"approx": ApproxTokens,
 	// one token per 4 bytes
 	"bytes": func(s string) int { return (len(s) + 3) / 4 },

@@ -10,62 +10,83 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/extractive"
 )
 
-// The summarizers below are deterministic test fixtures for the map-reduce
-// logic, not stand-ins for an engine: each computes a real (if simple)
-// summary of its input, counts tokens with chunk.ApproxTokens, enforces the
-// context window the way an engine must (a prompt that does not fit is an
-// error), and records every task it was given.
-
-type fixture struct {
+// recorder runs a real Summarizer, records every batch of tasks it is
+// given, and enforces the context window the way an engine must: a prompt
+// (Overhead + Tokens of the text) plus MaxNewTokens larger than the window
+// is an error.
+type recorder struct {
+	infer.Summarizer
 	window int
-	name   string
-	fn     func(text string, maxNew int) string
 
 	mu    sync.Mutex
 	calls [][]infer.Task
 }
 
-func (f *fixture) Summarize(ctx context.Context, tasks []infer.Task) ([]infer.Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+func record(s infer.Summarizer, window int) *recorder { return &recorder{Summarizer: s, window: window} }
+
+func (r *recorder) Summarize(ctx context.Context, tasks []infer.Task) ([]infer.Result, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, slices.Clone(tasks))
+	r.mu.Unlock()
+	for i, t := range tasks {
+		prompt := r.Overhead(t.Instruction) + r.Tokens(t.Text)
+		if r.window > 0 && prompt+t.MaxNewTokens > r.window {
+			return nil, fmt.Errorf("task %d: prompt of %d tokens and %d new tokens exceed the window of %d", i, prompt, t.MaxNewTokens, r.window)
+		}
 	}
-	f.mu.Lock()
-	f.calls = append(f.calls, slices.Clone(tasks))
-	f.mu.Unlock()
+	return r.Summarizer.Summarize(ctx, tasks)
+}
+
+func (r *recorder) Info() infer.ModelInfo {
+	info := r.Summarizer.Info()
+	info.ContextWindow = r.window
+	return info
+}
+
+// funcSummarizer is a deterministic summarizer for testing the tree logic
+// where the content of summaries must be predictable: fn computes a real
+// (if simple) summary of the text. Tokens are the extractive backend's
+// approximation; the prompt template takes 12 tokens plus the instruction.
+type funcSummarizer struct {
+	name string
+	fn   func(text string, maxNew int) string
+}
+
+func (f funcSummarizer) Summarize(ctx context.Context, tasks []infer.Task) ([]infer.Result, error) {
 	out := make([]infer.Result, len(tasks))
 	for i, t := range tasks {
-		prompt := f.Overhead(t.Instruction) + f.Tokens(t.Text)
-		if f.window > 0 && prompt+t.MaxNewTokens > f.window {
-			return nil, fmt.Errorf("task %d: prompt of %d tokens and %d new tokens exceed the window of %d", i, prompt, t.MaxNewTokens, f.window)
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		s := f.fn(t.Text, t.MaxNewTokens)
-		out[i] = infer.Result{Summary: s, Stop: infer.StopEOS, PromptTokens: prompt, CompletionTokens: f.Tokens(s)}
+		out[i] = infer.Result{Summary: s, Stop: infer.StopEOS, PromptTokens: f.Overhead(t.Instruction) + f.Tokens(t.Text), CompletionTokens: f.Tokens(s)}
 	}
 	return out, nil
 }
 
-func (f *fixture) Tokens(text string) int { return chunk.ApproxTokens(text) }
+func (f funcSummarizer) Tokens(text string) int { return extractive.ApproxTokens(text) }
 
-// Overhead is the instruction and a chat template of 12 tokens.
-func (f *fixture) Overhead(instruction string) int { return 12 + chunk.ApproxTokens(instruction) }
-
-func (f *fixture) Info() infer.ModelInfo {
-	return infer.ModelInfo{Backend: f.name, ContextWindow: f.window, TokenCounting: "approx"}
+func (f funcSummarizer) Overhead(instruction string) int {
+	return 12 + extractive.ApproxTokens(instruction)
 }
 
-func (f *fixture) Close() error { return nil }
+func (f funcSummarizer) Info() infer.ModelInfo {
+	return infer.ModelInfo{Backend: f.name, TokenCounting: "approx"}
+}
+
+func (f funcSummarizer) Close() error { return nil }
 
 var tagRe = regexp.MustCompile(`#(\d+)(?:-#(\d+))?`)
 
 // tagSummarizer summarizes a text as the set of tags (#123) it contains,
-// written as ranges ("#1-#40 #43"), which it also reads. The test documents carry tags, so the
-// final summary shows whether every chunk reached it.
-func tagSummarizer(window int) *fixture {
-	return &fixture{window: window, name: "tags", fn: func(text string, maxNew int) string {
+// written as ranges ("#1-#40 #43"), which it also reads. The test documents
+// carry tags, so the final summary shows whether every chunk reached it.
+func tagSummarizer(window int) *recorder {
+	return record(funcSummarizer{name: "tags", fn: func(text string, maxNew int) string {
 		var tags []int
 		for _, m := range tagRe.FindAllStringSubmatch(text, -1) {
 			a, _ := strconv.Atoi(m[1])
@@ -93,42 +114,24 @@ func tagSummarizer(window int) *fixture {
 			i = j + 1
 		}
 		return truncate(strings.Join(parts, " "), maxNew)
-	}}
-}
-
-// leadSummarizer summarizes a text by its first sentence (headings
-// skipped), cut to the answer length.
-func leadSummarizer(window int) *fixture {
-	return &fixture{window: window, name: "lead", fn: func(text string, maxNew int) string {
-		var lines []string
-		for _, l := range strings.Split(text, "\n") {
-			if !strings.HasPrefix(l, "## ") {
-				lines = append(lines, l)
-			}
-		}
-		body := strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
-		if i := strings.Index(body, ". "); i >= 0 {
-			body = body[:i+1]
-		}
-		return truncate(body, maxNew)
-	}}
+	}}, window)
 }
 
 // echoSummarizer returns the text as it is: a summarizer that never
 // shortens anything.
-func echoSummarizer(window int) *fixture {
-	return &fixture{window: window, name: "echo", fn: func(text string, maxNew int) string { return text }}
+func echoSummarizer(window int) *recorder {
+	return record(funcSummarizer{name: "echo", fn: func(text string, maxNew int) string { return text }}, window)
 }
 
 // truncate cuts s to its longest prefix of whole words that takes at most
 // maxNew tokens.
 func truncate(s string, maxNew int) string {
-	if chunk.ApproxTokens(s) <= maxNew {
+	if extractive.ApproxTokens(s) <= maxNew {
 		return s
 	}
 	words := strings.Fields(s)
 	n := sort.Search(len(words)+1, func(n int) bool {
-		return chunk.ApproxTokens(strings.Join(words[:n], " ")) > maxNew
+		return extractive.ApproxTokens(strings.Join(words[:n], " ")) > maxNew
 	})
 	return strings.Join(words[:n-1], " ")
 }

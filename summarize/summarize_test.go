@@ -11,6 +11,7 @@ import (
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
@@ -63,7 +64,7 @@ func taggedDoc(pages int) *extract.Document {
 // checkOutcome checks the tree's shape: the levels cover their inputs in
 // order, the pages are those of the inputs, the last level has one group
 // whose summary is the outcome's, and every task fitted the window.
-func checkOutcome(t *testing.T, f *fixture, out *Outcome, nPages int) {
+func checkOutcome(t *testing.T, f *recorder, out *Outcome, nPages int) {
 	t.Helper()
 	if out.Summary == "" {
 		t.Fatal("empty summary")
@@ -156,7 +157,7 @@ func TestDocumentTreeKeepsEveryChunk(t *testing.T) {
 func TestDocumentCorpus(t *testing.T) {
 	for _, name := range []string{"R-intro.txt", "ctex.txt"} {
 		doc := referenceDoc(t, name)
-		f := leadSummarizer(2048)
+		f := record(extractive.New(extractive.Options{}), 2048)
 		out, err := Document(context.Background(), f, doc, Options{Style: StyleBullets, MaxNewTokens: 256})
 		if err != nil {
 			t.Fatal(err)
@@ -198,8 +199,8 @@ func TestDocumentOneCall(t *testing.T) {
 }
 
 func TestDocumentNoProgress(t *testing.T) {
-	f := echoSummarizer(0)
-	_, err := Document(context.Background(), f, taggedDoc(40), Options{ContextWindow: 512, MaxNewTokens: 64})
+	f := echoSummarizer(512)
+	_, err := Document(context.Background(), f, taggedDoc(40), Options{MaxNewTokens: 64})
 	if !errors.Is(err, ErrNoProgress) || !strings.Contains(err.Error(), "summarize tagged.txt: reduce level 1") {
 		t.Fatalf("error %v, want ErrNoProgress", err)
 	}

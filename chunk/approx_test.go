@@ -29,9 +29,10 @@ var asciiClass = func() (c [utf8.RuneSelf]byte) {
 	return c
 }()
 
-// ApproxTokens estimates the number of tokens a byte-level BPE tokenizer of
-// the Llama 3 kind gives text, without a vocabulary. It is meant to err on
-// the high side:
+// ApproxTokens is a test counter: it estimates the number of tokens a
+// byte-level BPE tokenizer of the Llama 3 kind gives text, without a
+// vocabulary, closer to a real tokenizer than the extractive backend's
+// bytes/3 (which the tests use too). It errs on the high side:
 //
 //   - a run of Latin letters takes one token per 4 letters, rounded up; a
 //     run of letters of other alphabetic scripts (Cyrillic, Greek, Arabic,
