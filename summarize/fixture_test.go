@@ -26,7 +26,9 @@ type recorder struct {
 	calls [][]infer.Task
 }
 
-func record(s infer.Summarizer, window int) *recorder { return &recorder{Summarizer: s, window: window} }
+func record(s infer.Summarizer, window int) *recorder {
+	return &recorder{Summarizer: s, window: window}
+}
 
 func (r *recorder) Summarize(ctx context.Context, tasks []infer.Task) ([]infer.Result, error) {
 	r.mu.Lock()
