@@ -137,28 +137,52 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	return out, nil
 }
 
+// Plan returns the chunks Document cuts doc into with s and opts, without
+// summarizing anything (`llsum chunk`). A plan of one chunk means one call.
+func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*chunk.Plan, error) {
+	r, err := newRun(s, opts, kindDocument, doc.Text())
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", doc.Path, err)
+	}
+	plan, _, err := r.plan(ctx, doc)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", doc.Path, err)
+	}
+	return plan, nil
+}
+
+// plan cuts doc into chunks for the map stage and tells whether the one
+// chunk of a short document fits a call with the whole-document prompt.
+func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, bool, error) {
+	mapBudget, err := r.budget(r.prompts.mapper)
+	if err != nil {
+		return nil, false, err
+	}
+	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(plan.Chunks) == 0 {
+		return nil, false, errclass.AsSkip(errors.New("no text to summarize"))
+	}
+	r.out.Budget = mapBudget
+	wholeBudget, err := r.budget(r.prompts.whole)
+	if err != nil {
+		return nil, false, err
+	}
+	return plan, len(plan.Chunks) == 1 && plan.Chunks[0].Tokens <= wholeBudget, nil
+}
+
 func summarizeDocument(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*Outcome, error) {
 	r, err := newRun(s, opts, kindDocument, doc.Text())
 	if err != nil {
 		return nil, err
 	}
-	mapBudget, err := r.budget(r.prompts.mapper)
+	plan, whole, err := r.plan(ctx, doc)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := chunk.Split(ctx, doc.Pages, s.Tokens, chunk.Options{Budget: mapBudget, Overlap: opts.Overlap})
-	if err != nil {
-		return nil, err
-	}
-	if len(plan.Chunks) == 0 {
-		return nil, errclass.AsSkip(errors.New("no text to summarize"))
-	}
-	r.out.Budget = mapBudget
-	wholeBudget, err := r.budget(r.prompts.whole)
-	if err != nil {
-		return nil, err
-	}
-	if len(plan.Chunks) == 1 && plan.Chunks[0].Tokens <= wholeBudget {
+	if whole {
 		c := plan.Chunks[0]
 		res, err := r.call(ctx, r.prompts.whole, []string{c.Text})
 		if err != nil {
