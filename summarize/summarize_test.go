@@ -360,3 +360,27 @@ func TestPrompts(t *testing.T) {
 		t.Errorf("digest: %+v", p)
 	}
 }
+
+// TestHugeDocumentExtractive runs the 2,415-page reference manual through
+// the extractive backend with a 2048-token window: hundreds of chunks and a
+// multi-level reduce.
+func TestHugeDocumentExtractive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large document")
+	}
+	doc := referenceDoc(t, "R-fullrefman.txt")
+	f := record(extractive.New(extractive.Options{}), 2048) // every prompt must fit 2048 tokens
+	out, err := Document(context.Background(), f, doc, Options{ContextWindow: 2048, MaxNewTokens: 256, Style: StyleDetailed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutcome(t, f, out, len(doc.Pages))
+	if len(out.Chunks) < 500 || len(out.Levels) < 2 {
+		t.Fatalf("%d chunks, %d levels", len(out.Chunks), len(out.Levels))
+	}
+	var sizes []int
+	for _, lv := range out.Levels {
+		sizes = append(sizes, len(lv.Groups))
+	}
+	t.Logf("%d pages: %d chunks, reduce levels of %v groups, %d calls; summary %d bytes", len(doc.Pages), len(out.Chunks), sizes, out.Calls, len(out.Summary))
+}
