@@ -4,44 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/extractive"
+	"github.com/llsum/llsum/internal/corpustest"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
-// referenceDoc reads a pdftotext reference of the shared corpus as a
-// document (pdftotext ends every page with a form feed).
+// referenceDoc reads a pdftotext reference of the shared corpus.
 func referenceDoc(t testing.TB, name string) *extract.Document {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "shared", "corpus", "reference", name))
-	if err != nil {
-		t.Fatalf("shared corpus: %v", err)
-	}
-	doc := &extract.Document{Path: name, Format: "pdf"}
-	for i, p := range strings.Split(string(data), "\f") {
-		doc.Pages = append(doc.Pages, extract.Page{Number: i + 1, Text: p})
-	}
-	doc.Meta.PageCount = len(doc.Pages)
-	return doc
+	return corpustest.Reference(t, name)
 }
 
 // taggedDoc is a document of pages whose sentences carry the tags #10·p to
