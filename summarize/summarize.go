@@ -65,6 +65,11 @@ type Options struct {
 	// Overlap is the number of tokens each chunk repeats from the previous
 	// one (see chunk.Options).
 	Overlap int
+	// MaxBatch bounds the tasks of one Summarize call (0: all the tasks of a
+	// stage in one call). The map stage of a long document has hundreds of
+	// chunks; an engine that batches a call whole needs a KV cache for all
+	// of them at once.
+	MaxBatch int
 }
 
 // ChunkSummary is one leaf of the summary tree: a chunk of the document
@@ -157,6 +162,9 @@ func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, boo
 	mapBudget, err := r.budget(r.prompts.mapper)
 	if err != nil {
 		return nil, false, err
+	}
+	if r.opts.Overlap > mapBudget/2 {
+		return nil, false, errclass.AsFatal(fmt.Errorf("chunk overlap of %d tokens is more than half the budget of %d tokens per chunk", r.opts.Overlap, mapBudget))
 	}
 	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
 	if err != nil {
@@ -256,9 +264,9 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	if s == nil {
 		return nil, errclass.AsFatal(errors.New("no summarizer"))
 	}
-	if opts.ContextWindow < 0 || opts.MaxNewTokens < 0 || opts.Overlap < 0 {
-		return nil, errclass.AsFatal(fmt.Errorf("negative context window (%d), max new tokens (%d) or overlap (%d)",
-			opts.ContextWindow, opts.MaxNewTokens, opts.Overlap))
+	if opts.ContextWindow < 0 || opts.MaxNewTokens < 0 || opts.Overlap < 0 || opts.MaxBatch < 0 {
+		return nil, errclass.AsFatal(fmt.Errorf("negative context window (%d), max new tokens (%d), overlap (%d) or batch (%d)",
+			opts.ContextWindow, opts.MaxNewTokens, opts.Overlap, opts.MaxBatch))
 	}
 	code, name, err := resolveLang(opts.Lang, sample)
 	if err != nil {
@@ -301,19 +309,29 @@ func (r *run) budget(instruction string) (int, error) {
 	return b, nil
 }
 
-// call summarizes texts under one instruction in one batched call and
-// returns the summaries, trimmed, in order.
+// call summarizes texts under one instruction in one batched call (or
+// calls of at most MaxBatch tasks) and returns the summaries, trimmed, in
+// order.
 func (r *run) call(ctx context.Context, instruction string, texts []string) ([]string, error) {
 	tasks := make([]infer.Task, len(texts))
 	for i, t := range texts {
 		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew}
 	}
-	res, err := r.s.Summarize(ctx, tasks)
-	if err != nil {
-		return nil, err
+	batch := len(tasks)
+	if r.opts.MaxBatch > 0 {
+		batch = r.opts.MaxBatch
 	}
-	if len(res) != len(tasks) {
-		return nil, fmt.Errorf("summarizer returned %d results for %d tasks", len(res), len(tasks))
+	res := make([]infer.Result, 0, len(tasks))
+	for lo := 0; lo < len(tasks); lo += batch {
+		part := tasks[lo:min(lo+batch, len(tasks))]
+		got, err := r.s.Summarize(ctx, part)
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != len(part) {
+			return nil, fmt.Errorf("summarizer returned %d results for %d tasks", len(got), len(part))
+		}
+		res = append(res, got...)
 	}
 	sums := make([]string, len(res))
 	for i, x := range res {

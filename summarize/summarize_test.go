@@ -130,6 +130,27 @@ func TestDocumentTreeKeepsEveryChunk(t *testing.T) {
 	}
 }
 
+func TestDocumentMaxBatch(t *testing.T) {
+	f := tagSummarizer(512)
+	out, err := Document(context.Background(), f, taggedDoc(100), Options{MaxNewTokens: 48, MaxBatch: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Summary != "#10-#1009" {
+		t.Fatalf("summary %q", out.Summary)
+	}
+	total := 0
+	for _, c := range f.calls {
+		if len(c) > 7 {
+			t.Fatalf("a call of %d tasks", len(c))
+		}
+		total += len(c)
+	}
+	if total != out.Calls || len(f.calls) < out.Calls/7 {
+		t.Fatalf("%d tasks in %d calls, outcome says %d", total, len(f.calls), out.Calls)
+	}
+}
+
 func TestDocumentCorpus(t *testing.T) {
 	for _, name := range []string{"R-intro.txt", "ctex.txt"} {
 		doc := referenceDoc(t, name)
@@ -199,6 +220,7 @@ func TestDocumentErrors(t *testing.T) {
 		{"lang", doc, Options{Lang: "x1"}, `unknown language "x1"`, errclass.Fatal},
 		{"blank", &extract.Document{Path: "blank.txt", Pages: []extract.Page{{Number: 1, Text: " "}}}, Options{}, "no text", errclass.Skip},
 		{"negative", doc, Options{MaxNewTokens: -1}, "negative", errclass.Fatal},
+		{"overlap", doc, Options{ContextWindow: 1024, MaxNewTokens: 256, Overlap: 400}, "chunk overlap of 400 tokens is more than half the budget", errclass.Fatal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
