@@ -33,6 +33,21 @@ func (sp *splitter) levelAt(p int) int {
 	if sp.isPageStart(p) {
 		return levelPage
 	}
+	lv := sp.level(p)
+	if lv < levelNone {
+		// A combining mark, a joiner or a variation selector after p
+		// belongs to the character before it: no cut there.
+		_, psz := utf8.DecodeLastRuneInString(t[:p])
+		if cluster, _, _, _ := uniseg.FirstGraphemeClusterInString(t[p-psz:], -1); len(cluster) != psz {
+			return levelNone
+		}
+	}
+	return lv
+}
+
+// level is levelAt without the grapheme cluster check.
+func (sp *splitter) level(p int) int {
+	t := sp.text
 	r, _ := utf8.DecodeRuneInString(t[p:])
 	pr, psz := utf8.DecodeLastRuneInString(t[:p])
 	switch {

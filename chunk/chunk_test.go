@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/corpustest"
+	"github.com/rivo/uniseg"
 )
 
 // referencePages reads a pdftotext reference of the shared corpus as pages.
@@ -100,6 +102,14 @@ func checkPlan(t *testing.T, pages []extract.Page, count Counter, opts Options, 
 	if own.String() != text {
 		t.Fatal("chunks, overlaps removed, do not reassemble the text")
 	}
+	if len(text) < 1<<20 {
+		bounds := graphemeBounds(text)
+		for i, c := range plan.Chunks {
+			if !bounds[c.Start] || !bounds[c.Start-c.Overlap] || !bounds[c.End] {
+				t.Fatalf("chunk %d starts inside a grapheme cluster", i)
+			}
+		}
+	}
 	first, last := plan.Chunks[0], plan.Chunks[len(plan.Chunks)-1]
 	if first.Pages[0] != pages[0].Number || last.Pages[1] != pages[len(pages)-1].Number {
 		t.Fatalf("pages %v..%v do not cover %d..%d", first.Pages, last.Pages, pages[0].Number, pages[len(pages)-1].Number)
@@ -107,6 +117,27 @@ func checkPlan(t *testing.T, pages []extract.Page, count Counter, opts Options, 
 	if len(plan.Chunks) > 1 && count(text) <= opts.Budget {
 		t.Fatalf("text of %d tokens fits the budget of %d but took %d chunks", count(text), opts.Budget, len(plan.Chunks))
 	}
+}
+
+var boundsCache sync.Map // text → []bool
+
+// graphemeBounds tells which offsets of text are grapheme cluster
+// boundaries.
+func graphemeBounds(text string) []bool {
+	if b, ok := boundsCache.Load(text); ok {
+		return b.([]bool)
+	}
+	b := make([]bool, len(text)+1)
+	b[0] = true
+	pos, state := 0, -1
+	for rest := text; len(rest) > 0; {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		pos += len(cluster)
+		b[pos] = true
+	}
+	boundsCache.Store(text, b)
+	return b
 }
 
 // spread returns the smallest and largest chunk token counts.
