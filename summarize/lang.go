@@ -47,6 +47,9 @@ func resolveLang(lang, sample string) (code, name string, err error) {
 	return "", "", fmt.Errorf("unknown language %q (use auto, a code such as en or zh, or a language name)", lang)
 }
 
+// detectLimit is how many bytes of a text DetectLanguage reads.
+const detectLimit = 256 << 10
+
 // DetectLanguage guesses the language of text from the scripts of its
 // letters. CJK documents carry much Latin (code, names, terms) while
 // Latin-script ones rarely quote much CJK, so a text whose letters are at
@@ -58,9 +61,8 @@ func resolveLang(lang, sample string) (code, name string, err error) {
 // commonest words occur most often, English when unsure. It returns a code
 // of the --lang table. Only the first 256 KiB are read.
 func DetectLanguage(text string) string {
-	const limit = 256 << 10
-	if len(text) > limit {
-		text = text[:limit]
+	if len(text) > detectLimit {
+		text = text[:detectLimit]
 	}
 	var han, kana, hangul, cyr, arabic, hebrew, greek, thai, deva, latin int
 	for _, r := range text {

@@ -145,7 +145,7 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 // Plan returns the chunks Document cuts doc into with s and opts, without
 // summarizing anything (`llsum chunk`). A plan of one chunk means one call.
 func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*chunk.Plan, error) {
-	r, err := newRun(s, opts, kindDocument, doc.Text())
+	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", doc.Path, err)
 	}
@@ -182,7 +182,7 @@ func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, boo
 }
 
 func summarizeDocument(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*Outcome, error) {
-	r, err := newRun(s, opts, kindDocument, doc.Text())
+	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, err
 	}
@@ -426,6 +426,20 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 		}
 		items = next
 	}
+}
+
+// leadingText returns the text of doc's first pages, up to what language
+// detection reads.
+func leadingText(doc *extract.Document) string {
+	var b strings.Builder
+	for _, p := range doc.Pages {
+		if b.Len() >= detectLimit {
+			break
+		}
+		b.WriteString(p.Text)
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // span returns the page range from a's first page to b's last (zero when
