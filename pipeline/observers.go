@@ -55,9 +55,27 @@ func eventLine(e Event, opts LogOptions) string {
 			if opts.Quiet {
 				return ""
 			}
+			if d.Reason != "" {
+				return fmt.Sprintf("llsum: ok %s (%s)", d.Path, d.Reason)
+			}
 			return fmt.Sprintf("llsum: ok %s (%d %s, %s)", d.Path, d.Pages, plural(d.Pages, "page", "pages"),
 				(time.Duration(d.Timings.TotalMS) * time.Millisecond).String())
 		}
+	case EventDeleted:
+		if opts.Quiet {
+			return ""
+		}
+		if e.Doc.Reason == ReasonDeleted {
+			return fmt.Sprintf("llsum: deleted %s: %s (outputs kept; --prune removes them)", e.Doc.Path, e.Doc.Reason)
+		}
+		return fmt.Sprintf("llsum: deleted %s: %s", e.Doc.Path, e.Doc.Reason)
+	case EventWarning:
+		return "llsum: warning: " + oneLine(e.Err.Error())
+	case EventInterrupt:
+		if e.Grace > 0 {
+			return fmt.Sprintf("llsum: interrupted: no new documents; those in flight get %s to finish (interrupt again to abort them)", e.Grace)
+		}
+		return "llsum: interrupted: abandoning the documents in flight"
 	case EventInputError:
 		return "llsum: error: " + oneLine(e.Err.Error())
 	case EventDebug:
@@ -73,8 +91,11 @@ func eventLine(e Event, opts LogOptions) string {
 			return ""
 		}
 		c := r.Index.Counts
-		s := fmt.Sprintf("llsum: %d ok, %d failed, %d skipped in %s", c.OK, c.Failed, c.Skipped,
-			r.Index.Finished.Sub(r.Index.Started).Round(time.Millisecond))
+		s := fmt.Sprintf("llsum: %d ok, %d failed, %d skipped", c.OK, c.Failed, c.Skipped)
+		if c.Deleted > 0 {
+			s += fmt.Sprintf(", %d deleted", c.Deleted)
+		}
+		s += " in " + r.Index.Finished.Sub(r.Index.Started).Round(time.Millisecond).String()
 		if r.Interrupted {
 			s += " (interrupted)"
 		}

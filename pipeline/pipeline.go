@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,12 +21,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/atomicfile"
+	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
@@ -51,6 +54,26 @@ type Config struct {
 	Observer Observer
 	// Version is recorded in index.json.
 	Version string
+
+	// Force recomputes every document, even those unchanged since their
+	// last summary in OutDir.
+	Force bool
+	// Prune removes documents whose input is gone from the state and the
+	// index, and deletes their outputs.
+	Prune bool
+	// Grace is how long documents in flight may go on once ctx ends (an
+	// interrupt): no new document starts, those in flight finish or are
+	// abandoned after Grace. Zero abandons them at once.
+	Grace time.Duration
+	// Abort, when closed, abandons documents in flight at once (a second
+	// interrupt during the grace period).
+	Abort <-chan struct{}
+	// Shard restricts the run to a stable part of the documents; the zero
+	// value is the whole run.
+	Shard Shard
+	// Wait waits for another run holding the output folder's lock instead
+	// of failing at once.
+	Wait bool
 }
 
 // Status of a document in a run.
@@ -58,6 +81,16 @@ const (
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	// StatusDeleted: the input of an earlier summary is gone (index only;
+	// --prune removes the document instead).
+	StatusDeleted = "deleted"
+)
+
+// Reasons given with a status.
+const (
+	ReasonUnchanged = "unchanged"
+	ReasonReused    = "renamed or copied: summary reused"
+	ReasonDeleted   = "input not found"
 )
 
 // DocResult is a document's line in index.json.
@@ -74,8 +107,11 @@ type DocResult struct {
 	Characters int      `json:"characters,omitempty"`
 	Warnings   int      `json:"warnings,omitempty"`
 	Timings    Timings  `json:"timings"`
+	// Tokens the summary took (absent for skipped documents).
+	Tokens *TokenCounts `json:"tokens,omitempty"`
 
 	err error
+	rec *stateRecord // the state record for a summary now current
 }
 
 // Err returns the document's error, with its class, or nil.
@@ -91,6 +127,7 @@ type Index struct {
 	Parameters    Parameters      `json:"parameters"`
 	Model         infer.ModelInfo `json:"model"`
 	Jobs          int             `json:"jobs"`
+	Shard         string          `json:"shard,omitempty"`
 	Counts        Counts          `json:"counts"`
 	Interrupted   bool            `json:"interrupted,omitempty"`
 	Errors        []string        `json:"errors,omitempty"`
@@ -102,6 +139,20 @@ type Counts struct {
 	OK      int `json:"ok"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	Deleted int `json:"deleted,omitempty"`
+}
+
+func (c *Counts) add(status string) {
+	switch status {
+	case StatusOK:
+		c.OK++
+	case StatusFailed:
+		c.Failed++
+	case StatusSkipped:
+		c.Skipped++
+	case StatusDeleted:
+		c.Deleted++
+	}
 }
 
 // Report is what a run did.
@@ -114,11 +165,19 @@ type Report struct {
 	Fatal error
 	// Interrupted is set when ctx ended before all documents were done.
 	Interrupted bool
+	// Warnings are problems that did not stop the run (a corrupt state
+	// file, a state file that could not be saved).
+	Warnings []error
 }
 
 // Run summarizes every document under cfg.Inputs with s. It returns an error
-// only when the run cannot start (bad configuration, unwritable output); per
-// document failures are in the report.
+// only when the run cannot start (bad configuration, unwritable or locked
+// output); per document failures are in the report.
+//
+// Runs are incremental: a document whose content, model and parameters are
+// unchanged since its last summary in cfg.OutDir is skipped (see state.go).
+// When ctx ends the run stops taking documents, lets those in flight finish
+// within cfg.Grace, and writes the index of what completed.
 func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
@@ -136,8 +195,52 @@ func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockOut(ctx, cfg.OutDir, cfg.Shard, cfg.Wait)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	r := &runner{cfg: cfg, s: s, info: s.Info()}
+	r.modelID = modelIdentity(r.info)
+	r.paramsKey = cfg.Params.Key()
+	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")
+	r.old, err = loadState(r.statePath)
+	if err != nil {
+		r.warn(err)
+	}
 	return r.run(ctx, outInfo)
+}
+
+// lockOut takes the output folder's lock: OUT/.llsum/lock exclusively for a
+// whole run; for a shard, that lock shared (shards run together, a whole
+// run waits for them) and OUT/.llsum/lock-I-of-N exclusively.
+func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), error) {
+	dir := filepath.Join(out, StateDir)
+	main := filepath.Join(dir, "lock")
+	fail := func(err error) error {
+		var be *dirlock.BusyError
+		if errors.As(err, &be) {
+			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w; wait for it to finish, or use --wait", out, err))
+		}
+		return errclass.AsFatal(fmt.Errorf("output folder %s: %w", out, err))
+	}
+	if !sh.Enabled() {
+		l, err := dirlock.Acquire(ctx, main, dirlock.Exclusive, wait, filepath.Join(dir, "lock-*-of-*"))
+		if err != nil {
+			return nil, fail(err)
+		}
+		return func() { l.Release() }, nil
+	}
+	l, err := dirlock.Acquire(ctx, main, dirlock.Shared, wait)
+	if err != nil {
+		return nil, fail(err)
+	}
+	ls, err := dirlock.Acquire(ctx, filepath.Join(dir, "lock"+sh.suffix()), dirlock.Exclusive, wait)
+	if err != nil {
+		l.Release()
+		return nil, fail(err)
+	}
+	return func() { ls.Release(); l.Release() }, nil
 }
 
 // prepareOut creates the output folder and proves it writable.
@@ -155,12 +258,18 @@ func prepareOut(dir string) (os.FileInfo, error) {
 }
 
 type runner struct {
-	cfg  Config
-	s    infer.Summarizer
-	info infer.ModelInfo
+	cfg       Config
+	s         infer.Summarizer
+	info      infer.ModelInfo
+	modelID   string
+	paramsKey string
+	statePath string
+	// old is the state as the run found it; read-only during the run.
+	old *state
 
 	mu          sync.Mutex
 	inputErrors []error
+	warnings    []error
 	fatal       error
 }
 
@@ -169,10 +278,41 @@ type job struct {
 	out string // output path relative to OutDir, without suffix
 }
 
+// abandonAfter is how long the run waits for documents still in flight
+// once they have been told to abandon (a native call may not notice at
+// once) before it writes the index without them.
+const abandonAfter = 5 * time.Second
+
+// checkpointEvery is how often the state is saved during a run, so that a
+// run killed without warning loses at most this much work.
+const checkpointEvery = 30 * time.Second
+
+func (r *runner) warn(err error) {
+	r.mu.Lock()
+	r.warnings = append(r.warnings, err)
+	r.mu.Unlock()
+	r.cfg.Observer.Event(Event{Kind: EventWarning, Err: err})
+}
+
+func (r *runner) setFatal(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.mu.Unlock()
+}
+
 func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) {
 	started := time.Now()
+	// runCtx ends when no new document may start; abortCtx when documents
+	// in flight must stop.
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
+	abortCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
+	defer abort()
+	finished := make(chan struct{})
+	defer close(finished)
+	go r.watchInterrupt(ctx, abort, finished)
 
 	w := &walker{
 		include:  r.cfg.Include,
@@ -190,25 +330,38 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 	sources := make(chan source)
 	jobs := make(chan job)
 	results := make(chan DocResult)
+	quit := make(chan struct{}) // closed when the collector stops listening
+	// seen[i] is set when the walk meets the document of old record i.
+	seen := make([]bool, len(r.old.records))
+	var walkDone atomic.Bool
 
 	go func() {
 		defer close(sources)
 		w.walk(runCtx, r.cfg.Inputs, sources)
 	}()
-	// The dispatcher names outputs in walk order, so names are
-	// deterministic whatever the pool does.
+	// The dispatcher names outputs in walk order, over every document (all
+	// shards see the same names), so names are deterministic whatever the
+	// pool or the sharding does.
 	go func() {
 		defer close(jobs)
 		var n namer
 		found := 0
 		for src := range sources {
+			out := n.name(src.Rel)
+			if !r.cfg.Shard.Has(src.Rel) {
+				continue
+			}
+			if i, ok := r.old.byOut[out]; ok {
+				seen[i] = true
+			}
 			found++
 			r.cfg.Observer.Event(Event{Kind: EventFound, Path: src.Path, Found: found})
 			select {
-			case jobs <- job{src: src, out: n.name(src.Rel)}:
+			case jobs <- job{src: src, out: out}:
 			case <-runCtx.Done():
 			}
 		}
+		walkDone.Store(runCtx.Err() == nil)
 		r.cfg.Observer.Event(Event{Kind: EventWalkDone, Found: found})
 	}()
 	var wg sync.WaitGroup
@@ -221,16 +374,17 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 					continue // drain
 				}
 				r.cfg.Observer.Event(Event{Kind: EventStart, Path: j.src.Path})
-				res := r.process(runCtx, j)
+				res := r.process(abortCtx, j)
 				if errclass.IsFatal(res.err) {
-					r.mu.Lock()
-					if r.fatal == nil {
-						r.fatal = res.err
-					}
-					r.mu.Unlock()
+					r.setFatal(res.err)
 					cancelRun()
+					abort()
 				}
-				results <- res
+				select {
+				case results <- res:
+				case <-quit:
+					return
+				}
 			}
 		}()
 	}
@@ -247,49 +401,170 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 		Parameters:    r.cfg.Params,
 		Model:         r.info,
 		Jobs:          r.cfg.Jobs,
+		Shard:         r.cfg.Shard.String(),
 		Documents:     []DocResult{},
 	}
-	for res := range results {
-		if res.Status == "" {
-			continue
+	// fresh are the records of summaries made current by this run;
+	// replaced[i] says old record i is superseded by one of them.
+	var fresh []stateRecord
+	replaced := make([]bool, len(r.old.records))
+	checkpoint := time.NewTicker(checkpointEvery)
+	defer checkpoint.Stop()
+	var abandon <-chan time.Time
+	abortDone := abortCtx.Done()
+collect:
+	for {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				break collect
+			}
+			if res.Status == "" {
+				continue // abandoned: neither done nor failed
+			}
+			idx.Counts.add(res.Status)
+			r.cfg.Observer.Event(Event{Kind: EventDone, Path: res.Path, Doc: &res, Err: res.err})
+			if res.rec != nil {
+				fresh = append(fresh, *res.rec)
+				if i, ok := r.old.byOut[res.rec.Out]; ok {
+					replaced[i] = true
+				}
+				res.rec = nil
+			}
+			res.Path = filepath.ToSlash(res.Path)
+			res.err = nil
+			idx.Documents = append(idx.Documents, res)
+		case <-checkpoint.C:
+			if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, nil)); err != nil {
+				r.warn(err)
+			}
+		case <-abortDone:
+			abortDone = nil
+			abandon = time.After(abandonAfter)
+		case <-abandon:
+			break collect
 		}
-		switch res.Status {
-		case StatusOK:
-			idx.Counts.OK++
-		case StatusFailed:
-			idx.Counts.Failed++
-		case StatusSkipped:
-			idx.Counts.Skipped++
-		}
-		r.cfg.Observer.Event(Event{Kind: EventDone, Path: res.Path, Doc: &res, Err: res.err})
-		res.Path = filepath.ToSlash(res.Path)
-		idx.Documents = append(idx.Documents, res)
+	}
+	close(quit)
+
+	rep := &Report{InputErrors: r.inputErrors}
+	rep.Interrupted = ctx.Err() != nil
+	idx.Interrupted = rep.Interrupted
+	r.mu.Lock()
+	complete := walkDone.Load() && r.fatal == nil && len(r.inputErrors) == 0 && !rep.Interrupted
+	r.mu.Unlock()
+	var drop []bool
+	if complete {
+		drop = r.deleted(seen, replaced, &idx)
+	}
+	if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, drop)); err != nil {
+		r.warn(err)
 	}
 	sort.Slice(idx.Documents, func(a, b int) bool { return idx.Documents[a].Path < idx.Documents[b].Path })
 
-	rep := &Report{InputErrors: r.inputErrors, Fatal: r.fatal}
-	rep.Interrupted = ctx.Err() != nil
-	idx.Interrupted = rep.Interrupted
-	for _, e := range r.inputErrors {
+	r.mu.Lock()
+	rep.Fatal = r.fatal
+	rep.Warnings = r.warnings
+	r.mu.Unlock()
+	for _, e := range rep.InputErrors {
 		idx.Errors = append(idx.Errors, oneLine(e.Error()))
 	}
-	if r.fatal != nil {
-		idx.Errors = append(idx.Errors, oneLine(r.fatal.Error()))
+	if rep.Fatal != nil {
+		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
 	}
 	idx.Finished = time.Now().UTC()
 	rep.Index = idx
-	data, err := json.MarshalIndent(idx, "", "  ")
-	if err == nil {
-		err = atomicfile.WriteFile(filepath.Join(r.cfg.OutDir, "index.json"), append(data, '\n'), 0o644)
-	}
-	if err != nil {
-		err = errclass.AsFatal(fmt.Errorf("write index %s: %w", filepath.Join(r.cfg.OutDir, "index.json"), err))
+	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
+	if err := writeIndex(indexPath, &idx); err != nil {
+		err = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
 		if rep.Fatal == nil {
 			rep.Fatal = err
 		}
 	}
 	r.cfg.Observer.Event(Event{Kind: EventFinish, Report: rep})
 	return rep, nil
+}
+
+// watchInterrupt turns the end of ctx into the abort of documents in
+// flight: after the grace period, or at once on cfg.Abort.
+func (r *runner) watchInterrupt(ctx context.Context, abort func(), finished <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+	case <-finished:
+		return
+	}
+	r.cfg.Observer.Event(Event{Kind: EventInterrupt, Grace: r.cfg.Grace})
+	if r.cfg.Grace > 0 {
+		t := time.NewTimer(r.cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.cfg.Abort:
+		case <-finished:
+			return
+		}
+	}
+	abort()
+}
+
+// merged is the state to save: this run's records, and the old records
+// neither superseded nor dropped.
+func (r *runner) merged(fresh []stateRecord, replaced, drop []bool) []stateRecord {
+	out := make([]stateRecord, 0, len(fresh)+len(r.old.records))
+	out = append(out, fresh...)
+	for i := range r.old.records {
+		if replaced[i] || (drop != nil && drop[i]) {
+			continue
+		}
+		out = append(out, r.old.records[i])
+	}
+	return out
+}
+
+// deleted reports the documents of earlier runs whose input the (complete)
+// walk did not meet. Without Prune they stay, listed in the index as
+// deleted; with Prune their outputs are removed and drop says which
+// records go.
+func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
+	drop := make([]bool, len(r.old.records))
+	for i := range r.old.records {
+		if seen[i] || replaced[i] {
+			continue
+		}
+		rec := &r.old.records[i]
+		d := DocResult{Source: rec.Source, Path: rec.Path, Outputs: rec.Outputs, Status: StatusDeleted,
+			Reason: ReasonDeleted, SHA256: rec.SHA256, Bytes: rec.Bytes}
+		if r.cfg.Prune {
+			var failed bool
+			for _, o := range rec.Outputs {
+				if !outputOf(rec.Out, o) {
+					continue
+				}
+				p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))
+				err := insideOut(r.cfg.OutDir, o)
+				if err == nil {
+					err = os.Remove(p)
+				}
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					r.warn(fmt.Errorf("prune %s: %w", p, err))
+					failed = true
+				}
+			}
+			drop[i] = !failed
+			d.Reason = ReasonDeleted + "; pruned"
+		} else {
+			idx.Documents = append(idx.Documents, d)
+			idx.Counts.add(StatusDeleted)
+		}
+		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: d.Path, Doc: &d})
+	}
+	return drop
+}
+
+// IndexName is the index file of a run: index.json, or index-I-of-N.json
+// for a shard (see MergeIndexes).
+func IndexName(sh Shard) string {
+	return "index" + sh.suffix() + ".json"
 }
 
 // process runs one document through the stages. A panic anywhere below is
@@ -306,7 +581,9 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		res.Timings.TotalMS = time.Since(t0).Milliseconds()
 		switch {
 		case res.err == nil:
-			res.Status = StatusOK
+			if res.Status == "" {
+				res.Status = StatusOK
+			}
 		case ctx.Err() != nil && errors.Is(res.err, ctx.Err()):
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
@@ -324,6 +601,12 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		return res
 	}
 	res.SHA256, res.Bytes = sum, size
+	if !r.cfg.Force {
+		if done, err := r.reuse(j, &res); done || err != nil {
+			res.err = err
+			return res
+		}
+	}
 
 	te := time.Now()
 	doc, err := extract.File(ctx, j.src.Path, r.cfg.Extract)
@@ -364,8 +647,21 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Tokens:        out.Tokens,
 		Created:       time.Now().UTC().Truncate(time.Second),
 	}
+	res.Tokens = &dj.Tokens
 	res.Outputs, res.err = r.write(j.out, dj)
+	if res.err == nil {
+		res.rec = r.record(j, &res)
+	}
 	return res
+}
+
+// record is the state record of a document whose outputs are now current.
+func (r *runner) record(j job, res *DocResult) *stateRecord {
+	return &stateRecord{
+		Out: j.out, Source: j.src.Rel, Path: filepath.ToSlash(j.src.Path),
+		SHA256: res.SHA256, Bytes: res.Bytes, Model: r.modelID, Params: r.paramsKey,
+		Outputs: res.Outputs, Done: time.Now().UTC().Truncate(time.Second),
+	}
 }
 
 // write writes the document's outputs atomically and returns their paths
@@ -402,12 +698,44 @@ func (r *runner) write(rel string, dj *DocumentJSON) ([]string, error) {
 // every later document would fail the same way.
 func (r *runner) writeFile(rel string, data []byte) error {
 	p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(rel))
+	if err := insideOut(r.cfg.OutDir, rel); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
 	if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 		err = fmt.Errorf("write %s: %w", p, err)
 		if isOutputFatal(err) {
 			return errclass.AsFatal(err)
 		}
 		return err
+	}
+	return nil
+}
+
+// errThroughLink refuses an output path that would leave the output folder
+// through a symbolic link planted in it.
+var errThroughLink = errors.New("the output path goes through a symbolic link; not writing outside the output folder")
+
+// insideOut checks that the folders of rel (an output path made by
+// outputRel) below out are real folders, not symbolic links, so the write
+// stays inside out. Folders not there yet will be created as real ones.
+func insideOut(out, rel string) error {
+	p := out
+	parts := strings.Split(rel, "/")
+	for _, c := range parts[:len(parts)-1] {
+		p = filepath.Join(p, c)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return errThroughLink
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a folder", p)
+		}
 	}
 	return nil
 }

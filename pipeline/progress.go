@@ -1,5 +1,7 @@
 package pipeline
 
+import "time"
+
 // EventKind says what happened.
 type EventKind int
 
@@ -19,6 +21,14 @@ const (
 	EventDebug
 	// EventFinish: the run is over; Report is set.
 	EventFinish
+	// EventWarning: a problem that does not stop the run (Err).
+	EventWarning
+	// EventInterrupt: the run was told to stop; documents in flight may
+	// finish within Grace.
+	EventInterrupt
+	// EventDeleted: the input of an earlier summary is gone; Doc says
+	// which (Doc.Reason says whether it was pruned).
+	EventDeleted
 )
 
 // Event is one progress event. Events are delivered from several
@@ -31,6 +41,7 @@ type Event struct {
 	Err     error
 	Message string
 	Report  *Report
+	Grace   time.Duration
 }
 
 // Observer receives progress events.

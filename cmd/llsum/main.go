@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -56,7 +54,7 @@ func main() {
 
 // execute runs llsum with args and returns the exit code.
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifySignals(context.Background()) // signals.go
 	defer stop()
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)

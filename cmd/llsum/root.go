@@ -71,6 +71,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newExtractCmd(g))
 	root.AddCommand(newChunkCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newIndexCmd(g))
 	return root
 }
 

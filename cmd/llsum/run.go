@@ -30,6 +30,13 @@ type runOptions struct {
 	Stdout       bool
 	MaxNewTokens int
 	Extract      extractFlags
+
+	Force     bool
+	Prune     bool
+	Grace     time.Duration
+	Wait      bool
+	Shard     string
+	LogFormat string
 }
 
 // AddFlags registers run's flags.
@@ -42,6 +49,12 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Stdout, "stdout", false, "also print each summary's Markdown on stdout")
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
 	o.Extract.AddFlags(f)
+	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
+	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
+	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
+	f.BoolVar(&o.Wait, "wait", false, "wait for another run using --out (or the same shard) to finish, instead of failing")
+	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3")
+	f.StringVar(&o.LogFormat, "log-format", "text", "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -64,10 +77,20 @@ matching ignores case.
 
 On a terminal a progress bar is drawn on stderr; otherwise one line per
 document is logged. Errors name the file and the cause, and the run goes on
-with the other documents.`,
+with the other documents.
+
+Runs are incremental: a document whose content (SHA-256), model and
+summary parameters are unchanged since its last summary in --out is skipped
+(--force redoes it); a renamed or copied document reuses its summary;
+documents whose input is gone are reported (--prune deletes their outputs).
+The state lives in OUT/.llsum/. Only one run may use an output folder at a
+time (OUT/.llsum/lock; --wait waits). On SIGINT/SIGTERM no new document
+starts and those in flight get --grace to finish; the next run resumes.`,
 		Example: `  llsum run ./docs
   llsum run --out digests --format md --exclude 'drafts/**' ./docs
-  llsum run -j 1 --stdout notes.md`,
+  llsum run -j 1 --stdout notes.md
+  llsum run --log-format json --out /srv/digests /srv/docs   # from cron
+  llsum run --shard 0/3 --out /shared/digests /shared/docs   # then: llsum index merge /shared/digests`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("run needs at least one file or folder")
@@ -102,6 +125,23 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 			return usageErrorf("--format %q: want md, json or md,json", opts.Format)
 		}
 	}
+	if opts.Grace < 0 {
+		return usageErrorf("--grace must not be negative")
+	}
+	cfg.Force, cfg.Prune, cfg.Grace, cfg.Wait = opts.Force, opts.Prune, opts.Grace, opts.Wait
+	cfg.Abort = abortFrom(ctx)
+	if opts.Shard != "" {
+		sh, err := pipeline.ParseShard(opts.Shard)
+		if err != nil {
+			return usageErrorf("--shard: %v", err)
+		}
+		cfg.Shard = sh
+	}
+	switch opts.LogFormat {
+	case "text", "json":
+	default:
+		return usageErrorf("--log-format %q: want text or json", opts.LogFormat)
+	}
 	if opts.Jobs < 1 {
 		return usageErrorf("--jobs must be at least 1")
 	}
@@ -121,15 +161,20 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		cfg.Stdout = g.stdout
 	}
 
-	s, err := openSummarizer(ctx, g)
+	s, err := guardSignals(func() (infer.Summarizer, error) { return openSummarizer(ctx, g) })
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
-	cfg.Observer = newObserver(g)
+	cfg.Observer = newObserver(g, opts.LogFormat)
 	rep, err := pipeline.Run(ctx, cfg, s)
 	if err != nil {
+		if opts.LogFormat == "json" {
+			// The log stays JSON lines: the error is its last line.
+			pipeline.WriteJSONError(g.stderr, err)
+			return withCode(exitUsage, nil)
+		}
 		if errclass.IsFatal(err) {
 			return withCode(exitUsage, err)
 		}
@@ -160,9 +205,12 @@ func openSummarizer(_ context.Context, g *globalOptions) (infer.Summarizer, erro
 	return extractive.New(extractive.Options{}), nil
 }
 
-// newObserver picks the progress display: a bar on a terminal, lines
-// otherwise.
-func newObserver(g *globalOptions) pipeline.Observer {
+// newObserver picks the progress display: JSON lines when asked, else a
+// bar on a terminal, lines otherwise.
+func newObserver(g *globalOptions, format string) pipeline.Observer {
+	if format == "json" {
+		return pipeline.NewJSONObserver(g.stderr)
+	}
 	lo := pipeline.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
 	if !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1" {
 		return pipeline.NewBarObserver(g.stderr, lo)

@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// reuse settles a document without summarizing it when it can: it is
+// unchanged since its summary in this output folder (status skipped,
+// reason unchanged), or its content was summarized under another name (a
+// renamed, moved or copied file: the summary is rewritten under the new
+// name, status ok). It returns done=false when the document needs a
+// summary. res.SHA256 is set.
+func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
+	want := r.wantOutputs(j.out)
+	if rec := r.old.lookup(j.out); rec != nil && rec.SHA256 == res.SHA256 && rec.Model == r.modelID &&
+		rec.Params == r.paramsKey && rec.Source == asJSON(j.src.Rel) && r.present(want) {
+		r.skipUnchanged(j, res, want)
+		return true, nil
+	}
+	// No (matching) state: the JSON output records what made it.
+	if dj := r.readJSON(j.out); dj != nil && dj.Source == asJSON(j.src.Rel) && r.current(dj, res.SHA256) && r.present(want) {
+		r.skipUnchanged(j, res, want)
+		return true, nil
+	}
+	rec := r.old.lookupContent(makeContentKey(res.SHA256, r.modelID, r.paramsKey))
+	if rec == nil || rec.Out == j.out {
+		return false, nil
+	}
+	dj := r.readJSON(rec.Out)
+	if dj != nil && r.current(dj, res.SHA256) {
+		dj.Source = j.src.Rel
+		dj.Created = time.Now().UTC().Truncate(time.Second)
+		if res.Outputs, err = r.write(j.out, dj); err != nil {
+			return false, err
+		}
+	} else if !r.cfg.JSON {
+		// Markdown only: rewrite the old Markdown's header for the new name.
+		if res.Outputs, err = r.reuseMarkdown(rec, j); err != nil || res.Outputs == nil {
+			return false, err
+		}
+	} else {
+		return false, nil
+	}
+	res.Status, res.Reason = StatusOK, ReasonReused+" from "+rec.Path
+	res.rec = r.record(j, res)
+	return true, nil
+}
+
+func (r *runner) skipUnchanged(j job, res *DocResult, want []string) {
+	res.Status, res.Reason, res.Outputs = StatusSkipped, ReasonUnchanged, want
+	res.rec = r.record(j, res)
+}
+
+// asJSON is s as it reads back from JSON: invalid UTF-8 (file names may
+// hold any bytes) comes back as U+FFFD.
+func asJSON(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b, _ := json.Marshal(s)
+	var out string
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// wantOutputs are the output files this run writes for out.
+func (r *runner) wantOutputs(out string) []string {
+	var w []string
+	if r.cfg.JSON {
+		w = append(w, out+".json")
+	}
+	if r.cfg.Markdown {
+		w = append(w, out+".md")
+	}
+	return w
+}
+
+// present reports whether every output exists.
+func (r *runner) present(outs []string) bool {
+	for _, o := range outs {
+		if _, err := os.Stat(filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// current reports whether a JSON output was made from this content with
+// this model and these parameters.
+func (r *runner) current(dj *DocumentJSON, sha string) bool {
+	return dj.SHA256 == sha && modelIdentity(dj.Model) == r.modelID && dj.Parameters.Key() == r.paramsKey
+}
+
+// readJSON reads out's JSON output, or nil.
+func (r *runner) readJSON(out string) *DocumentJSON {
+	data, err := os.ReadFile(filepath.Join(r.cfg.OutDir, filepath.FromSlash(out+".json")))
+	if err != nil {
+		return nil
+	}
+	var dj DocumentJSON
+	if json.Unmarshal(data, &dj) != nil || dj.SchemaVersion != SchemaVersion {
+		return nil
+	}
+	return &dj
+}
+
+// reuseMarkdown copies rec's Markdown output to j's name, with the title
+// (when it is the file name) and the Source line rewritten. It returns nil
+// outputs when there is nothing to reuse.
+func (r *runner) reuseMarkdown(rec *stateRecord, j job) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(r.cfg.OutDir, filepath.FromSlash(rec.Out+".md")))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reuse %s: %w", rec.Out+".md", err)
+	}
+	lines := strings.SplitN(string(data), "\n", 4)
+	oldSrc := "Source: `" + rec.Source + "`"
+	if len(lines) < 4 || !strings.HasPrefix(lines[2], oldSrc) {
+		return nil, nil
+	}
+	if lines[0] == "# "+oneLine(path.Base(rec.Source)) {
+		lines[0] = "# " + oneLine(path.Base(j.src.Rel))
+	}
+	lines[2] = "Source: `" + j.src.Rel + "`" + strings.TrimPrefix(lines[2], oldSrc)
+	if err := r.writeFile(j.out+".md", []byte(strings.Join(lines, "\n"))); err != nil {
+		return nil, err
+	}
+	return []string{j.out + ".md"}, nil
+}
