@@ -131,57 +131,12 @@ type DocSummary struct {
 	Summary string
 }
 
-// Document summarizes doc with s. Errors name the document and keep the
-// class of their cause (errclass); a window too small for the prompt is
-// Fatal (no document can be summarized with it).
+// Document summarizes doc with s. Errors keep the class of their cause
+// (errclass): a window too small for the prompt, a bad style or language
+// are Fatal (no document can be summarized with them), a document without
+// text is Skip. They do not repeat the document's path: the caller names
+// the document (as the pipeline does: "summarize PATH: ...").
 func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*Outcome, error) {
-	out, err := summarizeDocument(ctx, s, doc, opts)
-	if err != nil {
-		return nil, fmt.Errorf("summarize %s: %w", doc.Path, err)
-	}
-	return out, nil
-}
-
-// Plan returns the chunks Document cuts doc into with s and opts, without
-// summarizing anything (`llsum chunk`). A plan of one chunk means one call.
-func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*chunk.Plan, error) {
-	r, err := newRun(s, opts, kindDocument, leadingText(doc))
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", doc.Path, err)
-	}
-	plan, _, err := r.plan(ctx, doc)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", doc.Path, err)
-	}
-	return plan, nil
-}
-
-// plan cuts doc into chunks for the map stage and tells whether the one
-// chunk of a short document fits a call with the whole-document prompt.
-func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, bool, error) {
-	mapBudget, err := r.budget(r.prompts.mapper)
-	if err != nil {
-		return nil, false, err
-	}
-	if r.opts.Overlap > mapBudget/2 {
-		return nil, false, errclass.AsFatal(fmt.Errorf("chunk overlap of %d tokens is more than half the budget of %d tokens per chunk", r.opts.Overlap, mapBudget))
-	}
-	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
-	if err != nil {
-		return nil, false, err
-	}
-	if len(plan.Chunks) == 0 {
-		return nil, false, errclass.AsSkip(errors.New("no text to summarize"))
-	}
-	r.out.Budget = mapBudget
-	wholeBudget, err := r.budget(r.prompts.whole)
-	if err != nil {
-		return nil, false, err
-	}
-	return plan, len(plan.Chunks) == 1 && plan.Chunks[0].Tokens <= wholeBudget, nil
-}
-
-func summarizeDocument(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*Outcome, error) {
 	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, err
@@ -217,6 +172,43 @@ func summarizeDocument(ctx context.Context, s infer.Summarizer, doc *extract.Doc
 		}
 	}
 	return r.reduce(ctx, items)
+}
+
+// Plan returns the chunks Document cuts doc into with s and opts, without
+// summarizing anything (`llsum chunk`). A plan of one chunk means one call.
+// Errors are those of Document.
+func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts Options) (*chunk.Plan, error) {
+	r, err := newRun(s, opts, kindDocument, leadingText(doc))
+	if err != nil {
+		return nil, err
+	}
+	plan, _, err := r.plan(ctx, doc)
+	return plan, err
+}
+
+// plan cuts doc into chunks for the map stage and tells whether the one
+// chunk of a short document fits a call with the whole-document prompt.
+func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, bool, error) {
+	mapBudget, err := r.budget(r.prompts.mapper)
+	if err != nil {
+		return nil, false, err
+	}
+	if r.opts.Overlap > mapBudget/2 {
+		return nil, false, errclass.AsFatal(fmt.Errorf("chunk overlap of %d tokens is more than half the budget of %d tokens per chunk", r.opts.Overlap, mapBudget))
+	}
+	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(plan.Chunks) == 0 {
+		return nil, false, errclass.AsSkip(errors.New("no text to summarize"))
+	}
+	r.out.Budget = mapBudget
+	wholeBudget, err := r.budget(r.prompts.whole)
+	if err != nil {
+		return nil, false, err
+	}
+	return plan, len(plan.Chunks) == 1 && plan.Chunks[0].Tokens <= wholeBudget, nil
 }
 
 // Digest combines documents' summaries into one digest, reduced the same

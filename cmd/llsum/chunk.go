@@ -10,6 +10,7 @@ import (
 	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer/extractive"
+	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -99,7 +100,11 @@ func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []s
 	sopts := summarize.Options{ContextWindow: opts.Context, MaxNewTokens: opts.MaxNewTokens, Overlap: opts.Overlap}
 	plan, err := summarize.Plan(ctx, s, doc, sopts)
 	if err != nil {
-		return withCode(exitDocFailed, err)
+		code := exitDocFailed
+		if errclass.IsFatal(err) {
+			code = exitUsage // the window, style or language will not do for any document
+		}
+		return withCode(code, fmt.Errorf("chunk %s: %w", doc.Path, err))
 	}
 	info := s.Info()
 	window := info.ContextWindow

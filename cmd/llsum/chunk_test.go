@@ -79,7 +79,7 @@ func TestChunkCommandErrors(t *testing.T) {
 	}
 	path := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
 	err = runChunk(context.Background(), g, chunkOptions{Context: 300, MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path})
-	if err == nil || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
+	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
 		t.Fatalf("small window: %v", err)
 	}
 	err = runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 0}, []string{path})
