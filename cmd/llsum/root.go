@@ -72,6 +72,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newChunkCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
+	root.AddCommand(newDevCmd(g))
 	return root
 }
 
