@@ -73,6 +73,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
 	root.AddCommand(newDevCmd(g))
+	root.AddCommand(newTokenizeCmd(g))
 	return root
 }
 

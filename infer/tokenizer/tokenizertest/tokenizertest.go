@@ -1,0 +1,63 @@
+// Package tokenizertest finds the test data of tokenizer tests: the Llama
+// 3.1 tokenizer files that scripts/setup.d/20-tokenizer.sh installs in the
+// llsum cache, and the reference vectors in ../shared beside the module.
+// Missing data fails a test when CI is set and skips it (naming `make deps`)
+// otherwise.
+package tokenizertest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/llsum/llsum/internal/envconfig"
+)
+
+// LlamaDir returns the folder holding the Llama 3.1 tokenizer.json and
+// tokenizer_config.json the vectors were made from.
+func LlamaDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(envconfig.CacheDir(), "tokenizers", "llama3.1")
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+		Missing(t, "the Llama 3.1 tokenizer ("+dir+")")
+	}
+	return dir
+}
+
+// Shared returns the path of elem under ../shared beside the module root.
+func Shared(t testing.TB, elem ...string) string {
+	t.Helper()
+	path := filepath.Join(append([]string{ModuleRoot(t), "..", "shared"}, elem...)...)
+	if _, err := os.Stat(path); err != nil {
+		Missing(t, "shared test data ("+path+")")
+	}
+	return path
+}
+
+// ModuleRoot walks up from the working folder to the one holding go.mod.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test folder")
+		}
+		dir = parent
+	}
+}
+
+// Missing fails the test under CI and skips it elsewhere.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s missing; run `make deps`", what)
+	}
+	t.Skipf("%s missing; run `make deps`", what)
+}
