@@ -240,3 +240,62 @@ func (o *blockingObserver) Event(e Event) {
 		})
 	}
 }
+
+// startCanceler cancels the run when the document it waits for starts.
+type startCanceler struct {
+	suffix string
+	cancel context.CancelFunc
+}
+
+func (o *startCanceler) Event(e Event) {
+	if e.Kind == EventStart && strings.HasSuffix(e.Path, o.suffix) {
+		o.cancel()
+	}
+}
+
+// TestAbandonAfterGrace: a document still in flight when the grace period
+// ends is abandoned: the run returns without waiting for it, lists nothing
+// for it, and it never writes its outputs, even when it finishes later.
+func TestAbandonAfterGrace(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// About 3 MB of sentences: extracted well within the 300 ms of grace,
+	// then seconds of TextRank, so the summary is still being made when the
+	// run abandons it.
+	var b strings.Builder
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, "Sentence %d is about panel %d and grid %d in region %d. ", i, i%97, i%89, i%83)
+	}
+	if err := os.WriteFile(filepath.Join(in, "huge.txt"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := extractive.New(extractive.Options{})
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Inputs: []string{in}, OutDir: out, Jobs: 1, Grace: 300 * time.Millisecond,
+		Observer: &startCanceler{suffix: "huge.txt", cancel: cancel}}
+	t0 := time.Now()
+	rep, err := runAbandoning(ctx, cfg, s, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Interrupted || len(rep.Index.Documents) != 0 || rep.Index.Counts != (Counts{}) {
+		t.Fatalf("interrupted %v, counts %+v: want the document abandoned", rep.Interrupted, rep.Index.Counts)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("run took %s to abandon", d)
+	}
+	// The worker goes on in the background; once it is done, it must not
+	// have written anything.
+	select {
+	case <-rep.workersDone:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the abandoned worker never returned")
+	}
+	if _, err := os.Stat(filepath.Join(out, "huge.txt.md")); err == nil {
+		t.Fatal("abandoned document wrote its outputs")
+	}
+}

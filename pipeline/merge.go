@@ -116,7 +116,7 @@ func MergeIndexes(ctx context.Context, outDir string, wait bool) (*MergeResult, 
 		}
 	}
 	sort.SliceStable(merged.Documents, func(a, b int) bool { return merged.Documents[a].Path < merged.Documents[b].Path })
-	if err := writeIndex(res.Path, &merged); err != nil {
+	if err := writeIndex(res.Path, &merged, nil); err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("merge indexes: write %s: %w", res.Path, err))
 	}
 	res.Index = merged

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,7 +130,10 @@ type Index struct {
 	Counts        Counts          `json:"counts"`
 	Interrupted   bool            `json:"interrupted,omitempty"`
 	Errors        []string        `json:"errors,omitempty"`
-	Documents     []DocResult     `json:"documents"`
+	// Documents are sorted by path. In a Report they are there for runs of
+	// up to 10,000 documents; beyond that, only in the index file (the
+	// run keeps no per-document data it does not need).
+	Documents []DocResult `json:"documents"`
 }
 
 // Counts sums the documents by status.
@@ -168,6 +170,10 @@ type Report struct {
 	// Warnings are problems that did not stop the run (a corrupt state
 	// file, a state file that could not be saved).
 	Warnings []error
+
+	// workersDone is closed when every worker has returned (abandoned
+	// documents finish in the background).
+	workersDone <-chan struct{}
 }
 
 // Run summarizes every document under cfg.Inputs with s. It returns an error
@@ -179,6 +185,11 @@ type Report struct {
 // When ctx ends the run stops taking documents, lets those in flight finish
 // within cfg.Grace, and writes the index of what completed.
 func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
+	return runAbandoning(ctx, cfg, s, abandonAfter)
+}
+
+// runAbandoning is Run with the time the run waits for abandoned documents.
+func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon time.Duration) (*Report, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
 	}
@@ -200,7 +211,7 @@ func Run(ctx context.Context, cfg Config, s infer.Summarizer) (*Report, error) {
 		return nil, err
 	}
 	defer unlock()
-	r := &runner{cfg: cfg, s: s, info: s.Info()}
+	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")
@@ -266,6 +277,8 @@ type runner struct {
 	statePath string
 	// old is the state as the run found it; read-only during the run.
 	old *state
+	// abandonAfter is abandonAfter (tests shorten it).
+	abandonAfter time.Duration
 
 	mu          sync.Mutex
 	inputErrors []error
@@ -388,8 +401,10 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 			}
 		}()
 	}
+	workersDone := make(chan struct{})
 	go func() {
 		wg.Wait()
+		close(workersDone)
 		close(results)
 	}()
 
@@ -402,10 +417,11 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 		Model:         r.info,
 		Jobs:          r.cfg.Jobs,
 		Shard:         r.cfg.Shard.String(),
-		Documents:     []DocResult{},
 	}
 	// fresh are the records of summaries made current by this run;
 	// replaced[i] says old record i is superseded by one of them.
+	docs := newDocList(filepath.Join(r.cfg.OutDir, StateDir))
+	defer docs.close()
 	var fresh []stateRecord
 	replaced := make([]bool, len(r.old.records))
 	checkpoint := time.NewTicker(checkpointEvery)
@@ -433,21 +449,21 @@ collect:
 			}
 			res.Path = filepath.ToSlash(res.Path)
 			res.err = nil
-			idx.Documents = append(idx.Documents, res)
+			docs.add(res)
 		case <-checkpoint.C:
 			if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, nil)); err != nil {
 				r.warn(err)
 			}
 		case <-abortDone:
 			abortDone = nil
-			abandon = time.After(abandonAfter)
+			abandon = time.After(r.abandonAfter)
 		case <-abandon:
 			break collect
 		}
 	}
 	close(quit)
 
-	rep := &Report{InputErrors: r.inputErrors}
+	rep := &Report{InputErrors: r.inputErrors, workersDone: workersDone}
 	rep.Interrupted = ctx.Err() != nil
 	idx.Interrupted = rep.Interrupted
 	r.mu.Lock()
@@ -455,12 +471,11 @@ collect:
 	r.mu.Unlock()
 	var drop []bool
 	if complete {
-		drop = r.deleted(seen, replaced, &idx)
+		drop = r.deleted(seen, replaced, &idx, docs)
 	}
 	if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, drop)); err != nil {
 		r.warn(err)
 	}
-	sort.Slice(idx.Documents, func(a, b int) bool { return idx.Documents[a].Path < idx.Documents[b].Path })
 
 	r.mu.Lock()
 	rep.Fatal = r.fatal
@@ -473,9 +488,11 @@ collect:
 		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
 	}
 	idx.Finished = time.Now().UTC()
-	rep.Index = idx
 	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
-	if err := writeIndex(indexPath, &idx); err != nil {
+	err := writeIndex(indexPath, &idx, docs)
+	idx.Documents = docs.documents()
+	rep.Index = idx
+	if err != nil {
 		err = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
 		if rep.Fatal == nil {
 			rep.Fatal = err
@@ -525,7 +542,7 @@ func (r *runner) merged(fresh []stateRecord, replaced, drop []bool) []stateRecor
 // walk did not meet. Without Prune they stay, listed in the index as
 // deleted; with Prune their outputs are removed and drop says which
 // records go.
-func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
+func (r *runner) deleted(seen, replaced []bool, idx *Index, docs *docList) []bool {
 	drop := make([]bool, len(r.old.records))
 	for i := range r.old.records {
 		if seen[i] || replaced[i] {
@@ -553,7 +570,7 @@ func (r *runner) deleted(seen, replaced []bool, idx *Index) []bool {
 			drop[i] = !failed
 			d.Reason = ReasonDeleted + "; pruned"
 		} else {
-			idx.Documents = append(idx.Documents, d)
+			docs.add(d)
 			idx.Counts.add(StatusDeleted)
 		}
 		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: d.Path, Doc: &d})
@@ -648,6 +665,11 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Created:       time.Now().UTC().Truncate(time.Second),
 	}
 	res.Tokens = &dj.Tokens
+	if err := ctx.Err(); err != nil {
+		// Abandoned while summarizing: the run may be over, write nothing.
+		res.err = err
+		return res
+	}
 	res.Outputs, res.err = r.write(j.out, dj)
 	if res.err == nil {
 		res.rec = r.record(j, &res)

@@ -24,6 +24,9 @@ func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
 	if rec := r.old.lookup(j.out); rec != nil && rec.SHA256 == res.SHA256 && rec.Model == r.modelID &&
 		rec.Params == r.paramsKey && rec.Source == asJSON(j.src.Rel) && r.present(want) {
 		r.skipUnchanged(j, res, want)
+		if rec.Path == asJSON(filepath.ToSlash(j.src.Path)) {
+			res.rec = nil // the old record stands as it is
+		}
 		return true, nil
 	}
 	// No (matching) state: the JSON output records what made it.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
@@ -118,36 +119,113 @@ var errCorruptState = errors.New("corrupt state file")
 // inspection) and reported, and the run goes on without state: the
 // per-document JSON outputs still let unchanged documents be skipped.
 func loadState(path string) (*state, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return newState(nil), nil
 	}
 	if err != nil {
 		return newState(nil), fmt.Errorf("read state %s: %w", path, err)
 	}
-	var f stateFile
-	if err := json.Unmarshal(data, &f); err != nil || f.SchemaVersion != stateVersion || !validRecords(f.Documents) {
-		if err == nil {
-			err = fmt.Errorf("schema version %d or records not understood", f.SchemaVersion)
-		}
+	sf, err := decodeState(f)
+	f.Close()
+	if err != nil {
 		bad := path + ".bad"
 		if rerr := os.Rename(path, bad); rerr == nil {
 			return newState(nil), fmt.Errorf("%w %s (moved to %s; running without state): %w", errCorruptState, path, filepath.Base(bad), err)
 		}
 		return newState(nil), fmt.Errorf("%w %s (running without state): %w", errCorruptState, path, err)
 	}
-	return newState(f.Documents), nil
+	return newState(sf.Documents), nil
 }
 
-func validRecords(rs []stateRecord) bool {
-	for _, r := range rs {
-		if r.Out == "" || outputRel(r.Out) != r.Out || r.SHA256 == "" {
-			return false
+// decodeState reads a state file record by record (the file of 100,000
+// documents is never in memory whole), interning the strings every record
+// shares, and checks each record.
+func decodeState(r io.Reader) (stateFile, error) {
+	var f stateFile
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	intern := map[string]string{}
+	in := func(s string) string {
+		if v, ok := intern[s]; ok {
+			return v
 		}
-		for _, o := range r.Outputs {
-			if !outputOf(r.Out, o) {
-				return false
+		intern[s] = s
+		return s
+	}
+	if err := expectDelim(dec, '{'); err != nil {
+		return f, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return f, err
+		}
+		switch tok {
+		case "schema_version":
+			if err := dec.Decode(&f.SchemaVersion); err != nil {
+				return f, err
 			}
+			if f.SchemaVersion != stateVersion {
+				return f, fmt.Errorf("schema version %d, want %d", f.SchemaVersion, stateVersion)
+			}
+		case "documents":
+			if f.SchemaVersion != stateVersion {
+				return f, errors.New("no schema version before the documents")
+			}
+			if err := expectDelim(dec, '['); err != nil {
+				return f, err
+			}
+			for dec.More() {
+				var rec stateRecord
+				if err := dec.Decode(&rec); err != nil {
+					return f, err
+				}
+				if !validRecord(&rec) {
+					return f, fmt.Errorf("record %d (%q) not understood", len(f.Documents), rec.Out)
+				}
+				rec.Model, rec.Params = in(rec.Model), in(rec.Params)
+				f.Documents = append(f.Documents, rec)
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return f, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return f, err
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return f, err
+	}
+	if f.SchemaVersion != stateVersion {
+		return f, errors.New("no schema version")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return f, errors.New("data after the state object")
+	}
+	return f, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("want %q, found %v", d, tok)
+	}
+	return nil
+}
+
+func validRecord(r *stateRecord) bool {
+	if r.Out == "" || outputRel(r.Out) != r.Out || r.SHA256 == "" {
+		return false
+	}
+	for _, o := range r.Outputs {
+		if !outputOf(r.Out, o) {
+			return false
 		}
 	}
 	return true
@@ -159,26 +237,42 @@ func outputOf(out, o string) bool {
 	return o == out+".md" || o == out+".json"
 }
 
-// saveState writes the records atomically, sorted by output path.
+// saveState writes the records atomically, sorted by output path, one
+// record at a time.
 func saveState(path, shard string, records []stateRecord) error {
 	sort.Slice(records, func(a, b int) bool { return records[a].Out < records[b].Out })
-	f := stateFile{SchemaVersion: stateVersion, Shard: shard, Updated: time.Now().UTC(), Documents: records}
-	if f.Documents == nil {
-		f.Documents = []stateRecord{}
-	}
-	data, err := json.Marshal(f)
+	head, err := json.Marshal(stateFile{SchemaVersion: stateVersion, Shard: shard, Updated: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	const tail = `"documents":null}`
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return errors.New("state: documents must be the last field")
+	}
+	head = append(head[:len(head)-len(tail)], `"documents":[`...)
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		w.Write(head)
+		enc := json.NewEncoder(w)
+		for i := range records {
+			if i > 0 {
+				io.WriteString(w, ",")
+			}
+			if err := enc.Encode(&records[i]); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, "]}\n")
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
 	return nil
 }
 
-// writeIndex writes the index atomically, one document at a time (the
-// documents are not marshalled into one buffer).
-func writeIndex(path string, idx *Index) error {
+// writeIndex writes the index atomically, one document at a time, the
+// documents coming from docs when it is set, else from idx.Documents.
+func writeIndex(path string, idx *Index, docs *docList) error {
 	head := *idx
 	head.Documents = nil
 	b, err := json.MarshalIndent(head, "", "  ")
@@ -190,26 +284,20 @@ func writeIndex(path string, idx *Index) error {
 		return errors.New("index: documents must be the last field")
 	}
 	b = b[:len(b)-len(tail)]
+	if docs == nil {
+		docs = newDocListOf(idx.Documents)
+	}
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
-		if len(idx.Documents) == 0 {
+		if docs.count() == 0 {
 			_, err := io.WriteString(w, "[]\n}\n")
 			return err
 		}
 		io.WriteString(w, "[\n")
-		for i := range idx.Documents {
-			d, err := json.MarshalIndent(&idx.Documents[i], "    ", "  ")
-			if err != nil {
-				return err
-			}
-			io.WriteString(w, "    ")
-			w.Write(d)
-			if i < len(idx.Documents)-1 {
-				io.WriteString(w, ",")
-			}
-			io.WriteString(w, "\n")
+		if err := docs.writeTo(w, "    "); err != nil {
+			return err
 		}
 		_, err := io.WriteString(w, "  ]\n}\n")
 		return err

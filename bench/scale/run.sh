@@ -62,6 +62,7 @@ PY
 }
 
 JOBS=${JOBS:-$(nproc)}
+rm -rf "$WORK/out"
 measure "full run (-j $JOBS)" -j "$JOBS" -o "$WORK/out" "$WORK/in"
 measure "incremental (all skip)" -j "$JOBS" -o "$WORK/out" "$WORK/in"
 python3 - "$WORK/out/index.json" <<'PY'

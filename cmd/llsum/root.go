@@ -74,6 +74,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newIndexCmd(g))
 	root.AddCommand(newDevCmd(g))
 	root.AddCommand(newTokenizeCmd(g))
+	root.AddCommand(newGenerateCmd(g))
+	root.AddCommand(newDoctorCmd(g))
 	return root
 }
 

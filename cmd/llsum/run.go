@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
-	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/pipeline"
@@ -30,6 +28,7 @@ type runOptions struct {
 	Stdout       bool
 	MaxNewTokens int
 	Extract      extractFlags
+	Backend      backendFlags
 
 	Force     bool
 	Prune     bool
@@ -49,6 +48,7 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Stdout, "stdout", false, "also print each summary's Markdown on stdout")
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
 	o.Extract.AddFlags(f)
+	o.Backend.AddFlags(f)
 	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
 	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
@@ -154,14 +154,16 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	}
 	cfg.Params = pipeline.Parameters{
 		MaxNewTokens: opts.MaxNewTokens,
+		Context:      opts.Backend.Context,
 		PDFEngine:    cfg.Extract.PDFEngine,
 		StripHeaders: cfg.Extract.StripHeaders,
+		Sampling:     opts.Backend.Sampling,
 	}
 	if opts.Stdout {
 		cfg.Stdout = g.stdout
 	}
 
-	s, err := guardSignals(func() (infer.Summarizer, error) { return openSummarizer(ctx, g) })
+	s, err := guardSignals(g, func() (infer.Summarizer, error) { return opts.Backend.open(ctx, g) })
 	if err != nil {
 		return err
 	}
@@ -195,14 +197,6 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 		return withCode(exitDocFailed, nil)
 	}
 	return nil
-}
-
-// openSummarizer opens the configured backend.
-func openSummarizer(_ context.Context, g *globalOptions) (infer.Summarizer, error) {
-	if !g.Quiet {
-		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
-	}
-	return extractive.New(extractive.Options{}), nil
 }
 
 // newObserver picks the progress display: JSON lines when asked, else a

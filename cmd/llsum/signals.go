@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -66,9 +67,14 @@ func abortFrom(ctx context.Context) <-chan struct{} {
 // guardSignals wraps the loading of a backend: native libraries (the CUDA
 // provider of ONNX Runtime) may install their own SIGINT/SIGTERM handlers
 // when they load, and Go would no longer see the signals. The handlers in
-// place before are put back after open returns.
-func guardSignals[T any](open func() (T, error)) (T, error) {
-	g := sigguard.Save()
-	defer g.Restore()
+// place before are put back after open returns (with -v, llsum says when it
+// had to).
+func guardSignals[T any](g *globalOptions, open func() (T, error)) (T, error) {
+	guard := sigguard.Save()
+	defer func() {
+		if fixed := guard.Restore(); len(fixed) > 0 && g.Verbose {
+			fmt.Fprintf(g.stderr, "llsum: debug: the backend replaced the handlers of %v; restored\n", fixed)
+		}
+	}()
 	return open()
 }

@@ -545,3 +545,27 @@ func TestOutputFolderUnusable(t *testing.T) {
 }
 
 func newRand() *rand.Rand { return rand.New(rand.NewSource(7)) }
+
+// TestReadOnlyOutputNonRoot is the read-only case for users the kernel
+// holds to file modes (root is tested with a read-only tmpfs instead).
+func TestReadOnlyOutputNonRoot(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores file modes; TestOutputFolderUnusable covers root with a read-only tmpfs")
+	}
+	dir := t.TempDir()
+	writeDocs(t, filepath.Join(dir, "in"), 3, 5)
+	if res := run(t, dir, "-o", "out", "in"); res.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", res.code, res.stderr)
+	}
+	state := filepath.Join(dir, "out", ".llsum", "state.json")
+	before, _ := os.ReadFile(state)
+	must(t, os.Chmod(filepath.Join(dir, "out"), 0o555))
+	defer os.Chmod(filepath.Join(dir, "out"), 0o755)
+	res := run(t, dir, "--force", "-o", "out", "in")
+	if res.code != 2 || !strings.Contains(res.stderr, "not writable") {
+		t.Fatalf("read-only: exit %d\n%s", res.code, res.stderr)
+	}
+	if now, _ := os.ReadFile(state); string(now) != string(before) {
+		t.Errorf("state changed on a read-only folder")
+	}
+}

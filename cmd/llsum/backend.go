@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/chat"
+	"github.com/llsum/llsum/infer/extractive"
+	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/infer/openai"
+	"github.com/llsum/llsum/infer/tokenizer"
+	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/errclass"
+)
+
+// Backends.
+const (
+	backendExtractive = "extractive"
+	backendONNX       = "onnx"
+	backendOpenAI     = "openai"
+)
+
+// backendFlags choose and configure the summarizer behind `llsum run`.
+type backendFlags struct {
+	Backend string
+	modelFlags
+	Tokenizer      string
+	Endpoint       string
+	ModelName      string
+	Concurrency    int
+	RequestTimeout time.Duration
+	Retries        int
+	Context        int
+	Sampling       infer.Sampling
+}
+
+// AddFlags registers the backend flags.
+func (o *backendFlags) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Backend, "backend", "", "summarizer: onnx, openai or extractive (default: onnx with a model, openai with --endpoint, else extractive)")
+	o.modelFlags.AddFlags(f)
+	f.StringVar(&o.Tokenizer, "tokenizer", "", "tokenizer.json (or its folder) for exact token counts with --backend openai")
+	f.StringVar(&o.Endpoint, "endpoint", "", "OpenAI-compatible server base URL, e.g. http://gpu1:8000/v1 (API key from LLSUM_API_KEY)")
+	f.StringVar(&o.ModelName, "model-name", "", "served model name for --backend openai (default: the server's only model)")
+	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight to the server (--backend openai)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Minute, "time limit for one request to the server")
+	f.IntVar(&o.Retries, "retries", 4, "retries of a request that failed transiently (429, 5xx, connection errors)")
+	f.IntVar(&o.Context, "context", 0, "cap the context window at N tokens (0: the model's own; smaller is faster and lighter)")
+	f.Float64Var(&o.Sampling.Temperature, "temperature", 0, "sampling temperature (0: greedy, reproducible)")
+	f.Float64Var(&o.Sampling.TopP, "top-p", 0, "nucleus sampling mass (0: off)")
+	f.IntVar(&o.Sampling.TopK, "top-k", 0, "sample among the k likeliest tokens (0: all)")
+	f.Int64Var(&o.Sampling.Seed, "seed", 0, "random seed for sampling")
+	f.Float64Var(&o.Sampling.RepetitionPenalty, "repetition-penalty", 0, "penalty for tokens already seen (1 or 0: off)")
+}
+
+// resolve picks the backend when --backend is not given.
+func (o *backendFlags) resolve() (string, error) {
+	b := o.Backend
+	model := o.Model
+	if model == "" {
+		model = envconfig.Lookup("LLSUM_MODEL")
+	}
+	if b == "" {
+		switch {
+		case o.Endpoint != "":
+			b = backendOpenAI
+		case model != "":
+			b = backendONNX
+		default:
+			b = backendExtractive
+		}
+	}
+	switch b {
+	case backendExtractive:
+	case backendONNX:
+		if model == "" {
+			return "", usageErrorf("--backend onnx needs --model DIR (or LLSUM_MODEL)")
+		}
+	case backendOpenAI:
+		if o.Endpoint == "" {
+			return "", usageErrorf("--backend openai needs --endpoint URL")
+		}
+	default:
+		return "", usageErrorf("--backend %q: want onnx, openai or extractive", b)
+	}
+	if o.Context < 0 {
+		return "", usageErrorf("--context must not be negative")
+	}
+	return b, nil
+}
+
+// open opens the configured summarizer. Configuration problems (a model
+// folder that is not one, a missing library, an unreachable server) are
+// returned with exit code 2.
+func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summarizer, error) {
+	b, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
+	llm := infer.LLMOptions{Sampling: o.Sampling}
+	switch b {
+	case backendONNX:
+		m, err := openONNXChat(ctx, g, o.modelFlags)
+		if err != nil {
+			return nil, withCode(exitUsage, err)
+		}
+		return infer.NewLLMSummarizer(m, llm), nil
+	case backendOpenAI:
+		cfg := openai.Config{
+			Endpoint:      o.Endpoint,
+			ModelName:     o.ModelName,
+			APIKey:        envconfig.Lookup("LLSUM_API_KEY"),
+			Concurrency:   o.Concurrency,
+			Timeout:       o.RequestTimeout,
+			MaxRetries:    o.Retries,
+			ContextWindow: o.Context,
+		}
+		tokPath := o.Tokenizer
+		if tokPath == "" {
+			tokPath = o.Model
+		}
+		if tokPath != "" {
+			enc, err := openEncoder(tokPath)
+			if err != nil {
+				return nil, withCode(exitUsage, err)
+			}
+			cfg.CountTokens = func(msgs []infer.Message) (int, error) {
+				ids, err := enc.EncodeChat(msgs)
+				return len(ids), err
+			}
+		}
+		c, err := openai.New(ctx, cfg)
+		if err != nil {
+			return nil, withCode(exitUsage, err)
+		}
+		return infer.NewLLMSummarizer(c, llm), nil
+	}
+	if !g.Quiet {
+		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
+	}
+	return extractive.New(extractive.Options{ContextWindow: o.Context}), nil
+}
+
+// openEncoder loads a tokenizer (file or folder) and its chat template (the
+// built-in Llama 3.2 one when it has none).
+func openEncoder(path string) (*chat.Encoder, error) {
+	tok, err := tokenizer.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := chat.FromTokenizer(tok)
+	if err != nil {
+		return nil, errclass.AsFatal(fmt.Errorf("chat template of %s: %w", path, err))
+	}
+	return chat.NewEncoder(tok, tmpl, ""), nil
+}
+
+// openONNXChat opens the ONNX engine with the model folder's tokenizer.
+func openONNXChat(ctx context.Context, g *globalOptions, mf modelFlags) (*onnx.ChatModel, error) {
+	eo := mf.engineOptions(g)
+	if _, err := os.Stat(filepath.Join(eo.Model, "tokenizer.json")); err != nil {
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", eo.Model))
+	}
+	enc, err := openEncoder(eo.Model)
+	if err != nil {
+		return nil, err
+	}
+	e, err := onnx.Open(ctx, eo)
+	if err != nil {
+		return nil, err
+	}
+	if v := enc.Tokenizer().VocabSize(); v > e.Spec().Vocab {
+		e.Close()
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: the tokenizer has %d tokens but the model's logits only %d: tokenizer and model do not match", eo.Model, v, e.Spec().Vocab))
+	}
+	return onnx.NewChatModel(e, enc), nil
+}

@@ -1,0 +1,65 @@
+package onnx
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// repoRoot walks up from the package folder to go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	d, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		p := filepath.Dir(d)
+		if p == d {
+			t.Fatal("go.mod not found")
+		}
+		d = p
+	}
+}
+
+// sharedModel is ../shared/models/NAME beside the repository.
+func sharedModel(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(repoRoot(t), "..", "shared", "models", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("shared test model %s missing: %v", name, err)
+	}
+	return p
+}
+
+// needRuntime loads ONNX Runtime through the normal discovery; without it
+// the test fails under CI and is skipped locally.
+func needRuntime(t testing.TB) {
+	t.Helper()
+	if _, err := LoadRuntime(DefaultLibOptions("")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ONNX Runtime: %v", err)
+		}
+		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
+	}
+}
+
+func openEngine(t testing.TB, dir string, o Options) *Engine {
+	t.Helper()
+	needRuntime(t)
+	o.Model = dir
+	o.Lib = DefaultLibOptions("")
+	if o.Device == "" {
+		o.Device = "cpu"
+	}
+	e, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatalf("open %s: %v", dir, err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}

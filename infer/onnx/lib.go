@@ -1,0 +1,156 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/llsum/llsum/internal/envconfig"
+)
+
+// ORTVersion is the ONNX Runtime release llsum is built against (C API 1.29).
+const ORTVersion = "1.29.0"
+
+// libName is the file name of the ONNX Runtime shared library on Linux.
+const libName = "libonnxruntime.so.1"
+
+// InstallHint is the one-line advice given when the library is missing.
+const InstallHint = "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + ORTVersion
+
+// LibOptions says where to look for the ONNX Runtime library.
+type LibOptions struct {
+	// Path is an explicit library path (--ort-lib); it wins over everything.
+	Path string
+	// Env is the value of LLSUM_ORT_LIB.
+	Env string
+	// CacheDir is the llsum cache folder (LLSUM_CACHE); the install script
+	// writes to CacheDir/onnxruntime/<version>/.
+	CacheDir string
+	// ExeDir is the folder of the running binary ("" to skip).
+	ExeDir string
+}
+
+// DefaultLibOptions fills LibOptions from the environment (LLSUM_ORT_LIB,
+// LLSUM_CACHE through internal/envconfig) and the executable's folder;
+// explicit is the --ort-lib flag ("" when not given).
+func DefaultLibOptions(explicit string) LibOptions {
+	o := LibOptions{Path: explicit, Env: envconfig.Lookup("LLSUM_ORT_LIB"), CacheDir: envconfig.CacheDir()}
+	if exe, err := os.Executable(); err == nil {
+		o.ExeDir = filepath.Dir(exe)
+	}
+	return o
+}
+
+// Candidate is one place the library was looked for.
+type Candidate struct {
+	Source string // "--ort-lib", "LLSUM_ORT_LIB", "binary folder", "install folder", "system"
+	Path   string
+}
+
+// Candidates lists the places searched, in order: --ort-lib, LLSUM_ORT_LIB,
+// next to the binary, the install folder, the system library folders.
+func (o LibOptions) Candidates() []Candidate {
+	var c []Candidate
+	if o.Path != "" {
+		c = append(c, Candidate{"--ort-lib", o.Path})
+	}
+	if o.Env != "" {
+		c = append(c, Candidate{"LLSUM_ORT_LIB", o.Env})
+	}
+	if o.ExeDir != "" {
+		c = append(c, Candidate{"binary folder", filepath.Join(o.ExeDir, libName)})
+	}
+	if o.CacheDir != "" {
+		c = append(c, Candidate{"install folder", filepath.Join(o.CacheDir, "onnxruntime", ORTVersion, libName)})
+	}
+	for _, d := range []string{"/usr/local/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
+		c = append(c, Candidate{"system", filepath.Join(d, libName)})
+	}
+	return c
+}
+
+// ErrLibraryNotFound is returned (wrapped) when no candidate exists.
+var ErrLibraryNotFound = errors.New("ONNX Runtime library not found")
+
+// FindLibrary returns the first existing candidate. An explicit path
+// (--ort-lib or LLSUM_ORT_LIB) that does not exist is an error of its own
+// rather than a silent fall-through.
+func FindLibrary(o LibOptions) (Candidate, error) {
+	for _, c := range o.Candidates() {
+		st, err := os.Stat(c.Path)
+		if err == nil && !st.IsDir() {
+			return c, nil
+		}
+		if c.Source == "--ort-lib" || c.Source == "LLSUM_ORT_LIB" {
+			return c, fmt.Errorf("%s %s: %w; %s", c.Source, c.Path, ErrLibraryNotFound, InstallHint)
+		}
+	}
+	return Candidate{}, fmt.Errorf("%w (looked at LLSUM_ORT_LIB, next to the binary, %s, system folders); %s",
+		ErrLibraryNotFound, filepath.Join(o.CacheDir, "onnxruntime", ORTVersion), InstallHint)
+}
+
+// The ONNX Runtime environment is process-global by construction (the C
+// library holds one OrtEnv and onnxruntime_go one library handle), so this
+// package keeps the one piece of global state it cannot avoid: which library
+// was loaded. Every other setting travels in Options.
+var (
+	runtimeMu   sync.Mutex
+	runtimePath string
+)
+
+// Runtime describes the loaded library.
+type Runtime struct {
+	Path    string
+	Source  string
+	Version string
+}
+
+// LoadRuntime finds and initializes the ONNX Runtime library once per
+// process. Later calls return the already loaded library; asking for a
+// different explicit path then is an error.
+func LoadRuntime(o LibOptions) (Runtime, error) {
+	runtimeMu.Lock()
+	defer runtimeMu.Unlock()
+	if ort.IsInitialized() {
+		if o.Path != "" && o.Path != runtimePath {
+			return Runtime{}, fmt.Errorf("onnxruntime: %s already loaded, cannot switch to %s in the same process", runtimePath, o.Path)
+		}
+		return Runtime{Path: runtimePath, Source: "loaded", Version: ort.GetVersion()}, nil
+	}
+	c, err := FindLibrary(o)
+	if err != nil {
+		return Runtime{}, err
+	}
+	ort.SetSharedLibraryPath(c.Path)
+	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+		msg := err.Error()
+		if strings.Contains(msg, "API version") || strings.Contains(msg, "GetApi") {
+			return Runtime{}, fmt.Errorf("onnxruntime %s (%s) is not version %s: %w; %s", c.Path, c.Source, ORTVersion, err, InstallHint)
+		}
+		return Runtime{}, fmt.Errorf("onnxruntime %s (%s): %w; %s", c.Path, c.Source, err, InstallHint)
+	}
+	v := ort.GetVersion()
+	if !versionAtLeast(v, ORTVersion) {
+		_ = ort.DestroyEnvironment()
+		return Runtime{}, fmt.Errorf("onnxruntime %s is version %s, llsum needs %s or newer; %s", c.Path, v, ORTVersion, InstallHint)
+	}
+	runtimePath = c.Path
+	return Runtime{Path: c.Path, Source: c.Source, Version: v}, nil
+}
+
+// versionAtLeast compares dotted versions numerically (major.minor only).
+func versionAtLeast(have, want string) bool {
+	var h1, h2, w1, w2 int
+	if _, err := fmt.Sscanf(have, "%d.%d", &h1, &h2); err != nil {
+		return false
+	}
+	if _, err := fmt.Sscanf(want, "%d.%d", &w1, &w2); err != nil {
+		return false
+	}
+	return h1 > w1 || (h1 == w1 && h2 >= w2)
+}
