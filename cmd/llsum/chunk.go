@@ -9,7 +9,6 @@ import (
 
 	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/extract"
-	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
@@ -18,16 +17,17 @@ import (
 
 // chunkOptions are the flags of `llsum chunk`.
 type chunkOptions struct {
-	Context      int
+	Backend      backendFlags
 	MaxNewTokens int
 	Overlap      int
 	JSON         bool
 	Extract      extractFlags
 }
 
-// AddFlags registers chunk's flags.
+// AddFlags registers chunk's flags: run's backend flags (--model, --context,
+// ...), so that the plan is the one run would use.
 func (o *chunkOptions) AddFlags(f *pflag.FlagSet) {
-	f.IntVar(&o.Context, "context", 0, "context window in tokens (0: the model's; the extractive backend's is 8192)")
+	o.Backend.AddFlags(f)
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "tokens reserved for each answer")
 	f.IntVar(&o.Overlap, "chunk-overlap", 0, "tokens each chunk repeats from the previous one")
 	f.BoolVar(&o.JSON, "json", false, "print the plan as JSON, chunk texts included")
@@ -39,22 +39,25 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "chunk [flags] FILE",
 		Short: "Show how a document is cut to fit the context window",
-		Long: `Show the chunks llsum run would summarize FILE in: for each chunk its index,
-page range, token count, and first and last words. A document that fits one
-model call is one chunk.
+		Long: `Show the chunks llsum run would summarize FILE in, with the same backend
+flags: for each chunk its index, page range, token count, and first and last
+words. A document that fits one model call is one chunk.
 
 Each chunk's text takes at most the budget:
   context window − prompt template − max new tokens − safety margin
 tokens, and is cut at the best boundary near an equal share of the document:
 a page break, then a blank line or heading, a sentence end, a word boundary,
-and only as a last resort inside a word. Tokens are counted with the
-extractive backend's approximation (one token per three bytes of UTF-8).
+and only as a last resort inside a word. Tokens are counted with the model's
+tokenizer and chat template (--model, or --tokenizer with --endpoint);
+without a model, with the extractive backend's approximation (one token per
+three bytes of UTF-8).
 
 With --json, print {"budget": N, "chunks": [{"index", "pages": [first,
 last], "tokens", "text", "start", "end", "overlap"}]}; start and end are byte
 offsets in the text of 'llsum extract', overlap the bytes a chunk repeats
 before start.`,
 		Example: `  llsum chunk --context 2048 manual.pdf
+  llsum chunk --model ~/models/llama-3.2-1b --context 8192 manual.pdf
   llsum chunk --json report.pdf | jq '.chunks[] | {index, pages, tokens}'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -84,20 +87,26 @@ type chunkPlanJSON struct {
 
 // runChunk is `llsum chunk`.
 func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []string) error {
-	if opts.Context < 0 || opts.MaxNewTokens < 1 || opts.Overlap < 0 {
-		return usageErrorf("--context and --chunk-overlap must not be negative, --max-new-tokens must be at least 1")
+	if opts.MaxNewTokens < 1 || opts.Overlap < 0 {
+		return usageErrorf("--max-new-tokens must be at least 1 and --chunk-overlap not negative")
 	}
 	eo, err := opts.Extract.options()
 	if err != nil {
+		return err
+	}
+	if _, err := opts.Backend.resolve(); err != nil {
 		return err
 	}
 	doc, err := extract.File(ctx, args[0], eo)
 	if err != nil {
 		return withCode(exitDocFailed, err)
 	}
-	s := extractive.New(extractive.Options{})
+	s, err := opts.Backend.open(ctx, g)
+	if err != nil {
+		return err
+	}
 	defer s.Close()
-	sopts := summarize.Options{ContextWindow: opts.Context, MaxNewTokens: opts.MaxNewTokens, Overlap: opts.Overlap}
+	sopts := summarize.Options{ContextWindow: opts.Backend.Context, MaxNewTokens: opts.MaxNewTokens, Overlap: opts.Overlap}
 	plan, err := summarize.Plan(ctx, s, doc, sopts)
 	if err != nil {
 		code := exitDocFailed
@@ -108,8 +117,8 @@ func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []s
 	}
 	info := s.Info()
 	window := info.ContextWindow
-	if opts.Context > 0 {
-		window = min(window, opts.Context)
+	if c := opts.Backend.Context; c > 0 && (window <= 0 || c < window) {
+		window = c
 	}
 	if opts.JSON {
 		out := chunkPlanJSON{

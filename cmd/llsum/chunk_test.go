@@ -17,7 +17,7 @@ func TestChunkCommandJSON(t *testing.T) {
 	path := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
 	var out, errb bytes.Buffer
 	g := &globalOptions{stdout: &out, stderr: &errb}
-	opts := chunkOptions{Context: 1024, MaxNewTokens: 128, Overlap: 32, JSON: true, Extract: extractFlags{PDFEngine: "auto"}}
+	opts := chunkOptions{Backend: backendFlags{Context: 1024}, MaxNewTokens: 128, Overlap: 32, JSON: true, Extract: extractFlags{PDFEngine: "auto"}}
 	if err := runChunk(context.Background(), g, opts, []string{path}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestChunkCommandErrors(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 	path := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
-	err = runChunk(context.Background(), g, chunkOptions{Context: 300, MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path})
+	err = runChunk(context.Background(), g, chunkOptions{Backend: backendFlags{Context: 300}, MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path})
 	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
 		t.Fatalf("small window: %v", err)
 	}
@@ -89,4 +89,41 @@ func TestChunkCommandErrors(t *testing.T) {
 	if r := runLLSum(t, repoRoot(t), "chunk", "--context", "1024", "testdata/docs/solar-energy.pdf"); r.code != 0 || !strings.Contains(r.stdout, "testdata/docs/solar-energy.pdf: 2 pages") {
 		t.Fatalf("llsum chunk: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// TestChunkCommandModel plans with a generated tiny model's tokenizer and
+// chat template: the counts are the ONNX backend's, the budget leaves room
+// for its prompt.
+func TestChunkCommandModel(t *testing.T) {
+	model := tinyModel(t, "genai")
+	path := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
+	var out, errb bytes.Buffer
+	g := &globalOptions{stdout: &out, stderr: &errb}
+	bf := backendFlags{modelFlags: modelFlags{Model: model, Device: "cpu"}, Context: 1024}
+	opts := chunkOptions{Backend: bf, MaxNewTokens: 64, JSON: true, Extract: extractFlags{PDFEngine: "auto"}}
+	if err := runChunk(context.Background(), g, opts, []string{path}); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var plan chunkPlanJSON
+	if err := json.Unmarshal(out.Bytes(), &plan); err != nil {
+		t.Fatal(err)
+	}
+	s, err := bf.open(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if plan.TokenCounting != "tokenizer" || plan.ContextWindow != 1024 {
+		t.Fatalf("counting %q, window %d", plan.TokenCounting, plan.ContextWindow)
+	}
+	// The prompt (template, instruction, document markers) takes its share.
+	if max := 1024 - 64 - 26; plan.Budget >= max-100 || plan.Budget < 200 {
+		t.Fatalf("budget %d: want the prompt's tokens taken from %d", plan.Budget, max)
+	}
+	for _, c := range plan.Chunks {
+		if n := s.Tokens(c.Text); n != c.Tokens || n > plan.Budget {
+			t.Fatalf("chunk %d: %d tokens by the model's count, %d in the plan, budget %d", c.Index, n, c.Tokens, plan.Budget)
+		}
+	}
+	t.Logf("budget %d, %d chunks", plan.Budget, len(plan.Chunks))
 }
