@@ -15,9 +15,10 @@ import (
 )
 
 // recorder runs a real Summarizer, records every batch of tasks it is
-// given, and enforces the context window the way an engine must: a prompt
-// (Overhead + Tokens of the text) plus MaxNewTokens larger than the window
-// is an error.
+// given, and enforces the context window: a prompt (Overhead + Tokens of
+// the text) plus MaxNewTokens larger than the window is an error, and so is
+// a result whose PromptTokens (the prompt the backend really built) plus
+// MaxNewTokens is, or that stopped at the context limit.
 type recorder struct {
 	infer.Summarizer
 	window int
@@ -40,7 +41,18 @@ func (r *recorder) Summarize(ctx context.Context, tasks []infer.Task) ([]infer.R
 			return nil, fmt.Errorf("task %d: prompt of %d tokens and %d new tokens exceed the window of %d", i, prompt, t.MaxNewTokens, r.window)
 		}
 	}
-	return r.Summarizer.Summarize(ctx, tasks)
+	res, err := r.Summarizer.Summarize(ctx, tasks)
+	if err != nil {
+		return nil, err
+	}
+	for i, x := range res {
+		// The backend's own account of the prompt it built.
+		if r.window > 0 && (x.PromptTokens+tasks[i].MaxNewTokens > r.window || x.Stop == infer.StopContext) {
+			return nil, fmt.Errorf("task %d: the backend's prompt of %d tokens and %d new tokens exceed the window of %d (stop %q)",
+				i, x.PromptTokens, tasks[i].MaxNewTokens, r.window, x.Stop)
+		}
+	}
+	return res, nil
 }
 
 func (r *recorder) Info() infer.ModelInfo {
