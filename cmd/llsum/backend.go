@@ -117,7 +117,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 			APIKey:        envconfig.Lookup("LLSUM_API_KEY"),
 			Concurrency:   o.Concurrency,
 			Timeout:       o.RequestTimeout,
-			MaxRetries:    o.Retries,
+			MaxRetries:    retriesConfig(o.Retries),
 			ContextWindow: o.Context,
 		}
 		tokPath := o.Tokenizer
@@ -144,6 +144,15 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
 	}
 	return extractive.New(extractive.Options{ContextWindow: o.Context}), nil
+}
+
+// retriesConfig maps --retries onto openai.Config.MaxRetries, where 0 means
+// the default and a negative value none.
+func retriesConfig(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // openEncoder loads a tokenizer (file or folder) and its chat template (the

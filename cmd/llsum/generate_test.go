@@ -13,9 +13,8 @@ import (
 	"github.com/llsum/llsum/infer/onnx"
 )
 
-// engineModel returns ../shared/models/NAME, skipping (locally) or failing
-// (CI) when ONNX Runtime is not installed.
-func engineModel(t *testing.T, name string) string {
+// needORT skips (locally) or fails (CI) when ONNX Runtime is not installed.
+func needORT(t *testing.T) {
 	t.Helper()
 	if _, err := onnx.LoadRuntime(onnx.DefaultLibOptions("")); err != nil {
 		if os.Getenv("CI") != "" {
@@ -23,6 +22,13 @@ func engineModel(t *testing.T, name string) string {
 		}
 		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
 	}
+}
+
+// engineModel returns ../shared/models/NAME, skipping (locally) or failing
+// (CI) when ONNX Runtime is not installed.
+func engineModel(t *testing.T, name string) string {
+	t.Helper()
+	needORT(t)
 	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "models", name))
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ func newDevCmd(g *globalOptions) *cobra.Command {
 		Short: "Developer tools (test model generation)",
 	}
 	cmd.AddCommand(newGenModelCmd(g))
+	cmd.AddCommand(newDevBenchCmd(g))
 	return cmd
 }
 

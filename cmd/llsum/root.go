@@ -72,10 +72,11 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newChunkCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
-	root.AddCommand(newDevCmd(g))
 	root.AddCommand(newTokenizeCmd(g))
 	root.AddCommand(newGenerateCmd(g))
 	root.AddCommand(newDoctorCmd(g))
+	root.AddCommand(newServeCmd(g))
+	root.AddCommand(newDevCmd(g))
 	return root
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/sigguard"
 )
 
 // DefaultPrefillChunk is the prompt chunk length per forward pass: long
@@ -47,6 +48,13 @@ type Options struct {
 	Threads int
 	// Notice receives one-line notices (e.g. the CPU fallback); nil drops them.
 	Notice func(string)
+
+	// CUDAGraph captures each decode step shape as a CUDA graph and replays
+	// it (GQA models with the KV cache in device memory; see graph.go).
+	CUDAGraph bool
+
+	kvMemory    memory // tests: where the KV cache lives (nil: kvMemory picks)
+	staticSteps bool   // tests: graph-mode decode steps without a CUDA graph
 }
 
 // GenRequest is one sequence to continue.
@@ -90,6 +98,9 @@ type Engine struct {
 	sess    *ort.DynamicAdvancedSession
 	mu      sync.Mutex
 	kv      *kvCache
+	kvClose func() // releases the KV memory's resources
+	guard   *sigguard.Guard
+	graphs  *graphs // static decode steps / CUDA graphs (nil: off)
 	scratch scratch
 	closed  bool
 }
@@ -113,6 +124,11 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
+	// The CUDA provider installs its own SIGINT/SIGTERM handlers when it
+	// loads; put Go's back once the session exists.
+	// Generate restores them again, should the provider do it lazily.
+	guard := sigguard.Save()
+	defer guard.Restore()
 	so, device, err := sessionOptions(o)
 	if err != nil {
 		return nil, errclass.AsFatal(err)
@@ -122,11 +138,19 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
-	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess}
+	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
 	}
-	e.kv = newKVCache(cpuMemory{}, spec)
+	mem, kvClose := kvMemory(rt, device, spec, o.Notice)
+	if o.kvMemory != nil {
+		mem, kvClose = o.kvMemory, func() {}
+	}
+	e.kv, e.kvClose = newKVCache(mem, spec), kvClose
+	if err := e.setupGraphs(o); err != nil {
+		_ = e.Close()
+		return nil, errclass.AsFatal(err)
+	}
 	return e, nil
 }
 
@@ -168,7 +192,7 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 	if kind == "cpu" {
 		return so, "cpu", nil
 	}
-	if err := appendCUDA(so, id); err != nil {
+	if err := appendCUDA(so, id, o.CUDAGraph); err != nil {
 		if kind == "cuda" {
 			so.Destroy()
 			return nil, "", err
@@ -188,13 +212,17 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 
 // appendCUDA adds the CUDA execution provider; its error names the library
 // that did not load.
-func appendCUDA(so *ort.SessionOptions, id int) error {
+func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 	co, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return cudaErr(err)
 	}
 	defer co.Destroy()
-	if err := co.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
+	opts := map[string]string{"device_id": strconv.Itoa(id)}
+	if graph {
+		opts["enable_cuda_graph"] = "1"
+	}
+	if err := co.Update(opts); err != nil {
 		return cudaErr(err)
 	}
 	if err := so.AppendExecutionProviderCUDA(co); err != nil {
@@ -238,6 +266,9 @@ func (e *Engine) Spec() *ModelSpec { return e.spec }
 // Device is where the session runs ("cpu", "cuda:0").
 func (e *Engine) Device() string { return e.device }
 
+// KVMemory is where the KV cache lives ("cpu", "cuda:0").
+func (e *Engine) KVMemory() string { return e.kv.mem.name() }
+
 // Runtime describes the loaded ONNX Runtime library.
 func (e *Engine) Runtime() Runtime { return e.rt }
 
@@ -257,7 +288,9 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	e.closeGraphs()
 	e.kv.free()
+	e.kvClose()
 	for _, b := range []buffer{e.scratch.ids, e.scratch.mask, e.scratch.pos, e.scratch.logits} {
 		if b != nil {
 			b.free()
@@ -291,6 +324,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	if len(reqs) == 0 {
 		return nil, nil
 	}
+	defer e.guard.Restore()
 	s := e.spec
 	rows := make([]*row, len(reqs))
 	maxP, maxNew := 0, 0
@@ -321,6 +355,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	} else {
 		err = g.prefillPingPong(ctx, maxP)
 	}
+	if err == nil {
+		err = g.fetchErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +369,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 			return nil, err
 		}
 		n, err := g.decode()
+		if err == nil {
+			err = g.fetchErr
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -392,7 +432,18 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 	if err := grow(&e.scratch.mask, batch*capacity*8); err != nil {
 		return err
 	}
-	return grow(&e.scratch.logits, tokens*s.Vocab*elemSize(s.LogitsType))
+	// Logits stay where the KV cache is: on a GPU only the rows sampled
+	// are copied to the host.
+	n := tokens * s.Vocab * elemSize(s.LogitsType)
+	if e.scratch.logits != nil && e.scratch.logits.size() >= n {
+		return nil
+	}
+	if e.scratch.logits != nil {
+		e.scratch.logits.free()
+	}
+	var err error
+	e.scratch.logits, err = e.kv.mem.alloc(n)
+	return err
 }
 
 // gen is one Generate call in progress.
@@ -403,6 +454,8 @@ type gen struct {
 	width    int       // ping-pong: positions on the shared time axis
 	pads     []int     // ping-pong: left padding per row
 	logits   []float32 // one row's logits, converted
+	rowBytes []byte    // one row's logits fetched from device memory
+	fetchErr error     // first failure to fetch logits from the device
 }
 
 func (g *gen) active() bool {
@@ -459,25 +512,13 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 		return v
 	}
 	maskType := s.MaskType
-	inputs := make([]ort.Value, 0, len(s.InputNames))
 	idsV := mk(sc.ids, ort.NewShape(int64(n), int64(seq)), s.IDsType)
 	maskV := mk(sc.mask, ort.NewShape(int64(n), int64(total)), maskType)
 	posV := mk(sc.pos, ort.NewShape(int64(n), int64(seq)), ort.TensorElementDataTypeInt64)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: step inputs: %w", err)
 	}
-	for _, name := range s.InputNames {
-		switch s.roles[name] {
-		case roleIDs:
-			inputs = append(inputs, idsV)
-		case roleMask:
-			inputs = append(inputs, maskV)
-		case rolePos:
-			inputs = append(inputs, posV)
-		default:
-			inputs = append(inputs, past[s.kvIndex[name]])
-		}
-	}
+	inputs := s.stepInputs(idsV, maskV, posV, past)
 	outputs := make([]ort.Value, len(s.OutputNames))
 	if !s.StaticOutputs {
 		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(seq), int64(s.Vocab)), s.LogitsType)
@@ -486,7 +527,7 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 		}
 		copy(outputs[1:], present)
 	}
-	if err := g.e.sess.Run(inputs, outputs); err != nil {
+	if err := g.e.run(inputs, outputs, nil); err != nil {
 		return nil, fmt.Errorf("onnx: forward pass (batch %d, %d new tokens, %d total): %w", n, seq, total, err)
 	}
 	if s.StaticOutputs {
@@ -528,6 +569,9 @@ func (g *gen) rowLogits(static *ort.Tensor[float32], r, p, seq int) []float32 {
 	}
 	off := (r*seq + p) * V
 	b := g.e.scratch.logits.bytes()
+	if b == nil {
+		b, off = g.fetchLogits(off, V)
+	}
 	if s.LogitsType == ort.TensorElementDataTypeFloat16 {
 		h := unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2)[off : off+V]
 		for i, x := range h {
@@ -654,6 +698,9 @@ func (g *gen) decode() (int, error) {
 	s := g.e.spec
 	sc := &g.e.scratch
 	n := len(g.rows)
+	if s.ShareBuffer && g.e.graphs != nil {
+		return g.decodeStatic()
+	}
 	if s.ShareBuffer {
 		total := 0
 		for b, r := range g.rows {
@@ -741,12 +788,23 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		defer static.Destroy()
 	}
 	produced := 0
+	var toks []int
+	if static == nil && g.allGreedy() {
+		var err error
+		if toks, err = g.greedyTokens(len(g.rows)); err != nil && g.fetchErr == nil {
+			g.fetchErr = err
+		}
+	}
 	for b, r := range g.rows {
 		if r.done {
 			continue
 		}
 		r.length++
-		g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+		if toks != nil {
+			g.accept(r, toks[b])
+		} else {
+			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+		}
 		produced++
 	}
 	return produced
@@ -760,5 +818,5 @@ func CheckCUDA(id int) error {
 		return err
 	}
 	defer so.Destroy()
-	return appendCUDA(so, id)
+	return appendCUDA(so, id, false)
 }

@@ -1,8 +1,4 @@
-//go:build genmodel
-
-// Tests on models written by infer/genmodel, both folder layouts. Enabled
-// with -tags genmodel until the generator is merged; then drop the build
-// line above.
+// Tests on models written by infer/genmodel, both folder layouts.
 
 package onnx
 

@@ -174,7 +174,7 @@ func badModel(dir, format string, a ...any) error {
 
 // Variants lists the graph variants of an optimum-layout folder
 // (onnx/model_q4f16.onnx → "q4f16", onnx/model.onnx → "fp32").
-func Variants(dir string) (map[string]string, error) {
+func Variants(dir string) map[string]string {
 	out := map[string]string{}
 	for _, sub := range []string{"onnx", "."} {
 		m, _ := filepath.Glob(filepath.Join(dir, sub, "*.onnx"))
@@ -195,7 +195,7 @@ func Variants(dir string) (map[string]string, error) {
 			break
 		}
 	}
-	return out, nil
+	return out
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -260,7 +260,7 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 			return nil, badModel(dir, "config.json: %v", err)
 		}
 		s.Layout = LayoutOptimum
-		vs, _ := Variants(dir)
+		vs := Variants(dir)
 		switch {
 		case len(vs) == 0:
 			return nil, badModel(dir, "no .onnx graph under onnx/")

@@ -24,7 +24,7 @@ var Vars = []Var{
 	{Name: "LLSUM_ORT_LIB", Description: "path of the ONNX Runtime shared library (overrides discovery)"},
 	{Name: "LLSUM_CACHE", Default: "$XDG_CACHE_HOME/llsum or ~/.cache/llsum", Description: "cache folder: ONNX Runtime install, models, PDF engine cache"},
 	{Name: "LLSUM_PDF_PASSWORD", Description: "password for encrypted PDFs (like --pdf-password)", Secret: true},
-	{Name: "LLSUM_API_KEY", Description: "API key sent to an OpenAI-compatible server (never logged)", Secret: true},
+	{Name: "LLSUM_API_KEY", Description: "API key: sent by run --backend openai, required from clients by serve (never logged)", Secret: true},
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/serve"
+)
+
+// serveOptions are the flags of `llsum serve`.
+type serveOptions struct {
+	modelFlags
+	Addr         string
+	ModelName    string
+	MaxBatch     int
+	Queue        int
+	BatchWait    time.Duration
+	MaxNewTokens int
+}
+
+// AddFlags registers serve's flags.
+func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
+	o.modelFlags.AddFlags(f)
+	f.StringVar(&o.Addr, "addr", serve.DefaultAddr, "address to listen on (host:port); use 0.0.0.0:PORT to accept other machines")
+	f.StringVar(&o.ModelName, "model-name", "", "model name clients send and /v1/models lists (default: the model folder's name)")
+	f.IntVar(&o.MaxBatch, "max-batch", serve.DefaultMaxBatch, "most requests decoded together in one batch")
+	f.IntVar(&o.Queue, "queue", serve.DefaultQueue, "most requests waiting for a batch; more are answered 429 with Retry-After")
+	f.DurationVar(&o.BatchWait, "batch-wait", serve.DefaultBatchWait, "how long to wait for a batch to fill after its first request")
+	f.IntVar(&o.MaxNewTokens, "max-new-tokens", serve.DefaultMaxNewTokens, "completion length when a request gives no max_tokens")
+}
+
+func newServeCmd(g *globalOptions) *cobra.Command {
+	var opts serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve the model over an OpenAI-compatible HTTP API",
+		Long: `Serve the ONNX model over the OpenAI chat-completions API, so that one GPU
+box can serve several llsum clients (llsum run --backend openai) and other
+OpenAI clients.
+
+Endpoints: POST /v1/chat/completions (no streaming), GET /v1/models (with
+max_model_len), GET /healthz. Requests are queued and decoded in batches of
+up to --max-batch; when --queue requests are waiting, more are answered 429
+with Retry-After. With LLSUM_API_KEY set, clients must send it as a Bearer
+token. SIGINT/SIGTERM stop accepting, answer what is queued, then exit.
+
+Listens on 127.0.0.1 unless --addr says otherwise.`,
+		Example: `  llsum serve --model ~/models/llama-3.2-3b
+  LLSUM_API_KEY=secret llsum serve --model ~/models/llama-3.2-3b --addr 0.0.0.0:8000 --max-batch 16
+  llsum run --backend openai --endpoint http://gpu-box:8000/v1 ./docs`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), g, opts)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// runServe is `llsum serve`.
+func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
+	if opts.MaxBatch < 1 || opts.Queue < 1 || opts.MaxNewTokens < 1 {
+		return usageErrorf("--max-batch, --queue and --max-new-tokens must be at least 1")
+	}
+	eo := opts.engineOptions(g)
+	if eo.Model == "" {
+		return usageErrorf("serve needs a model: --model DIR or LLSUM_MODEL")
+	}
+	m, err := openONNXChat(ctx, g, opts.modelFlags)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	defer m.Close()
+
+	level := slog.LevelInfo
+	switch {
+	case g.Verbose:
+		level = slog.LevelDebug
+	case g.Quiet:
+		level = slog.LevelError
+	}
+	s, err := serve.New(serve.Config{
+		Model:        m,
+		ModelName:    opts.ModelName,
+		MaxBatch:     opts.MaxBatch,
+		Queue:        opts.Queue,
+		BatchWait:    opts.BatchWait,
+		MaxNewTokens: opts.MaxNewTokens,
+		APIKey:       envconfig.Lookup("LLSUM_API_KEY"),
+		Logger:       slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("serve: %w", err))
+	}
+	info := m.Info()
+	if !g.Quiet {
+		fmt.Fprintf(g.stderr, "llsum: serving %s (%s, context %d) on http://%s/v1 — batch %d, queue %d\n",
+			info.Model, info.Device, info.ContextWindow, ln.Addr(), opts.MaxBatch, opts.Queue)
+	}
+	if err := s.Run(ctx, ln); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return withCode(exitInterrupted, nil)
+	}
+	return nil
+}

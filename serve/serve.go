@@ -1,0 +1,453 @@
+// Package serve is llsum's OpenAI-compatible HTTP server: it answers
+// /v1/chat/completions, /v1/models and /healthz with any infer.ChatModel
+// (llsum's ONNX Runtime engine), so that one GPU box can serve several llsum
+// clients and other OpenAI clients.
+//
+// Requests go into a bounded queue; one dispatcher takes up to MaxBatch of
+// them at a time (waiting at most BatchWait for a batch to fill once the
+// first has arrived) and runs them as one batched Chat call, which the
+// engine decodes together. When the queue is full the server answers 429
+// with Retry-After, which llsum's openai backend honours. A request whose
+// client went away before its batch started is dropped unanswered.
+//
+// Validation happens before queueing, so that one bad request never fails a
+// batch: unknown model → 404, malformed body, streaming, bad roles or a
+// prompt plus max_tokens over the context window → 400 with the reason in
+// OpenAI's error shape.
+//
+// Sampling: temperature, top_p, top_k, seed and repetition_penalty pass to
+// the engine; a request without temperature is decoded greedily (OpenAI's
+// default would be 1), so that summaries are reproducible. max_tokens (or
+// max_completion_tokens) defaults to Config.MaxNewTokens.
+//
+// Shutdown (Run's context ends) is graceful: the listener closes, /healthz
+// turns 503, queued and running requests are answered, then Run returns.
+package serve
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/errclass"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultAddr            = "127.0.0.1:8000"
+	DefaultMaxBatch        = 8
+	DefaultQueue           = 64
+	DefaultBatchWait       = 5 * time.Millisecond
+	DefaultMaxNewTokens    = 512
+	DefaultShutdownTimeout = 2 * time.Minute
+	maxBodyBytes           = 16 << 20
+)
+
+// Config configures a Server. Zero values take the defaults above.
+type Config struct {
+	// Model answers the requests; the server does not close it.
+	Model infer.ChatModel
+	// ModelName is the name clients send and /v1/models lists; empty means
+	// Model.Info().Model.
+	ModelName string
+	// MaxBatch is the most requests per Chat call.
+	MaxBatch int
+	// Queue is the most requests waiting for a batch; beyond it: 429.
+	Queue int
+	// BatchWait is how long the dispatcher waits for a batch to fill after
+	// its first request.
+	BatchWait time.Duration
+	// MaxNewTokens applies when a request gives no max_tokens.
+	MaxNewTokens int
+	// APIKey, when set, is required as "Authorization: Bearer KEY".
+	APIKey string
+	// ShutdownTimeout bounds the wait for queued requests at shutdown.
+	ShutdownTimeout time.Duration
+	// Logger receives one line per batch (debug) and errors; nil discards.
+	Logger *slog.Logger
+}
+
+// Server is the HTTP handler with its queue and dispatcher.
+type Server struct {
+	cfg      Config
+	name     string
+	info     infer.ModelInfo
+	queue    chan *job
+	draining atomic.Bool
+	log      *slog.Logger
+	nextID   atomic.Uint64
+	// pending counts requests accepted into the queue and not yet answered.
+	pending atomic.Int64
+	mux     *http.ServeMux
+}
+
+// job is one queued request and where its answer goes.
+type job struct {
+	ctx  context.Context
+	req  infer.ChatRequest
+	done chan jobResult // buffered, 1
+}
+
+type jobResult struct {
+	res infer.ChatResult
+	err error
+}
+
+// New returns a server for cfg.Model; Run serves it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Model == nil {
+		return nil, errors.New("serve: no model")
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = DefaultQueue
+	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = DefaultBatchWait
+	}
+	if cfg.MaxNewTokens <= 0 {
+		cfg.MaxNewTokens = DefaultMaxNewTokens
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	s := &Server{
+		cfg:   cfg,
+		info:  cfg.Model.Info(),
+		queue: make(chan *job, cfg.Queue),
+		log:   cfg.Logger,
+		mux:   http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.name = cfg.ModelName
+	if s.name == "" {
+		s.name = s.info.Model
+	}
+	if s.name == "" {
+		return nil, errors.New("serve: the model has no name; give one with --model-name")
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /v1/models", s.auth(s.models))
+	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(s.chat))
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler (tests, embedding).
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Run serves on ln until ctx ends, then shuts down gracefully: no new
+// connections, queued and running requests answered (bounded by
+// ShutdownTimeout). It returns nil after a clean shutdown.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 30 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		s.dispatch(dispatchCtx)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		stopDispatch()
+		<-dispatched
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.Info("serve: shutting down: answering queued requests", "queued", len(s.queue))
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx) // waits for handlers, which wait for their jobs
+	stopDispatch()
+	<-dispatched
+	if err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+// dispatch batches queued jobs into Chat calls until ctx ends.
+func (s *Server) dispatch(ctx context.Context) {
+	for {
+		var first *job
+		select {
+		case first = <-s.queue:
+		case <-ctx.Done():
+			s.failQueued(errors.New("server stopped"))
+			return
+		}
+		batch := []*job{first}
+		timer := time.NewTimer(s.cfg.BatchWait)
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case j := <-s.queue:
+				batch = append(batch, j)
+			case <-timer.C:
+				break fill
+			}
+		}
+		timer.Stop()
+		s.runBatch(ctx, batch)
+	}
+}
+
+// runBatch runs the jobs whose clients are still waiting as one Chat call.
+func (s *Server) runBatch(ctx context.Context, batch []*job) {
+	live := batch[:0]
+	for _, j := range batch {
+		if j.ctx.Err() != nil {
+			j.done <- jobResult{err: j.ctx.Err()}
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	reqs := make([]infer.ChatRequest, len(live))
+	for i, j := range live {
+		reqs[i] = j.req
+	}
+	start := time.Now()
+	res, err := s.cfg.Model.Chat(ctx, reqs)
+	s.log.Debug("serve: batch", "size", len(live), "ms", time.Since(start).Milliseconds(), "err", err)
+	var be *infer.BatchError
+	perReq := errors.As(err, &be) && len(be.Errs) == len(live)
+	for i, j := range live {
+		switch {
+		case err == nil && i < len(res):
+			j.done <- jobResult{res: res[i]}
+		case perReq && be.Errs[i] == nil && i < len(res):
+			j.done <- jobResult{res: res[i]}
+		case perReq:
+			j.done <- jobResult{err: be.Errs[i]}
+		case err != nil:
+			j.done <- jobResult{err: err}
+		default:
+			j.done <- jobResult{err: fmt.Errorf("model answered %d of %d requests", len(res), len(live))}
+		}
+	}
+}
+
+func (s *Server) failQueued(err error) {
+	for {
+		select {
+		case j := <-s.queue:
+			j.done <- jobResult{err: err}
+		default:
+			return
+		}
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if s.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, "shutting down", "unavailable")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"status":"ok","queued":%d,"pending":%d}`+"\n", len(s.queue), s.pending.Load())
+}
+
+// auth requires the configured API key.
+func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+	if s.cfg.APIKey == "" {
+		return h
+	}
+	want := []byte("Bearer " + s.cfg.APIKey)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			writeError(w, http.StatusUnauthorized, "missing or wrong API key", "authentication_error")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"object": "list",
+		"data": []map[string]any{{
+			"id":            s.name,
+			"object":        "model",
+			"created":       0,
+			"owned_by":      "llsum",
+			"root":          s.info.Identity,
+			"max_model_len": s.info.ContextWindow,
+		}},
+	})
+}
+
+// chatRequest is the part of the OpenAI request the server reads.
+type chatRequest struct {
+	Model               string          `json:"model"`
+	Messages            []infer.Message `json:"messages"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                float64         `json:"top_p"`
+	TopK                int             `json:"top_k"`
+	Seed                int64           `json:"seed"`
+	RepetitionPenalty   float64         `json:"repetition_penalty"`
+	N                   *int            `json:"n"`
+	Stream              bool            `json:"stream"`
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "shutting down", "unavailable")
+		return
+	}
+	req, status, msg := s.parse(w, r)
+	if status != 0 {
+		t := "invalid_request_error"
+		if status == http.StatusNotFound {
+			t = "not_found_error"
+		}
+		writeError(w, status, msg, t)
+		return
+	}
+	j := &job{ctx: r.Context(), req: req, done: make(chan jobResult, 1)}
+	s.pending.Add(1)
+	defer s.pending.Add(-1)
+	select {
+	case s.queue <- j:
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("queue full (%d requests waiting); retry later", s.cfg.Queue), "rate_limit_error")
+		return
+	}
+	// The dispatcher always answers a queued job (even a cancelled one), so
+	// waiting on done alone cannot leak.
+	jr := <-j.done
+	if jr.err != nil {
+		if r.Context().Err() != nil {
+			return // the client is gone
+		}
+		status := http.StatusInternalServerError
+		if errclass.IsFatal(jr.err) {
+			status = http.StatusServiceUnavailable
+		}
+		s.log.Error("serve: chat failed", "err", jr.err)
+		writeError(w, status, jr.err.Error(), "server_error")
+		return
+	}
+	finish := "stop"
+	if jr.res.Stop == infer.StopLength || jr.res.Stop == infer.StopContext {
+		finish = "length"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":      "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10),
+		"object":  "chat.completion",
+		"created": time.Now().Unix(),
+		"model":   s.name,
+		"choices": []map[string]any{{
+			"index":         0,
+			"message":       infer.Message{Role: infer.RoleAssistant, Content: jr.res.Text},
+			"finish_reason": finish,
+		}},
+		"usage": map[string]int{
+			"prompt_tokens":     jr.res.PromptTokens,
+			"completion_tokens": jr.res.CompletionTokens,
+			"total_tokens":      jr.res.PromptTokens + jr.res.CompletionTokens,
+		},
+	})
+}
+
+// parse validates a chat request; a non-zero status is the answer to give.
+func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatRequest, int, string) {
+	var cr chatRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err := dec.Decode(&cr); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return infer.ChatRequest{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes)
+		}
+		return infer.ChatRequest{}, http.StatusBadRequest, "request body is not valid JSON: " + err.Error()
+	}
+	switch {
+	case cr.Model != "" && cr.Model != s.name:
+		return infer.ChatRequest{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
+	case cr.Stream:
+		return infer.ChatRequest{}, http.StatusBadRequest, "stream: true is not supported"
+	case cr.N != nil && *cr.N != 1:
+		return infer.ChatRequest{}, http.StatusBadRequest, "n must be 1"
+	case len(cr.Messages) == 0:
+		return infer.ChatRequest{}, http.StatusBadRequest, "messages must not be empty"
+	}
+	for i, m := range cr.Messages {
+		switch m.Role {
+		case infer.RoleSystem, infer.RoleUser, infer.RoleAssistant:
+		default:
+			return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf("messages[%d]: role %q: want system, user or assistant", i, m.Role)
+		}
+	}
+	maxNew := s.cfg.MaxNewTokens
+	for _, p := range []*int{cr.MaxCompletionTokens, cr.MaxTokens} {
+		if p != nil {
+			if *p < 1 {
+				return infer.ChatRequest{}, http.StatusBadRequest, "max_tokens must be at least 1"
+			}
+			maxNew = *p
+			break
+		}
+	}
+	req := infer.ChatRequest{Messages: cr.Messages, MaxNewTokens: maxNew, Sampling: infer.Sampling{
+		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
+	}}
+	if cr.Temperature != nil {
+		if *cr.Temperature < 0 {
+			return infer.ChatRequest{}, http.StatusBadRequest, "temperature must not be negative"
+		}
+		req.Sampling.Temperature = *cr.Temperature
+	}
+	n, err := s.cfg.Model.CountTokens(cr.Messages)
+	if err != nil {
+		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
+	}
+	if w := s.info.ContextWindow; w > 0 && n+maxNew > w {
+		return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf(
+			"This model's maximum context length is %d tokens. However, you requested %d tokens (%d in the messages, %d in the completion).",
+			w, n+maxNew, n, maxNew)
+	}
+	return req, 0, ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg, typ string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{
+		"message": strings.TrimSpace(msg),
+		"type":    typ,
+		"code":    status,
+	}})
+}

@@ -1,0 +1,441 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/infer/chat"
+	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/infer/openai"
+	"github.com/llsum/llsum/infer/tokenizer"
+)
+
+// The tests run the real ONNX Runtime engine on a tiny Llama model written
+// by genmodel (random weights, a real byte-level BPE tokenizer and Llama 3
+// chat template beside it), behind a real HTTP server on 127.0.0.1.
+
+var (
+	modelOnce sync.Once
+	modelDir  string
+	modelErr  error
+)
+
+// tinyModelDir writes the tiny model once per test binary.
+func tinyModelDir(t testing.TB) string {
+	t.Helper()
+	modelOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "llsum-serve-model-")
+		if err != nil {
+			modelErr = err
+			return
+		}
+		modelDir = filepath.Join(dir, "tiny")
+		modelErr = genmodel.Write(context.Background(), modelDir, genmodel.Tiny())
+	})
+	if modelErr != nil {
+		t.Fatal(modelErr)
+	}
+	return modelDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if modelDir != "" {
+		os.RemoveAll(filepath.Dir(modelDir))
+	}
+	os.Exit(code)
+}
+
+// openModel opens the engine on the tiny model; it fails under CI and skips
+// locally when ONNX Runtime is not installed.
+func openModel(t testing.TB) infer.ChatModel {
+	t.Helper()
+	if _, err := onnx.LoadRuntime(onnx.DefaultLibOptions("")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ONNX Runtime: %v", err)
+		}
+		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
+	}
+	dir := tinyModelDir(t)
+	e, err := onnx.Open(context.Background(), onnx.Options{Model: dir, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := chat.FromTokenizer(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := onnx.NewChatModel(e, chat.NewEncoder(tok, tmpl, ""))
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// startServer runs a Server on 127.0.0.1 until the test ends.
+func startServer(t testing.TB, cfg Config) (base string, stop func() error) {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	return "http://" + ln.Addr().String(), stop
+}
+
+func msgs(text string) []infer.Message {
+	return []infer.Message{{Role: infer.RoleSystem, Content: "Summarize."}, {Role: infer.RoleUser, Content: text}}
+}
+
+// TestServeAnswersLikeTheEngine: llsum's openai client against the server
+// gets, for each request of a batch, exactly what the engine answers
+// directly; the model and context window come from /v1/models.
+func TestServeAnswersLikeTheEngine(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 4})
+	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	info := c.Info()
+	if info.Model != "tiny" || info.ContextWindow != m.Info().ContextWindow || info.Endpoint != strings.TrimPrefix(base, "http://") {
+		t.Fatalf("client info = %+v", info)
+	}
+	var reqs []infer.ChatRequest
+	for i := range 6 {
+		reqs = append(reqs, infer.ChatRequest{Messages: msgs(fmt.Sprintf("document number %d says hello", i)), MaxNewTokens: 8 + i})
+	}
+	got, err := c.Chat(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reqs {
+		want, err := m.Chat(context.Background(), []infer.ChatRequest{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// JSON carries text as valid UTF-8: invalid bytes (a random-weight
+		// model emits them) become U+FFFD, as they do in the engine's
+		// answer marshalled the same way.
+		var wantText string
+		raw, _ := json.Marshal(want[0].Text)
+		json.Unmarshal(raw, &wantText)
+		if got[i].Text != wantText || got[i].CompletionTokens != want[0].CompletionTokens || got[i].PromptTokens != want[0].PromptTokens {
+			t.Errorf("request %d: served %+v, engine %+v", i, got[i], want[0])
+		}
+		if got[i].CompletionTokens == 0 || got[i].CompletionTokens > r.MaxNewTokens {
+			t.Errorf("request %d: %d completion tokens for max %d", i, got[i].CompletionTokens, r.MaxNewTokens)
+		}
+	}
+}
+
+// post sends a chat request; it may run on any goroutine, so failures are
+// reported with t.Error and a zero status.
+func post(t testing.TB, url, key, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Error(err)
+		return &http.Response{}, nil
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return &http.Response{}, nil
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Errorf("reply is not JSON: %q", raw)
+	}
+	return resp, v
+}
+
+func TestServeValidation(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", APIKey: "sk-serve"})
+	long := strings.Repeat("word ", m.Info().ContextWindow)
+	tests := []struct {
+		name    string
+		key     string
+		body    string
+		status  int
+		wantMsg string
+	}{
+		{"ok", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":4}`, 200, ""},
+		{"no model field", "sk-serve", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":4}`, 200, ""},
+		{"no key", "", `{"model":"tiny","messages":[{"role":"user","content":"hi"}]}`, 401, "API key"},
+		{"wrong key", "sk-other", `{"model":"tiny","messages":[{"role":"user","content":"hi"}]}`, 401, "API key"},
+		{"unknown model", "sk-serve", `{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}`, 404, "`gpt-9` does not exist"},
+		{"not json", "sk-serve", `{"model":`, 400, "not valid JSON"},
+		{"stream", "sk-serve", `{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}`, 400, "stream"},
+		{"no messages", "sk-serve", `{"model":"tiny","messages":[]}`, 400, "messages must not be empty"},
+		{"bad role", "sk-serve", `{"model":"tiny","messages":[{"role":"tool","content":"hi"}]}`, 400, `role "tool"`},
+		{"zero max_tokens", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "max_tokens"},
+		{"n=2", "sk-serve", `{"model":"tiny","n":2,"messages":[{"role":"user","content":"hi"}]}`, 400, "n must be 1"},
+		{"too long", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"` + long + `"}],"max_tokens":16}`, 400, "maximum context length is 2048 tokens"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, v := post(t, base+"/v1/chat/completions", tt.key, tt.body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %v", resp.StatusCode, tt.status, v)
+			}
+			if tt.status == 200 {
+				chs, _ := v["choices"].([]any)
+				if len(chs) != 1 {
+					t.Fatalf("answer %v", v)
+				}
+				ch := chs[0].(map[string]any)
+				if ch["message"].(map[string]any)["content"] == "" || ch["finish_reason"] == "" {
+					t.Fatalf("answer %v", v)
+				}
+				return
+			}
+			e, _ := v["error"].(map[string]any)
+			msg, _ := e["message"].(string)
+			if !strings.Contains(msg, tt.wantMsg) {
+				t.Fatalf("error message %q lacks %q", msg, tt.wantMsg)
+			}
+		})
+	}
+	// /healthz needs no key; /v1/models does.
+	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	if resp, err := http.Get(base + "/v1/models"); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("models without key: %v %v", resp, err)
+	}
+}
+
+// postAll sends n chat requests at once and returns their status codes;
+// check, when set, sees each reply.
+func postAll(t *testing.T, base string, n, maxTokens int, check func(*http.Response, map[string]any)) []int {
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"model":"tiny","messages":[{"role":"user","content":"request %d"}],"max_tokens":%d}`, i, maxTokens)
+			resp, v := post(t, base+"/v1/chat/completions", "", body)
+			codes[i] = resp.StatusCode
+			if check != nil {
+				check(resp, v)
+			}
+		})
+	}
+	wg.Wait()
+	return codes
+}
+
+// TestServeQueueFull: a queue of 2 and batches of 1 under 32 simultaneous
+// requests: some are refused with 429 and Retry-After, every other one is
+// answered; none is lost.
+func TestServeQueueFull(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 1, Queue: 2})
+	const n = 32
+	codes := postAll(t, base, n, 128, func(resp *http.Response, v map[string]any) {
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After: %v", v)
+		}
+	})
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[200]+count[429] != n || count[429] == 0 || count[200] < 2 {
+		t.Fatalf("status counts %v: want only 200 and 429, some of each", count)
+	}
+}
+
+// TestServeShutdown: requests accepted before shutdown are answered; Run
+// returns cleanly; afterwards nothing listens.
+func TestServeShutdown(t *testing.T) {
+	m := openModel(t)
+	base, stop := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2})
+	const n = 6
+	var codes []int
+	posted := make(chan struct{})
+	go func() {
+		defer close(posted)
+		codes = postAll(t, base, n, 64, nil)
+	}()
+	// Wait until the server holds all of them (queued or running).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct{ Pending int }
+		json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if h.Pending == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server holds %d of %d requests", h.Pending, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	<-posted
+	for i, c := range codes {
+		if c != 200 {
+			t.Errorf("request %d: status %d after a graceful shutdown", i, c)
+		}
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still listening after shutdown")
+	}
+}
+
+// TestServeLoad: 200 requests, 16 at a time, through llsum's openai client:
+// every one is answered exactly once (429s from the bounded queue are
+// retried by the client), and the figures are logged.
+func TestServeLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 8, Queue: 8})
+	st := loadTest(t, base, 200, 16)
+	if st.failed != 0 {
+		t.Fatalf("%d of 200 requests failed: %v", st.failed, st.firstErr)
+	}
+	t.Logf("200 requests, 16 concurrent: %.1f req/s, p50 %v, p99 %v", st.rps, st.p50, st.p99)
+}
+
+type loadStats struct {
+	rps      float64
+	p50, p99 time.Duration
+	failed   int
+	firstErr error
+}
+
+// loadTest sends n single-request Chat calls from conc goroutines.
+func loadTest(t testing.TB, base string, n, conc int) loadStats {
+	t.Helper()
+	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: conc,
+		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, MaxRetries: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	lat := make([]time.Duration, n)
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for i := range next {
+				t0 := time.Now()
+				res, err := c.Chat(context.Background(), []infer.ChatRequest{{Messages: msgs(fmt.Sprintf("load request %d", i)), MaxNewTokens: 16}})
+				lat[i] = time.Since(t0)
+				if err == nil && res[0].CompletionTokens == 0 {
+					err = errors.New("empty answer")
+				}
+				errs[i] = err
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	st := loadStats{rps: float64(n) / time.Since(start).Seconds()}
+	for _, err := range errs {
+		if err != nil {
+			st.failed++
+			if st.firstErr == nil {
+				st.firstErr = err
+			}
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	st.p50, st.p99 = lat[n/2], lat[n*99/100]
+	return st
+}
+
+// BenchmarkServeLoad reports requests/s and latency percentiles of the
+// served tiny model under 200 requests, 16 concurrent, with a queue that
+// overflows (8: some requests get 429 and are retried by the client) and
+// one that does not (64); BenchmarkEngineDirect is the peer: the same 200
+// requests straight into the engine in batches of 8, no HTTP.
+// Run: go test -run '^$' -bench 'ServeLoad|EngineDirect' -benchtime 1x ./serve/
+func BenchmarkServeLoad(b *testing.B) {
+	m := openModel(b)
+	for _, queue := range []int{8, 64} {
+		b.Run(fmt.Sprintf("queue=%d", queue), func(b *testing.B) {
+			base, _ := startServer(b, Config{Model: m, ModelName: "tiny", MaxBatch: 8, Queue: queue})
+			for b.Loop() {
+				st := loadTest(b, base, 200, 16)
+				if st.failed != 0 {
+					b.Fatalf("%d failed: %v", st.failed, st.firstErr)
+				}
+				b.ReportMetric(st.rps, "req/s")
+				b.ReportMetric(float64(st.p50.Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(st.p99.Microseconds())/1000, "p99-ms")
+			}
+		})
+	}
+}
+
+func BenchmarkEngineDirect(b *testing.B) {
+	m := openModel(b)
+	for b.Loop() {
+		start := time.Now()
+		for k := 0; k < 200; k += 8 {
+			reqs := make([]infer.ChatRequest, 8)
+			for i := range reqs {
+				reqs[i] = infer.ChatRequest{Messages: msgs(fmt.Sprintf("load request %d", k+i)), MaxNewTokens: 16}
+			}
+			if _, err := m.Chat(context.Background(), reqs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(200/time.Since(start).Seconds(), "req/s")
+	}
+}
