@@ -8,20 +8,23 @@
 // the answer and a safety margin are taken out (see Budget).
 //
 // A text that fits the budget is one chunk. A longer one is cut into
-// k = ceil(tokens / budget) chunks of near-equal size (so that batched
-// generation wastes little padding); each cut is made at the best boundary
-// within ±20 % of the ideal position and under the budget, in this order of
-// preference: page break, paragraph (blank line, Markdown heading), sentence
-// end (. ! ? followed by a space; 。！？ anywhere), word boundary (a space,
-// or between two CJK characters), and only as a last resort inside a word,
-// on a grapheme cluster boundary (never inside a UTF-8 character or a
-// combining sequence).
+// k = ceil(1.1 · tokens / (budget − overlap)) chunks of near-equal size (so
+// that batched generation wastes little padding; the 10 % leave each cut
+// room on both sides of its ideal place); each cut is made at the best
+// boundary within ±20 % of a chunk around the ideal position and under the
+// budget, in this order of preference: page break, paragraph (blank line,
+// Markdown heading), sentence end (. ! ? followed by a space; 。！？
+// anywhere), word boundary (a space, or between two CJK characters), a
+// point inside whitespace, and only as a last resort inside a word, on a
+// grapheme cluster boundary (never inside a UTF-8 character or a combining
+// sequence).
 //
 // Every chunk's text is counted with the Counter once it is placed, so the
 // budget holds exactly for the counter even where the tokens of a
 // concatenation differ from the sum of its parts. The work is linear in the
-// text: the counter sees the text about three times in all (once in small
-// pieces for an estimate, then each chunk once or twice).
+// text: the counter sees the text two to three times in all (once in small
+// pieces for an estimate, then each chunk once or twice); with the Llama 3
+// tokenizer, splitting a 4.4 MB manual costs 2.2 times counting it once.
 package chunk
 
 import (
