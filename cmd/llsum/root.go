@@ -69,6 +69,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// Subcommands: one file each in this folder.
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newExtractCmd(g))
+	root.AddCommand(newChunkCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
 	root.AddCommand(newTokenizeCmd(g))
