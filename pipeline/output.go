@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	sumz "github.com/llsum/llsum/summarize"
 )
 
 // SchemaVersion is the version of the per-document JSON and of index.json.
@@ -33,10 +34,15 @@ type DocumentJSON struct {
 	Parameters Parameters      `json:"parameters"`
 	Summary    string          `json:"summary"`
 	Chunks     []ChunkJSON     `json:"chunks,omitempty"`
-	Warnings   []string        `json:"warnings,omitempty"`
-	Timings    Timings         `json:"timings"`
-	Tokens     TokenCounts     `json:"tokens"`
-	Created    time.Time       `json:"created"`
+	// Levels is the reduce tree above the chunks, from the bottom up: each
+	// level's groups say which summaries of the level below they combined.
+	Levels []sumz.Level `json:"levels,omitempty"`
+	// Budget is the document-text tokens one model call could take.
+	Budget   int         `json:"budget,omitempty"`
+	Warnings []string    `json:"warnings,omitempty"`
+	Timings  Timings     `json:"timings"`
+	Tokens   TokenCounts `json:"tokens"`
+	Created  time.Time   `json:"created"`
 }
 
 // ChunkJSON is one chunk of a document too long for one model call.

@@ -219,6 +219,13 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	if err != nil {
 		r.warn(err)
 	}
+	// One extractor for the run: its PDF engines (a pool of PDFium
+	// instances) are started once and shared by the workers.
+	if r.cfg.Extract.Workers <= 0 {
+		r.cfg.Extract.Workers = cfg.Jobs
+	}
+	r.ex = extract.New(r.cfg.Extract)
+	defer r.ex.Close()
 	return r.run(ctx, outInfo)
 }
 
@@ -271,6 +278,7 @@ func prepareOut(dir string) (os.FileInfo, error) {
 type runner struct {
 	cfg       Config
 	s         infer.Summarizer
+	ex        *extract.Extractor
 	info      infer.ModelInfo
 	modelID   string
 	paramsKey string
@@ -626,7 +634,7 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	}
 
 	te := time.Now()
-	doc, err := extract.File(ctx, j.src.Path, r.cfg.Extract)
+	doc, err := r.ex.File(ctx, j.src.Path)
 	res.Timings.ExtractMS = time.Since(te).Milliseconds()
 	if err != nil {
 		res.err = err
@@ -659,6 +667,8 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Parameters:    r.cfg.Params,
 		Summary:       out.Summary,
 		Chunks:        out.Chunks,
+		Levels:        out.Levels,
+		Budget:        out.Budget,
 		Warnings:      warnings,
 		Timings:       res.Timings,
 		Tokens:        out.Tokens,

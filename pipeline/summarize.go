@@ -2,34 +2,50 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
+	sumz "github.com/llsum/llsum/summarize"
 )
 
 // outcome is a document's summary with its parts.
 type outcome struct {
 	Summary string
 	Chunks  []ChunkJSON
+	Levels  []sumz.Level
+	Budget  int
 	Tokens  TokenCounts
 }
 
-// summarize runs the summarization stage for one document.
+// summaryOptions maps the run's parameters to the summarize stage's.
+func summaryOptions(p Parameters) sumz.Options {
+	return sumz.Options{
+		Style:         p.Style,
+		Prompt:        p.Instruction,
+		Lang:          p.Lang,
+		ContextWindow: p.Context,
+		MaxNewTokens:  p.MaxNewTokens,
+		Overlap:       p.ChunkOverlap,
+	}
+}
+
+// summarize runs the summarization stage for one document: one call when
+// it fits the window, else map-reduce over its chunks (summarize package).
 func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p Parameters) (*outcome, error) {
-	res, err := s.Summarize(ctx, []infer.Task{{
-		Instruction:  p.Instruction,
-		Text:         doc.Text(),
-		MaxNewTokens: p.MaxNewTokens,
-	}})
+	out, err := sumz.Document(ctx, s, doc, summaryOptions(p))
 	if err != nil {
 		return nil, err
 	}
-	if len(res) != 1 || res[0].Summary == "" {
-		return nil, errors.New("the summarizer returned no summary")
+	o := &outcome{
+		Summary: out.Summary,
+		Levels:  out.Levels,
+		Budget:  out.Budget,
+		Tokens:  TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
 	}
-	return &outcome{
-		Summary: res[0].Summary,
-		Tokens:  TokenCounts{Prompt: res[0].PromptTokens, Completion: res[0].CompletionTokens},
-	}, nil
+	if len(out.Chunks) > 1 {
+		for _, c := range out.Chunks {
+			o.Chunks = append(o.Chunks, ChunkJSON{Index: c.Index, Pages: c.Pages, Tokens: c.Tokens, Summary: c.Summary})
+		}
+	}
+	return o, nil
 }

@@ -97,3 +97,89 @@ func TestRunModelErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLongDocumentsChunked: long corpus PDFs run with a small window, so
+// they are cut into many chunks and reduced in a tree; the JSON shows the
+// chunk tree, chunks cover every page in order, and the digest works.
+func TestRunLongDocumentsChunked(t *testing.T) {
+	corpus := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf")
+	type jdoc struct {
+		Pages  int `json:"pages"`
+		Chunks []struct {
+			Index   int    `json:"index"`
+			Pages   [2]int `json:"pages"`
+			Tokens  int    `json:"tokens"`
+			Summary string `json:"summary"`
+		} `json:"chunks"`
+		Levels []struct {
+			Groups []struct {
+				Inputs [2]int `json:"inputs"`
+			} `json:"groups"`
+		} `json:"levels"`
+		Budget  int    `json:"budget"`
+		Summary string `json:"summary"`
+	}
+	check := func(t *testing.T, path string, minLevels int) {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d jdoc
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Chunks) < 4 || len(d.Levels) < minLevels || d.Budget <= 0 || d.Summary == "" {
+			t.Fatalf("%s: %d chunks, %d levels, budget %d", path, len(d.Chunks), len(d.Levels), d.Budget)
+		}
+		next := 1
+		for i, c := range d.Chunks {
+			if c.Index != i || c.Summary == "" || c.Tokens > d.Budget {
+				t.Fatalf("%s: chunk %d: %+v (budget %d)", path, i, c, d.Budget)
+			}
+			if c.Pages[0] > next || c.Pages[0] < next-1 || c.Pages[1] < c.Pages[0] {
+				t.Fatalf("%s: chunk %d pages %v after page %d", path, i, c.Pages, next-1)
+			}
+			next = c.Pages[1] + 1
+		}
+		if next-1 != d.Pages {
+			t.Fatalf("%s: chunks end at page %d of %d", path, next-1, d.Pages)
+		}
+		top := d.Levels[len(d.Levels)-1]
+		if len(top.Groups) != 1 {
+			t.Fatalf("%s: top level has %d groups", path, len(top.Groups))
+		}
+	}
+
+	t.Run("tiny-model", func(t *testing.T) {
+		model := tinyModel(t, "genai")
+		work := t.TempDir()
+		r := runLLSum(t, work, "run", "--model", model, "--device", "cpu", "--context", "1024", "--max-new-tokens", "24",
+			"--digest", "digest", filepath.Join(corpus, "R-FAQ.pdf"), filepath.Join(corpus, "lo-table.pdf"))
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		check(t, filepath.Join(work, "summaries", "R-FAQ.pdf.json"), 2)
+		for _, f := range []string{"digest.md", "digest.json"} {
+			if st, err := os.Stat(filepath.Join(work, f)); err != nil || st.Size() == 0 {
+				t.Fatalf("digest output %s: %v", f, err)
+			}
+		}
+	})
+	t.Run("extractive-huge", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("2,415-page manual: not in -short")
+		}
+		work := t.TempDir()
+		r := runLLSum(t, work, "run", "-q", "--context", "2048", "--digest", "digest.md",
+			filepath.Join(corpus, "R-fullrefman.pdf"), filepath.Join(corpus, "R-intro.pdf"))
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		check(t, filepath.Join(work, "summaries", "R-fullrefman.pdf.json"), 2)
+		data, err := os.ReadFile(filepath.Join(work, "digest.json"))
+		if err != nil || !strings.Contains(string(data), `"R-intro.pdf"`) {
+			t.Fatalf("digest.json: %v %.200s", err, data)
+		}
+	})
+}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/pipeline"
+	sumz "github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -29,6 +33,11 @@ type runOptions struct {
 	MaxNewTokens int
 	Extract      extractFlags
 	Backend      backendFlags
+	Style        string
+	PromptFile   string
+	Lang         string
+	ChunkOverlap int
+	Digest       string
 
 	Force     bool
 	Prune     bool
@@ -49,6 +58,11 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
 	o.Extract.AddFlags(f)
 	o.Backend.AddFlags(f)
+	f.StringVar(&o.Style, "style", "brief", "summary style: "+strings.Join(sumz.Styles(), ", "))
+	f.StringVar(&o.PromptFile, "prompt-file", "", "file holding a custom instruction that replaces the style's")
+	f.StringVar(&o.Lang, "lang", "auto", "language to write in: auto (the document's own), en, zh, de, …")
+	f.IntVar(&o.ChunkOverlap, "chunk-overlap", 0, "tokens each chunk of a long document repeats from the previous one")
+	f.StringVar(&o.Digest, "digest", "", "after all documents, write one digest of their summaries to FILE.md (and FILE.json)")
 	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
 	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
@@ -158,6 +172,28 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		PDFEngine:    cfg.Extract.PDFEngine,
 		StripHeaders: cfg.Extract.StripHeaders,
 		Sampling:     opts.Backend.Sampling,
+		Style:        opts.Style,
+		Lang:         opts.Lang,
+		ChunkOverlap: opts.ChunkOverlap,
+	}
+	if !slices.Contains(sumz.Styles(), opts.Style) {
+		return usageErrorf("--style %q: want one of %s", opts.Style, strings.Join(sumz.Styles(), ", "))
+	}
+	if opts.ChunkOverlap < 0 {
+		return usageErrorf("--chunk-overlap must not be negative")
+	}
+	if opts.PromptFile != "" {
+		b, err := os.ReadFile(opts.PromptFile)
+		if err != nil {
+			return usageErrorf("--prompt-file: %v", err)
+		}
+		if strings.TrimSpace(string(b)) == "" {
+			return usageErrorf("--prompt-file %s is empty", opts.PromptFile)
+		}
+		cfg.Params.Instruction = strings.TrimSpace(string(b))
+	}
+	if dir := envconfig.CacheDir(); dir != "" {
+		cfg.Extract.CacheDir = filepath.Join(dir, "pdfium")
 	}
 	if opts.Stdout {
 		cfg.Stdout = g.stdout
@@ -182,8 +218,35 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		}
 		return usageErrorf("%v", err)
 	}
+	if opts.Digest != "" && !rep.Interrupted && rep.Fatal == nil && ctx.Err() == nil {
+		if err := writeDigest(ctx, g, s, cfg, opts.Digest); err != nil {
+			if code := exitFor(ctx, rep); code != nil {
+				fmt.Fprintln(g.stderr, "llsum: error: "+oneLine(err.Error()))
+				return code
+			}
+			if errclass.IsFatal(err) {
+				return withCode(exitUsage, err)
+			}
+			return withCode(exitDocFailed, err)
+		}
+	}
 	return exitFor(ctx, rep)
 }
+
+// writeDigest writes --digest and says where.
+func writeDigest(ctx context.Context, g *globalOptions, s infer.Summarizer, cfg pipeline.Config, file string) error {
+	d, err := pipeline.WriteDigest(ctx, s, cfg, file)
+	if err != nil {
+		return err
+	}
+	if !g.Quiet {
+		md, js := pipeline.DigestPaths(file)
+		fmt.Fprintf(g.stderr, "llsum: digest of %d documents: %s, %s\n", len(d.Documents), md, js)
+	}
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // exitFor maps a run's report to the documented exit codes. Everything has
 // already been reported on stderr, so the error carries no message.

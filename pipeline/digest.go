@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/atomicfile"
+	"github.com/llsum/llsum/internal/errclass"
+	sumz "github.com/llsum/llsum/summarize"
+)
+
+// DigestJSON is the JSON written beside a digest's Markdown (--digest).
+type DigestJSON struct {
+	SchemaVersion int             `json:"schema_version"`
+	Created       time.Time       `json:"created"`
+	Model         infer.ModelInfo `json:"model"`
+	Parameters    Parameters      `json:"parameters"`
+	Documents     []DigestSource  `json:"documents"`
+	Summary       string          `json:"summary"`
+	Levels        []sumz.Level    `json:"levels,omitempty"`
+	Tokens        TokenCounts     `json:"tokens"`
+}
+
+// DigestSource is one document a digest was made of.
+type DigestSource struct {
+	Source  string `json:"source"`
+	Summary string `json:"summary"`
+}
+
+// DigestPaths returns the Markdown and JSON paths of a digest named file:
+// FILE.md and FILE.json (a .md or .json suffix of file is replaced).
+func DigestPaths(file string) (md, js string) {
+	base := strings.TrimSuffix(strings.TrimSuffix(file, ".md"), ".json")
+	return base + ".md", base + ".json"
+}
+
+// WriteDigest makes one digest over the current summaries of the run's
+// documents (those summarized now and those unchanged since an earlier run),
+// in source order, reduced like a long document's chunks, and writes it as
+// Markdown and JSON (DigestPaths(file)) atomically.
+func WriteDigest(ctx context.Context, s infer.Summarizer, cfg Config, file string) (*DigestJSON, error) {
+	docs, err := currentSummaries(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("digest: no document was summarized")
+	}
+	in := make([]sumz.DocSummary, len(docs))
+	for i, d := range docs {
+		in[i] = sumz.DocSummary{Path: d.Source, Summary: d.Summary}
+	}
+	out, err := sumz.Digest(ctx, s, in, summaryOptions(cfg.Params))
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	dj := &DigestJSON{
+		SchemaVersion: SchemaVersion,
+		Created:       time.Now().UTC().Truncate(time.Second),
+		Model:         s.Info(),
+		Parameters:    cfg.Params,
+		Documents:     docs,
+		Summary:       out.Summary,
+		Levels:        out.Levels,
+		Tokens:        TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
+	}
+	mdPath, jsPath := DigestPaths(file)
+	data, err := json.MarshalIndent(dj, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(jsPath, append(data, '\n'), 0o644); err != nil {
+		return nil, errclass.AsFatal(fmt.Errorf("write digest %s: %w", jsPath, err))
+	}
+	if err := atomicfile.WriteFile(mdPath, []byte(renderDigest(dj)), 0o644); err != nil {
+		return nil, errclass.AsFatal(fmt.Errorf("write digest %s: %w", mdPath, err))
+	}
+	return dj, nil
+}
+
+func renderDigest(d *DigestJSON) string {
+	var b strings.Builder
+	b.WriteString("# Digest\n\n")
+	fmt.Fprintf(&b, "%d %s · %s", len(d.Documents), plural(len(d.Documents), "document", "documents"), d.Model.Backend)
+	if d.Model.Model != "" {
+		fmt.Fprintf(&b, " (%s)", d.Model.Model)
+	}
+	b.WriteString("\n\n## Summary\n\n")
+	b.WriteString(strings.TrimSpace(d.Summary))
+	b.WriteString("\n\n## Documents\n")
+	for _, doc := range d.Documents {
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n", oneLine(doc.Source), strings.TrimSpace(doc.Summary))
+	}
+	return b.String()
+}
+
+// currentSummaries reads the run's index and, for every document whose
+// summary is current (ok, or skipped as unchanged), its summary from its
+// JSON output (or, with --format md, from its Markdown).
+func currentSummaries(cfg Config) ([]DigestSource, error) {
+	data, err := os.ReadFile(filepath.Join(cfg.OutDir, IndexName(cfg.Shard)))
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	var idx Index
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("digest: index: %w", err)
+	}
+	var out []DigestSource
+	for _, d := range idx.Documents {
+		if d.Status != StatusOK && d.Status != StatusSkipped {
+			continue
+		}
+		sum := readSummary(cfg.OutDir, d.Outputs)
+		if sum == "" {
+			continue // skipped for want of text: nothing to digest
+		}
+		out = append(out, DigestSource{Source: d.Source, Summary: sum})
+	}
+	return out, nil
+}
+
+func readSummary(outDir string, outputs []string) string {
+	for _, o := range outputs {
+		p := filepath.Join(outDir, filepath.FromSlash(o))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if strings.HasSuffix(o, ".json") {
+			var dj DocumentJSON
+			if json.Unmarshal(data, &dj) == nil && dj.Summary != "" {
+				return dj.Summary
+			}
+			continue
+		}
+		md := string(data)
+		if i := strings.Index(md, "## Summary\n\n"); i >= 0 {
+			md = md[i+len("## Summary\n\n"):]
+			if j := strings.Index(md, "\n## "); j >= 0 {
+				md = md[:j]
+			}
+			return strings.TrimSpace(md)
+		}
+	}
+	return ""
+}
