@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"fmt"
+	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,28 +13,8 @@ import (
 // CI) when it is missing.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("module root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
-	if _, err := os.Stat(filepath.Join(shared, "corpus", "pdf", "MANIFEST.tsv")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("test corpus missing at %s: %v", shared, err)
-		}
-		t.Skipf("test corpus missing at %s (see make deps / shared/README.md)", shared)
-	}
-	return shared
+	testenv.Shared(t, "corpus", "pdf", "MANIFEST.tsv")
+	return testenv.Shared(t)
 }
 
 func corpusPDF(t testing.TB, name string) string {

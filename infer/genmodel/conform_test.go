@@ -3,6 +3,7 @@ package genmodel
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,20 +16,7 @@ import (
 // sharedDir finds ../shared beside the module root.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
+	return testenv.Shared(t)
 }
 
 // The genai graph has the interface of the builder's real export: same

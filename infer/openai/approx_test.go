@@ -2,6 +2,7 @@ package openai
 
 import (
 	"encoding/json"
+	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,28 +14,8 @@ import (
 // fails under CI and skips locally.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "vectors")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("test data missing: %v", err)
-		}
-		t.Skipf("test data missing (%v): the shared/ folder beside the repository holds the tokenizer vectors", err)
-	}
-	return shared
+	testenv.Shared(t, "vectors")
+	return testenv.Shared(t)
 }
 
 // readVectors decodes shared/vectors/name into v.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // LlamaDir returns the folder holding the Llama 3.1 tokenizer.json and
@@ -27,37 +28,17 @@ func LlamaDir(t testing.TB) string {
 // Shared returns the path of elem under ../shared beside the module root.
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
-	path := filepath.Join(append([]string{ModuleRoot(t), "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		Missing(t, "shared test data ("+path+")")
-	}
-	return path
+	return testenv.Shared(t, elem...)
 }
 
 // ModuleRoot walks up from the working folder to the one holding go.mod.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test folder")
-		}
-		dir = parent
-	}
+	return testenv.ModuleRoot(t)
 }
 
 // Missing fails the test under CI and skips it elsewhere.
 func Missing(t testing.TB, what string) {
 	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s missing; run `make deps`", what)
-	}
-	t.Skipf("%s missing; run `make deps`", what)
+	testenv.Missing(t, what)
 }
