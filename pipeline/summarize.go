@@ -26,8 +26,15 @@ func summaryOptions(p Parameters) sumz.Options {
 		ContextWindow: p.Context,
 		MaxNewTokens:  p.MaxNewTokens,
 		Overlap:       p.ChunkOverlap,
+		MaxBatch:      mapBatch,
 	}
 }
+
+// mapBatch bounds the chunks summarized by one Summarize call. A 2,000-page
+// manual has thousands of chunks; handing them to the engine all at once
+// keeps every request's prompt ids and results alive together, while the
+// engine batches only a few at a time anyway.
+const mapBatch = 32
 
 // summarize runs the summarization stage for one document: one call when
 // it fits the window, else map-reduce over its chunks (summarize package).
