@@ -299,6 +299,9 @@ type job struct {
 	out string // output path relative to OutDir, without suffix
 }
 
+// walkAhead is how many found documents may wait for a worker.
+const walkAhead = 1024
+
 // abandonAfter is how long the run waits for documents still in flight
 // once they have been told to abandon (a native call may not notice at
 // once) before it writes the index without them.
@@ -349,7 +352,10 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 	}
 
 	sources := make(chan source)
-	jobs := make(chan job)
+	// The walk runs up to walkAhead documents ahead of the pool, so the
+	// progress total is right for most folders (and settles early for big
+	// ones) while memory stays bounded.
+	jobs := make(chan job, walkAhead)
 	results := make(chan DocResult)
 	quit := make(chan struct{}) // closed when the collector stops listening
 	// seen[i] is set when the walk meets the document of old record i.
