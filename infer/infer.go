@@ -50,6 +50,10 @@ type ChatRequest struct {
 	Messages     []Message
 	MaxNewTokens int
 	Sampling     Sampling
+	// IgnoreEOS keeps generating through end-of-sequence tokens up to
+	// MaxNewTokens. Only benchmarks set it (fixed output lengths); backends
+	// that cannot honour it ignore it.
+	IgnoreEOS bool
 }
 
 // ChatResult is the model's answer to one ChatRequest.

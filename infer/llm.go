@@ -23,6 +23,8 @@ type LLMOptions struct {
 	DefaultInstruction string
 	// Sampling applies to every request (the zero value is greedy).
 	Sampling Sampling
+	// IgnoreEOS is passed to every request (benchmarks only).
+	IgnoreEOS bool
 }
 
 // NewLLMSummarizer makes a Summarizer of a ChatModel: each task becomes a
@@ -60,7 +62,7 @@ func (s *llmSummarizer) messages(instruction, text string) []Message {
 func (s *llmSummarizer) Summarize(ctx context.Context, tasks []Task) ([]Result, error) {
 	reqs := make([]ChatRequest, len(tasks))
 	for i, t := range tasks {
-		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens, Sampling: s.o.Sampling}
+		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens, Sampling: s.o.Sampling, IgnoreEOS: s.o.IgnoreEOS}
 	}
 	res, err := s.m.Chat(ctx, reqs)
 	if err != nil {

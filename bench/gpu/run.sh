@@ -11,7 +11,8 @@
 #   decode tok/s at batch 1, 4, 16 at 4K context, batch 1 at 1K, 8K and 32K;
 #   a summarization workload (synthetic documents of 2-60 pages, map-reduce
 #   over 8K-token chunks, batches of 8, 256 new tokens, EOS ignored):
-#   documents/hour and GPU memory peak (nvidia-smi);
+#   documents/hour and GPU memory peak (nvidia-smi), at engine level and
+#   end to end through `llsum run` over the same documents as text files;
 # then the bandwidth limit of decode and the llsum/peer ratios. JSON and a
 # RESULTS.md land in the output folder.
 #
@@ -22,6 +23,7 @@
 # Environment: LLSUM_BIN (llsum binary; default: built with go if present),
 #   ORT_DIR (folder of libonnxruntime.so.1 and, for CUDA, the provider libs),
 #   PREFILL, DECODE, DECODE_TOKENS, DOCS, NEW_TOKENS, PREFILL_CHUNK, SKIP_PEER=1,
+#   RUN_CONTEXT, RUN_JOBS (the `llsum run` row's --context and -j),
 #   BUDGET (seconds for the whole run; each phase gets a time limit inside
 #   it so the report is always written; default 480 on cuda).
 set -uo pipefail
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--device) DEVICE=$2; shift ;;
 	--preset) PRESET=$2; shift ;;
 	--out) OUTD=$2; shift ;;
-	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -177,6 +179,24 @@ say "llsum: workload of $DOCS documents"
 memwatch_start llsum
 timeout "$(limit 90 150)" "${LL[@]}" --prefill "" --decode "" --workload "$WORK/workload.json" --out "$OUTD/llsum-e2e.json" >/dev/null 2> >(tee "$WORK/llsum-e2e.err" >&2)
 LL_MIB=$(memwatch_stop llsum)
+
+# --- llsum run: the same documents end to end through the CLI ---------------
+# Text files with the workload's page counts; map-reduce over ~8K-token
+# chunks (--context), EOS ignored so lengths are fixed, -j documents in flight
+# batched by the engine. Wall time includes loading the model.
+say "llsum run: end to end over $DOCS synthetic documents"
+$PY "$HERE/tools.py" corpus "$WORK/corpus" "$DOCS" "$PRESET"
+RUN_CONTEXT=${RUN_CONTEXT:-$([ "$PRESET" = 3b ] && echo 8704 || echo 1280)}
+memwatch_start run
+t=$(date +%s%N)
+timeout "$(limit 150 200)" "$LLSUM" run -q --force --model "$MODEL" --device "$DEVICE" --ort-lib "$ORT_LIB" \
+	--prefill-chunk "$PREFILL_CHUNK" --ignore-eos --max-new-tokens "$NEW_TOKENS" --context "$RUN_CONTEXT" -j "${RUN_JOBS:-8}" \
+	--format json --out "$WORK/run-out" "$WORK/corpus" 2> >(tee "$WORK/llsum-run.err" >&2)
+rc=$?
+RUN_MS=$(( ($(date +%s%N) - t) / 1000000 ))
+RUN_MIB=$(memwatch_stop run)
+echo "{\"docs\":$DOCS,\"exit\":$rc,\"wall_ms\":$RUN_MS,\"docs_per_hour\":$(awk "BEGIN{print $DOCS*3600000/$RUN_MS}"),\"gpu_mib\":${RUN_MIB:-null},\"context\":$RUN_CONTEXT,\"jobs\":${RUN_JOBS:-8}}" >"$OUTD/llsum-run.json"
+cat "$OUTD/llsum-run.json" >&2
 
 # --- Ctrl-C after the (CUDA) provider has loaded -----------------------------
 say "signal check: SIGINT to a running llsum"

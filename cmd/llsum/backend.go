@@ -38,6 +38,7 @@ type backendFlags struct {
 	Retries        int
 	Context        int
 	Sampling       infer.Sampling
+	IgnoreEOS      bool
 }
 
 // AddFlags registers the backend flags.
@@ -56,6 +57,8 @@ func (o *backendFlags) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.Sampling.TopK, "top-k", 0, "sample among the k likeliest tokens (0: all)")
 	f.Int64Var(&o.Sampling.Seed, "seed", 0, "random seed for sampling")
 	f.Float64Var(&o.Sampling.RepetitionPenalty, "repetition-penalty", 0, "penalty for tokens already seen (1 or 0: off)")
+	f.BoolVar(&o.IgnoreEOS, "ignore-eos", false, "benchmarks only: generate exactly --max-new-tokens, through end-of-sequence tokens")
+	_ = f.MarkHidden("ignore-eos")
 }
 
 // resolve picks the backend when --backend is not given.
@@ -102,7 +105,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 	if err != nil {
 		return nil, err
 	}
-	llm := infer.LLMOptions{Sampling: o.Sampling}
+	llm := infer.LLMOptions{Sampling: o.Sampling, IgnoreEOS: o.IgnoreEOS}
 	switch b {
 	case backendONNX:
 		m, err := openONNXChat(ctx, g, o.modelFlags)

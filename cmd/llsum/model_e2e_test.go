@@ -183,3 +183,25 @@ func TestRunLongDocumentsChunked(t *testing.T) {
 		}
 	})
 }
+
+// TestRunIgnoreEOS: the hidden benchmark switch makes every summary exactly
+// --max-new-tokens long.
+func TestRunIgnoreEOS(t *testing.T) {
+	model := tinyModel(t, "genai")
+	work := t.TempDir()
+	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	r := runLLSum(t, work, "run", "-q", "--model", model, "--device", "cpu", "--max-new-tokens", "40", "--ignore-eos", doc)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(work, "summaries", "meeting-notes.txt.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Tokens struct{ Completion int } `json:"tokens"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil || d.Tokens.Completion != 40 {
+		t.Fatalf("completion tokens %d (%v), want 40", d.Tokens.Completion, err)
+	}
+}

@@ -43,7 +43,7 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 		if err != nil {
 			return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
 		}
-		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling}
+		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS}
 	}
 	res, err := c.b.Generate(ctx, gr)
 	if err != nil {
