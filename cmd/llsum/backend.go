@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -175,7 +173,7 @@ func openEncoder(path string) (*chat.Encoder, error) {
 // openONNXChat opens the ONNX engine with the model folder's tokenizer.
 func openONNXChat(ctx context.Context, g *globalOptions, mf modelFlags) (*onnx.ChatModel, error) {
 	eo := mf.engineOptions(g)
-	if _, err := os.Stat(filepath.Join(eo.Model, "tokenizer.json")); err != nil {
+	if !hasTokenizer(eo.Model) {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", eo.Model))
 	}
 	enc, err := openEncoder(eo.Model)
