@@ -23,6 +23,7 @@ deps:
 ## test: the whole suite, as CI runs it (race detector on)
 test: deps lint
 	$(GO) test -race -count=1 -timeout 60m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 20s ./extract
 
 test-short:
 	$(GO) test -short -count=1 ./...
