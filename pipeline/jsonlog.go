@@ -25,6 +25,8 @@ const JSONLogVersion = 1
 //	warning      error
 //	interrupt    grace_ms
 //	summary      counts, elapsed_ms, interrupted, errors, index
+//	notice       message (before the run: no model configured, CPU
+//	             fallback of --device auto)
 //	error        error (the run could not start: bad configuration, output
 //	             folder locked, unwritable or missing); exit code 2
 type LogRecord struct {
@@ -48,6 +50,7 @@ type LogRecord struct {
 	Interrupted *bool        `json:"interrupted,omitempty"`
 	Errors      []string     `json:"errors,omitempty"`
 	Index       string       `json:"index,omitempty"`
+	Message     string       `json:"message,omitempty"`
 }
 
 // NewJSONObserver writes one JSON object per line to w (see LogRecord).
@@ -70,6 +73,12 @@ func (o *jsonObserver) Event(e Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	_ = o.enc.Encode(rec)
+}
+
+// WriteJSONNotice writes a "notice" line (a one-line remark from before the
+// run starts).
+func WriteJSONNotice(w io.Writer, msg string) {
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: oneLine(msg)})
 }
 
 // WriteJSONError writes the "error" line of a run that could not start.

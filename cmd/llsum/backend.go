@@ -141,9 +141,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 		}
 		return infer.NewLLMSummarizer(c, llm), nil
 	}
-	if !g.Quiet {
-		fmt.Fprintln(g.stderr, "llsum: notice: no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
-	}
+	g.notice("no model configured, summaries are extractive (TextRank sentence selection); set --model DIR or LLSUM_MODEL to summarize with Llama 3.2 (see README, \"Getting a model\")")
 	return extractive.New(extractive.Options{ContextWindow: o.Context}), nil
 }
 

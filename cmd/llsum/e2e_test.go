@@ -509,3 +509,31 @@ func TestRunSharedCorpus(t *testing.T) {
 		t.Errorf("image-only PDF: status %q, want skipped", st)
 	}
 }
+
+// TestJSONLogIsAllJSON: with --log-format json every stderr line of a run is
+// a JSON object, the extractive notice included.
+func TestJSONLogIsAllJSON(t *testing.T) {
+	work := t.TempDir()
+	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	r := runLLSum(t, work, "run", "--log-format", "json", doc)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	events := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		var rec struct {
+			Event   string `json:"event"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		events[rec.Event]++
+		if rec.Event == "notice" && !strings.Contains(rec.Message, "extractive") {
+			t.Fatalf("notice %q", rec.Message)
+		}
+	}
+	if events["notice"] != 1 || events["done"] != 1 || events["summary"] != 1 {
+		t.Fatalf("events %v", events)
+	}
+}

@@ -56,11 +56,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 		Lib:          onnx.DefaultLibOptions(o.ORTLib),
 		PrefillChunk: o.PrefillChunk,
 		Threads:      o.Threads,
-		Notice: func(s string) {
-			if !g.Quiet {
-				fmt.Fprintln(g.stderr, "llsum: notice: "+s)
-			}
-		},
+		Notice:       g.notice,
 	}
 }
 

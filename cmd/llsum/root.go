@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/pipeline"
 	"github.com/spf13/cobra"
 )
 
@@ -12,6 +14,8 @@ import (
 type globalOptions struct {
 	Quiet   bool
 	Verbose bool
+	// jsonLog is set by run --log-format json: notices become JSON lines.
+	jsonLog bool
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -83,4 +87,17 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 func replaceEnvHelp(s string) string {
 	const marker = "ENV_HELP"
 	return s[:len(s)-len(marker)] + envconfig.Help()
+}
+
+// notice prints a one-line notice on stderr (a JSON line under
+// --log-format json), unless --quiet.
+func (g *globalOptions) notice(msg string) {
+	if g.Quiet {
+		return
+	}
+	if g.jsonLog {
+		pipeline.WriteJSONNotice(g.stderr, msg)
+		return
+	}
+	fmt.Fprintln(g.stderr, "llsum: notice: "+msg)
 }

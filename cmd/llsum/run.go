@@ -156,6 +156,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	default:
 		return usageErrorf("--log-format %q: want text or json", opts.LogFormat)
 	}
+	g.jsonLog = opts.LogFormat == "json"
 	if opts.Jobs < 1 {
 		return usageErrorf("--jobs must be at least 1")
 	}
