@@ -3,10 +3,11 @@ package extract
 import (
 	"bytes"
 	"fmt"
-	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // sharedDir returns ../shared beside the module root, or skips (fails under

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,75 +15,20 @@ import (
 	"time"
 
 	"github.com/llsum/llsum/infer"
-	"github.com/llsum/llsum/infer/chat"
-	"github.com/llsum/llsum/infer/genmodel"
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/infer/onnx/onnxtest"
 	"github.com/llsum/llsum/infer/openai"
-	"github.com/llsum/llsum/infer/tokenizer"
 )
 
 // The tests run the real ONNX Runtime engine on a tiny Llama model written
 // by genmodel (random weights, a real byte-level BPE tokenizer and Llama 3
 // chat template beside it), behind a real HTTP server on 127.0.0.1.
 
-var (
-	modelOnce sync.Once
-	modelDir  string
-	modelErr  error
-)
-
-// tinyModelDir writes the tiny model once per test binary.
-func tinyModelDir(t testing.TB) string {
-	t.Helper()
-	modelOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "llsum-serve-model-")
-		if err != nil {
-			modelErr = err
-			return
-		}
-		modelDir = filepath.Join(dir, "tiny")
-		modelErr = genmodel.Write(context.Background(), modelDir, genmodel.Tiny())
-	})
-	if modelErr != nil {
-		t.Fatal(modelErr)
-	}
-	return modelDir
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if modelDir != "" {
-		os.RemoveAll(filepath.Dir(modelDir))
-	}
-	os.Exit(code)
-}
-
-// openModel opens the engine on the tiny model; it fails under CI and skips
-// locally when ONNX Runtime is not installed.
+// openModel opens the engine on a generated tiny model; it fails under CI
+// and skips locally when ONNX Runtime is not installed.
 func openModel(t testing.TB) infer.ChatModel {
 	t.Helper()
-	if _, err := onnx.LoadRuntime(onnx.DefaultLibOptions("")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ONNX Runtime: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
-	}
-	dir := tinyModelDir(t)
-	e, err := onnx.Open(context.Background(), onnx.Options{Model: dir, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := chat.FromTokenizer(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := onnx.NewChatModel(e, chat.NewEncoder(tok, tmpl, ""))
-	t.Cleanup(func() { m.Close() })
-	return m
+	return onnxtest.TinyChatModel(t, onnx.Options{Threads: 1})
 }
 
 // startServer runs a Server on 127.0.0.1 until the test ends.

@@ -2,15 +2,11 @@ package summarize
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/llsum/llsum/infer"
-	"github.com/llsum/llsum/infer/chat"
-	"github.com/llsum/llsum/infer/genmodel"
 	"github.com/llsum/llsum/infer/onnx"
-	"github.com/llsum/llsum/infer/tokenizer"
+	"github.com/llsum/llsum/infer/onnx/onnxtest"
 )
 
 // tinyLLM opens a generated tiny Llama model (2 layers, 2,048-token window,
@@ -18,32 +14,7 @@ import (
 // Runtime the test fails under CI and is skipped elsewhere.
 func tinyLLM(t *testing.T) infer.Summarizer {
 	t.Helper()
-	lib := onnx.DefaultLibOptions("")
-	if _, err := onnx.LoadRuntime(lib); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ONNX Runtime: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
-	}
-	dir := filepath.Join(t.TempDir(), "tiny")
-	if err := genmodel.Write(context.Background(), dir, genmodel.Tiny()); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := chat.FromTokenizer(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := onnx.Open(context.Background(), onnx.Options{Model: dir, Device: "cpu", Lib: lib})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := infer.NewLLMSummarizer(onnx.NewChatModel(e, chat.NewEncoder(tok, tmpl, "")), infer.LLMOptions{})
-	t.Cleanup(func() { s.Close() })
-	return s
+	return infer.NewLLMSummarizer(onnxtest.TinyChatModel(t, onnx.Options{}), infer.LLMOptions{})
 }
 
 // TestDocumentTinyModel summarizes a 52-page document with a real (tiny,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -12,9 +11,7 @@ import (
 	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/infer/openai"
-	"github.com/llsum/llsum/infer/tokenizer"
 	"github.com/llsum/llsum/internal/envconfig"
-	"github.com/llsum/llsum/internal/errclass"
 )
 
 // Backends.
@@ -106,7 +103,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 	llm := infer.LLMOptions{Sampling: o.Sampling, IgnoreEOS: o.IgnoreEOS}
 	switch b {
 	case backendONNX:
-		m, err := openONNXChat(ctx, g, o.modelFlags)
+		m, err := onnx.OpenChatModel(ctx, o.modelFlags.engineOptions(g))
 		if err != nil {
 			return nil, withCode(exitUsage, err)
 		}
@@ -126,7 +123,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 			tokPath = o.Model
 		}
 		if tokPath != "" {
-			enc, err := openEncoder(tokPath)
+			enc, err := chat.Load(tokPath)
 			if err != nil {
 				return nil, withCode(exitUsage, err)
 			}
@@ -152,39 +149,4 @@ func retriesConfig(n int) int {
 		return -1
 	}
 	return n
-}
-
-// openEncoder loads a tokenizer (file or folder) and its chat template (the
-// built-in Llama 3.2 one when it has none).
-func openEncoder(path string) (*chat.Encoder, error) {
-	tok, err := tokenizer.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := chat.FromTokenizer(tok)
-	if err != nil {
-		return nil, errclass.AsFatal(fmt.Errorf("chat template of %s: %w", path, err))
-	}
-	return chat.NewEncoder(tok, tmpl, ""), nil
-}
-
-// openONNXChat opens the ONNX engine with the model folder's tokenizer.
-func openONNXChat(ctx context.Context, g *globalOptions, mf modelFlags) (*onnx.ChatModel, error) {
-	eo := mf.engineOptions(g)
-	if !hasTokenizer(eo.Model) {
-		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", eo.Model))
-	}
-	enc, err := openEncoder(eo.Model)
-	if err != nil {
-		return nil, err
-	}
-	e, err := onnx.Open(ctx, eo)
-	if err != nil {
-		return nil, err
-	}
-	if v := enc.Tokenizer().VocabSize(); v > e.Spec().Vocab {
-		e.Close()
-		return nil, errclass.AsFatal(fmt.Errorf("model %s: the tokenizer has %d tokens but the model's logits only %d: tokenizer and model do not match", eo.Model, v, e.Spec().Vocab))
-	}
-	return onnx.NewChatModel(e, enc), nil
 }

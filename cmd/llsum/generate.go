@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -115,12 +113,6 @@ type generateOutput struct {
 	DecodeTokensPerS float64 `json:"decode_tokens_per_s"`
 }
 
-// hasTokenizer reports whether a model folder ships tokenizer.json.
-func hasTokenizer(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "tokenizer.json"))
-	return err == nil
-}
-
 // parseIDs reads "1,2,3" (spaces allowed).
 func parseIDs(s string) ([]int, error) {
 	var out []int
@@ -157,9 +149,9 @@ func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) er
 		}
 	}
 	var enc *chat.Encoder
-	if opts.Prompt != "" || hasTokenizer(eo.Model) {
+	if opts.Prompt != "" || onnx.HasTokenizer(eo.Model) {
 		var err error
-		if enc, err = openEncoder(eo.Model); err != nil {
+		if enc, err = chat.Load(eo.Model); err != nil {
 			return withCode(exitUsage, err)
 		}
 	}

@@ -10,30 +10,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/infer/onnx/onnxtest"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
-// needORT skips (locally) or fails (CI) when ONNX Runtime is not installed.
-func needORT(t *testing.T) {
-	t.Helper()
-	if _, err := onnx.LoadRuntime(onnx.DefaultLibOptions("")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ONNX Runtime: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
-	}
-}
-
 // engineModel returns ../shared/models/NAME, skipping (locally) or failing
-// (CI) when ONNX Runtime is not installed.
+// (CI) when ONNX Runtime or the shared folder is missing.
 func engineModel(t *testing.T, name string) string {
 	t.Helper()
-	needORT(t)
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "models", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	onnxtest.NeedRuntime(t)
+	return testenv.Shared(t, "models", name)
 }
 
 func TestGenerateJSON(t *testing.T) {

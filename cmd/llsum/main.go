@@ -87,7 +87,7 @@ func errorLine(err error) string {
 	if errors.As(err, &ee) && ee.err == nil {
 		return ""
 	}
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return oneLine(err.Error())
 }
 
 // isUsage recognizes cobra's own argument and flag errors.

@@ -1,28 +1,20 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/infer/onnx/onnxtest"
 )
 
 // tinyModel writes a generated tiny Llama model (genai or optimum layout)
 // with its tokenizer into a temporary folder.
 func tinyModel(t *testing.T, flavour string) string {
 	t.Helper()
-	engineModel(t, "tiny-qwen2-gqa-fp16") // fails in CI, skips locally, without ORT
-	dir := filepath.Join(t.TempDir(), "tiny-"+flavour)
-	cfg := genmodel.Tiny()
-	cfg.Flavour = flavour
-	if err := genmodel.Write(context.Background(), dir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return onnxtest.TinyModel(t, flavour)
 }
 
 // TestRunWithGeneratedModel summarizes testdata/docs with the ONNX engine on

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/llsum/llsum/infer/onnx/onnxtest"
 )
 
 // End to end over real HTTP and real processes: `llsum run --backend openai`
@@ -74,7 +76,7 @@ func startServe(t *testing.T, model string, extra ...string) (string, *exec.Cmd)
 }
 
 func TestRunAgainstServe(t *testing.T) {
-	needORT(t)
+	onnxtest.NeedRuntime(t)
 	model := filepath.Join(t.TempDir(), "tiny")
 	if r := runLLSum(t, ".", "dev", "gen-model", "--out", model); r.code != 0 {
 		t.Fatalf("gen-model: %d\n%s", r.code, r.stderr)

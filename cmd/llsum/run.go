@@ -247,6 +247,7 @@ func writeDigest(ctx context.Context, g *globalOptions, s infer.Summarizer, cfg 
 	return nil
 }
 
+// oneLine folds white space, line breaks included, so a message stays on one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // exitFor maps a run's report to the documented exit codes. Everything has

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/serve"
 )
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 	if eo.Model == "" {
 		return usageErrorf("serve needs a model: --model DIR or LLSUM_MODEL")
 	}
-	m, err := openONNXChat(ctx, g, opts.modelFlags)
+	m, err := onnx.OpenChatModel(ctx, opts.modelFlags.engineOptions(g))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}

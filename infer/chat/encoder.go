@@ -1,10 +1,12 @@
 package chat
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/tokenizer"
+	"github.com/llsum/llsum/internal/errclass"
 )
 
 // DefaultDateString is the date the Llama 3.2 template writes in its system
@@ -59,3 +61,19 @@ func (e *Encoder) Decode(ids []int) (string, error) {
 
 // Tokenizer returns the tokenizer.
 func (e *Encoder) Tokenizer() *tokenizer.Tokenizer { return e.tok }
+
+// Load loads a tokenizer (tokenizer.json, or a folder holding it with
+// tokenizer_config.json) and its chat template (Llama32() when it has
+// none) as an Encoder with DefaultDateString. Errors are Fatal: a model
+// without a usable tokenizer can summarize nothing.
+func Load(path string) (*Encoder, error) {
+	tok, err := tokenizer.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := FromTokenizer(tok)
+	if err != nil {
+		return nil, errclass.AsFatal(fmt.Errorf("chat template of %s: %w", path, err))
+	}
+	return NewEncoder(tok, tmpl, ""), nil
+}

@@ -3,7 +3,6 @@ package genmodel
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // sharedDir finds ../shared beside the module root.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // repoRoot walks up from the package folder to go.mod.
@@ -41,10 +43,7 @@ func sharedModel(t testing.TB, name string) string {
 func needRuntime(t testing.TB) {
 	t.Helper()
 	if _, err := LoadRuntime(DefaultLibOptions("")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ONNX Runtime: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed (run `make deps`): %v", err)
+		testenv.Missing(t, "ONNX Runtime ("+err.Error()+")")
 	}
 }
 

@@ -2,12 +2,12 @@ package openai
 
 import (
 	"encoding/json"
-	"github.com/llsum/llsum/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // sharedDir finds ../shared beside the module root; without it the test

@@ -1,0 +1,52 @@
+// Package onnxtest gives tests outside infer/onnx the ONNX Runtime library
+// and a generated tiny model to run on. Without the library (which `make
+// deps` installs) a test fails under CI and is skipped elsewhere.
+package onnxtest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/testenv"
+)
+
+// NeedRuntime loads ONNX Runtime through the normal discovery.
+func NeedRuntime(t testing.TB) {
+	t.Helper()
+	if _, err := onnx.LoadRuntime(onnx.DefaultLibOptions("")); err != nil {
+		testenv.Missing(t, "ONNX Runtime ("+err.Error()+")")
+	}
+}
+
+// TinyModel writes a generated tiny Llama model of the given flavour
+// ("genai" or "optimum"), with its tokenizer, into a temporary folder.
+func TinyModel(t testing.TB, flavour string) string {
+	t.Helper()
+	NeedRuntime(t)
+	dir := filepath.Join(t.TempDir(), "tiny-"+flavour)
+	cfg := genmodel.Tiny()
+	cfg.Flavour = flavour
+	if err := genmodel.Write(context.Background(), dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TinyChatModel opens a generated tiny genai model on the CPU as a chat
+// model, closed when the test ends; o may set engine options (threads,
+// prefill chunk), its Model, Device and Lib are filled in.
+func TinyChatModel(t testing.TB, o onnx.Options) *onnx.ChatModel {
+	t.Helper()
+	o.Model = TinyModel(t, "genai")
+	o.Device = "cpu"
+	o.Lib = onnx.DefaultLibOptions("")
+	m, err := onnx.OpenChatModel(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}

@@ -1,0 +1,40 @@
+package onnx
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/llsum/llsum/infer/chat"
+	"github.com/llsum/llsum/internal/errclass"
+)
+
+// HasTokenizer reports whether a model folder ships tokenizer.json.
+func HasTokenizer(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "tokenizer.json"))
+	return err == nil
+}
+
+// OpenChatModel opens the model folder o.Model with its own tokenizer and
+// chat template: what `llsum run`, `llsum serve` and the tests summarize
+// with. A folder without tokenizer files, or whose tokenizer has more tokens
+// than the model's logits, fails with one Fatal line.
+func OpenChatModel(ctx context.Context, o Options) (*ChatModel, error) {
+	if !HasTokenizer(o.Model) {
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", o.Model))
+	}
+	enc, err := chat.Load(o.Model)
+	if err != nil {
+		return nil, err
+	}
+	e, err := Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if v := enc.Tokenizer().VocabSize(); v > e.Spec().Vocab {
+		e.Close()
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: the tokenizer has %d tokens but the model's logits only %d: tokenizer and model do not match", o.Model, v, e.Spec().Vocab))
+	}
+	return NewChatModel(e, enc), nil
+}
