@@ -77,7 +77,7 @@ func TestRunModelErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--model", filepath.Join(work, "nope"), doc}, "nope"},
+		{[]string{"run", "--model", filepath.Join(work, "nope"), doc}, "nope: stat"},
 		{[]string{"run", "--model", noTok, doc}, "no tokenizer.json"},
 		{[]string{"run", "--backend", "onnx", doc}, "needs --model"},
 		{[]string{"run", "--backend", "openai", doc}, "needs --endpoint"},

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,12 @@ func HasTokenizer(dir string) bool {
 // with. A folder without tokenizer files, or whose tokenizer has more tokens
 // than the model's logits, fails with one Fatal line.
 func OpenChatModel(ctx context.Context, o Options) (*ChatModel, error) {
+	if fi, err := os.Stat(o.Model); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a folder")
+		}
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: %w", o.Model, err))
+	}
 	if !HasTokenizer(o.Model) {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", o.Model))
 	}
