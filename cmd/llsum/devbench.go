@@ -136,7 +136,7 @@ func parseInts(flag, s string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			return nil, usageErrorf("%s: %q is not a positive number", flag, f)
+			return nil, usagef("%s: %q is not a positive number", flag, f)
 		}
 		out = append(out, n)
 	}
@@ -158,7 +158,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		bn, err1 := strconv.Atoi(b)
 		cn, err2 := strconv.Atoi(c)
 		if !ok || err1 != nil || err2 != nil || bn < 1 || cn < 1 {
-			return usageErrorf("--decode: %q is not BATCHxCONTEXT", f)
+			return usagef("--decode: %q is not BATCHxCONTEXT", f)
 		}
 		decode = append(decode, [2]int{bn, cn})
 	}
@@ -166,22 +166,22 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 	if opts.Workload != "" {
 		b, err := os.ReadFile(opts.Workload)
 		if err != nil {
-			return usageErrorf("--workload: %v", err)
+			return usagef("--workload: %w", err)
 		}
 		wl = &benchWorkload{}
 		if err := json.Unmarshal(b, wl); err != nil {
-			return usageErrorf("--workload %s: %v", opts.Workload, err)
+			return usagef("--workload %s: %w", opts.Workload, err)
 		}
 	}
 	eo := opts.engineOptions(g)
 	eo.CUDAGraph = opts.CUDAGraph
 	if eo.Model == "" {
-		return usageErrorf("dev bench needs --model DIR (or LLSUM_MODEL)")
+		return usagef("dev bench needs --model DIR (or LLSUM_MODEL)")
 	}
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	defer e.Close()
 	res := benchResult{Device: e.Device(), KVMemory: e.KVMemory(), CUDAGraph: e.CUDAGraphs(), Runtime: e.Runtime().Version,

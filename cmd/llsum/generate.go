@@ -13,50 +13,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/chat"
 	"github.com/llsum/llsum/infer/onnx"
-	"github.com/llsum/llsum/internal/envconfig"
 )
-
-// modelFlags select and place the ONNX model; generate, doctor and run share
-// them.
-type modelFlags struct {
-	Model        string
-	Variant      string
-	Device       string
-	ORTLib       string
-	PrefillChunk int
-	Threads      int
-}
-
-// AddFlags registers the model flags.
-func (o *modelFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Model, "model", "", "model folder (genai or transformers.js layout; default LLSUM_MODEL)")
-	f.StringVar(&o.Variant, "variant", "", "graph to use when the folder has several (e.g. q4f16, fp16)")
-	f.StringVar(&o.Device, "device", "", "auto, cpu, cuda or cuda:N (default LLSUM_DEVICE, else auto)")
-	f.StringVar(&o.ORTLib, "ort-lib", "", "ONNX Runtime library path (default: LLSUM_ORT_LIB, beside the binary, the install folder, system)")
-	f.IntVar(&o.PrefillChunk, "prefill-chunk", onnx.DefaultPrefillChunk, "prompt tokens per forward pass")
-	f.IntVar(&o.Threads, "threads", 0, "CPU threads for ONNX Runtime (0: all cores)")
-}
-
-// engineOptions resolves flags and environment into onnx.Options.
-func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
-	model := o.Model
-	if model == "" {
-		model = envconfig.Lookup("LLSUM_MODEL")
-	}
-	device := o.Device
-	if device == "" {
-		device = envconfig.Lookup("LLSUM_DEVICE")
-	}
-	return onnx.Options{
-		Model:        model,
-		Variant:      o.Variant,
-		Device:       device,
-		Lib:          onnx.DefaultLibOptions(o.ORTLib),
-		PrefillChunk: o.PrefillChunk,
-		Threads:      o.Threads,
-		Notice:       g.notice,
-	}
-}
 
 // generateOptions are the flags of `llsum generate`.
 type generateOptions struct {
@@ -132,39 +89,39 @@ func parseIDs(s string) ([]int, error) {
 // runGenerate is `llsum generate`.
 func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) error {
 	if (opts.Prompt == "") == (opts.InputIDs == "") {
-		return usageErrorf("generate needs exactly one of --prompt or --input-ids")
+		return usagef("generate needs exactly one of --prompt or --input-ids")
 	}
 	if opts.MaxNewTokens < 1 {
-		return usageErrorf("--max-new-tokens must be at least 1")
+		return usagef("--max-new-tokens must be at least 1")
 	}
 	eo := opts.engineOptions(g)
 	if eo.Model == "" {
-		return usageErrorf("generate needs --model DIR (or LLSUM_MODEL)")
+		return usagef("generate needs --model DIR (or LLSUM_MODEL)")
 	}
 	var ids []int
 	if opts.InputIDs != "" {
 		var err error
 		if ids, err = parseIDs(opts.InputIDs); err != nil {
-			return usageErrorf("%v", err)
+			return &usageError{err: err}
 		}
 	}
 	var enc *chat.Encoder
 	if opts.Prompt != "" || onnx.HasTokenizer(eo.Model) {
 		var err error
 		if enc, err = chat.Load(eo.Model); err != nil {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 	}
 	if opts.Prompt != "" {
 		var err error
 		ids, err = enc.EncodeChat([]infer.Message{{Role: infer.RoleUser, Content: opts.Prompt}})
 		if err != nil {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 	}
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	defer e.Close()
 	res, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: ids, MaxNewTokens: opts.MaxNewTokens, Sampling: opts.Sampling}})

@@ -64,7 +64,7 @@ func (o *genModelOptions) AddFlags(f *pflag.FlagSet) {
 func (o *genModelOptions) config() (genmodel.Config, error) {
 	cfg, err := genmodel.Preset(o.Preset)
 	if err != nil {
-		return cfg, usageErrorf("--preset: %w", err)
+		return cfg, usagef("--preset: %w", err)
 	}
 	changed := func(name string) bool { return o.flags != nil && o.flags.Changed(name) }
 	cfg.Flavour, cfg.Seed, cfg.Workers = o.Flavour, o.Seed, o.Workers
@@ -127,14 +127,14 @@ are those of the real model.`,
 // runGenModel is `llsum dev gen-model`.
 func runGenModel(ctx context.Context, g *globalOptions, opts genModelOptions) error {
 	if opts.Out == "" {
-		return usageErrorf("gen-model: --out is required")
+		return usagef("gen-model: --out is required")
 	}
 	cfg, err := opts.config()
 	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageErrorf("gen-model: %w", err)
+		return usagef("gen-model: %w", err)
 	}
 	start := time.Now()
 	if err := genmodel.Write(ctx, opts.Out, cfg); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,8 +68,7 @@ func TestTokenizeErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
-			var ee *exitError
-			if !errors.As(err, &ee) || ee.code != exitUsage {
+			if code, _ := exitCode(context.Background(), err); code != exitUsage {
 				t.Fatalf("err %v does not exit with code %d", err, exitUsage)
 			}
 		})
