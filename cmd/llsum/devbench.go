@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // devBenchOptions are the flags of `llsum dev bench`.
@@ -29,6 +30,11 @@ type devBenchOptions struct {
 	Out          string
 	Seed         uint64
 	CUDAGraph    bool
+
+	// Parsed by Finalize.
+	prefill  []int
+	decode   [][2]int
+	workload *benchWorkload
 }
 
 // AddFlags registers dev bench's flags.
@@ -52,7 +58,8 @@ func newDevBenchCmd(g *globalOptions) *cobra.Command {
 run does the same work: prefill tokens/s per prompt length, decode tokens/s
 per batch and context, and an end-to-end workload of batched requests
 (bench/gpu/run.sh writes it). Prints one JSON object.`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDevBench(cmd.Context(), g, opts)
 		},
@@ -143,14 +150,15 @@ func parseInts(flag, s string) ([]int, error) {
 	return out, nil
 }
 
-// runDevBench is `llsum dev bench`.
-func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
-	prefill, err := parseInts("--prefill", opts.Prefill)
+// Finalize parses --prefill, --decode and --workload and checks that a
+// model is given.
+func (o *devBenchOptions) Finalize() error {
+	prefill, err := parseInts("--prefill", o.Prefill)
 	if err != nil {
 		return err
 	}
 	var decode [][2]int
-	for _, f := range strings.Split(opts.Decode, ",") {
+	for _, f := range strings.Split(o.Decode, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
@@ -163,21 +171,28 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		decode = append(decode, [2]int{bn, cn})
 	}
 	var wl *benchWorkload
-	if opts.Workload != "" {
-		b, err := os.ReadFile(opts.Workload)
+	if o.Workload != "" {
+		b, err := os.ReadFile(o.Workload)
 		if err != nil {
 			return usagef("--workload: %w", err)
 		}
 		wl = &benchWorkload{}
 		if err := json.Unmarshal(b, wl); err != nil {
-			return usagef("--workload %s: %w", opts.Workload, err)
+			return usagef("--workload %s: %w", o.Workload, err)
 		}
 	}
-	eo := opts.engineOptions(g)
-	eo.CUDAGraph = opts.CUDAGraph
-	if eo.Model == "" {
+	if o.Model == "" && envconfig.Model() == "" {
 		return usagef("dev bench needs --model DIR (or LLSUM_MODEL)")
 	}
+	o.prefill, o.decode, o.workload = prefill, decode, wl
+	return nil
+}
+
+// runDevBench is `llsum dev bench`.
+func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
+	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
+	eo := opts.engineOptions(g)
+	eo.CUDAGraph = opts.CUDAGraph
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/chat"
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // generateOptions are the flags of `llsum generate`.
@@ -23,6 +24,8 @@ type generateOptions struct {
 	MaxNewTokens int
 	Sampling     infer.Sampling
 	JSON         bool
+
+	ids []int // --input-ids, parsed by Finalize
 }
 
 // AddFlags registers generate's flags.
@@ -52,6 +55,7 @@ Greedy decoding unless --temperature is set. With --json the result is
 "prefill_ms":…,"decode_tokens_per_s":…} (text only with a tokenizer).`,
 		Example: `  llsum generate --model ~/models/llama-3.2-1b --input-ids 128000,9906 --json`,
 		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGenerate(cmd.Context(), g, opts)
 		},
@@ -86,25 +90,31 @@ func parseIDs(s string) ([]int, error) {
 	return out, nil
 }
 
-// runGenerate is `llsum generate`.
-func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) error {
-	if (opts.Prompt == "") == (opts.InputIDs == "") {
+// Finalize checks the flag combinations and parses --input-ids.
+func (o *generateOptions) Finalize() error {
+	if (o.Prompt == "") == (o.InputIDs == "") {
 		return usagef("generate needs exactly one of --prompt or --input-ids")
 	}
-	if opts.MaxNewTokens < 1 {
+	if o.MaxNewTokens < 1 {
 		return usagef("--max-new-tokens must be at least 1")
 	}
-	eo := opts.engineOptions(g)
-	if eo.Model == "" {
+	if o.Model == "" && envconfig.Model() == "" {
 		return usagef("generate needs --model DIR (or LLSUM_MODEL)")
 	}
-	var ids []int
-	if opts.InputIDs != "" {
-		var err error
-		if ids, err = parseIDs(opts.InputIDs); err != nil {
+	if o.InputIDs != "" {
+		ids, err := parseIDs(o.InputIDs)
+		if err != nil {
 			return &usageError{err: err}
 		}
+		o.ids = ids
 	}
+	return nil
+}
+
+// runGenerate is `llsum generate`.
+func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) error {
+	eo := opts.engineOptions(g)
+	ids := opts.ids
 	var enc *chat.Encoder
 	if opts.Prompt != "" || onnx.HasTokenizer(eo.Model) {
 		var err error

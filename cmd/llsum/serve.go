@@ -56,7 +56,8 @@ Listens on 127.0.0.1 unless --addr says otherwise.`,
 		Example: `  llsum serve --model ~/models/llama-3.2-3b
   LLSUM_API_KEY=secret llsum serve --model ~/models/llama-3.2-3b --addr 0.0.0.0:8000 --max-batch 16
   llsum run --backend openai --endpoint http://gpu-box:8000/v1 ./docs`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), g, opts)
 		},
@@ -65,15 +66,19 @@ Listens on 127.0.0.1 unless --addr says otherwise.`,
 	return cmd
 }
 
-// runServe is `llsum serve`.
-func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
-	if opts.MaxBatch < 1 || opts.Queue < 1 || opts.MaxNewTokens < 1 {
+// Finalize checks the flags' ranges and that a model is given.
+func (o *serveOptions) Finalize() error {
+	if o.MaxBatch < 1 || o.Queue < 1 || o.MaxNewTokens < 1 {
 		return usagef("--max-batch, --queue and --max-new-tokens must be at least 1")
 	}
-	eo := opts.engineOptions(g)
-	if eo.Model == "" {
+	if o.Model == "" && envconfig.Model() == "" {
 		return usagef("serve needs a model: --model DIR or LLSUM_MODEL")
 	}
+	return nil
+}
+
+// runServe is `llsum serve`.
+func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 	m, err := onnx.OpenChatModel(ctx, opts.modelFlags.engineOptions(g))
 	if err != nil {
 		return configError(err)

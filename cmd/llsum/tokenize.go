@@ -23,6 +23,8 @@ type tokenizeOptions struct {
 	Count     bool
 	JSON      bool
 	Decode    bool
+
+	path string // tokenizer.json or model folder, set by Finalize
 }
 
 // AddFlags registers tokenize's flags.
@@ -61,6 +63,7 @@ spaces; special tokens appear as their names).`,
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTokenize(cmd.Context(), g, opts, args)
 		},
@@ -69,24 +72,29 @@ spaces; special tokens appear as their names).`,
 	return cmd
 }
 
-// runTokenize is `llsum tokenize`.
-func runTokenize(ctx context.Context, g *globalOptions, opts tokenizeOptions, _ []string) error {
-	path := opts.Tokenizer
+// Finalize checks the flag combinations and picks the tokenizer.
+func (o *tokenizeOptions) Finalize() error {
+	o.path = o.Tokenizer
 	switch {
-	case opts.Model != "" && opts.Tokenizer != "":
+	case o.Model != "" && o.Tokenizer != "":
 		return usagef("tokenize: give --model or --tokenizer, not both")
-	case opts.Model != "":
-		path = opts.Model
-	case path == "":
-		path = envconfig.Model()
+	case o.Model != "":
+		o.path = o.Model
+	case o.path == "":
+		o.path = envconfig.Model()
 	}
-	if path == "" {
+	if o.path == "" {
 		return usagef("tokenize: give --model DIR or --tokenizer FILE (or set LLSUM_MODEL)")
 	}
-	if opts.Decode && (opts.BOS || opts.Special || opts.Count) {
+	if o.Decode && (o.BOS || o.Special || o.Count) {
 		return usagef("tokenize: --decode does not combine with --bos, --special or --count")
 	}
-	tok, err := tokenizer.Load(path)
+	return nil
+}
+
+// runTokenize is `llsum tokenize`.
+func runTokenize(ctx context.Context, g *globalOptions, opts tokenizeOptions, _ []string) error {
+	tok, err := tokenizer.Load(opts.path)
 	if err != nil {
 		return configError(err)
 	}

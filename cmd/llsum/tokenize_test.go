@@ -34,7 +34,7 @@ func TestTokenize(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			g := &globalOptions{stdin: strings.NewReader(tc.stdin), stdout: &out, stderr: &out}
-			if err := runTokenize(context.Background(), g, tc.opts, nil); err != nil {
+			if err := finalizeAndTokenize(g, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			if out.String() != tc.want {
@@ -64,7 +64,7 @@ func TestTokenizeErrors(t *testing.T) {
 			t.Setenv("LLSUM_MODEL", "")
 			var out bytes.Buffer
 			g := &globalOptions{stdin: strings.NewReader(tc.stdin), stdout: &out, stderr: &out}
-			err := runTokenize(context.Background(), g, tc.opts, nil)
+			err := finalizeAndTokenize(g, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -73,4 +73,12 @@ func TestTokenizeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// finalizeAndTokenize checks opts as PreRunE does, then runs tokenize.
+func finalizeAndTokenize(g *globalOptions, opts tokenizeOptions) error {
+	if err := opts.Finalize(); err != nil {
+		return err
+	}
+	return runTokenize(context.Background(), g, opts, nil)
 }
