@@ -127,6 +127,7 @@ var hints = []struct {
 	{func(err error) bool { return errors.Is(err, serve.ErrNoModelName) }, "give one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrModelNameNeeded) }, "choose one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrNoContextWindow) }, "give it with --context"},
+	{func(err error) bool { return errors.Is(err, onnx.ErrSeveralVariants) }, "pick one with --variant"},
 	{func(err error) bool { return errors.Is(err, onnx.ErrNoRuntime) }, "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
 }
 
