@@ -95,9 +95,7 @@ func exitCode(ctx context.Context, err error) (code int, msg string) {
 	}
 	var ue *usageError
 	switch {
-	case errors.As(err, &ue):
-		code = exitUsage
-	case errclass.IsFatal(err):
+	case errors.As(err, &ue), errclass.IsFatal(err):
 		code = exitUsage
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		code = exitInterrupted
