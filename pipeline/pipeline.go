@@ -18,9 +18,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -288,15 +288,12 @@ type runner struct {
 	// abandonAfter is abandonAfter (tests shorten it).
 	abandonAfter time.Duration
 
+	// mu guards the fields below (set from the walk and the workers) and
+	// cfg.Stdout.
 	mu          sync.Mutex
 	inputErrors []error
 	warnings    []error
 	fatal       error
-}
-
-type job struct {
-	src source
-	out string // output path relative to OutDir, without suffix
 }
 
 // walkAhead is how many found documents may wait for a worker.
@@ -318,6 +315,15 @@ func (r *runner) warn(err error) {
 	r.cfg.Observer.Event(Event{Kind: EventWarning, Err: err})
 }
 
+// inputError records an input path or folder that cannot be read.
+func (r *runner) inputError(p string, err error) {
+	err = fmt.Errorf("%s: %w", p, err)
+	r.mu.Lock()
+	r.inputErrors = append(r.inputErrors, err)
+	r.mu.Unlock()
+	r.cfg.Observer.Event(Event{Kind: EventInputError, Path: p, Err: err})
+}
+
 func (r *runner) setFatal(err error) {
 	r.mu.Lock()
 	if r.fatal == nil {
@@ -326,103 +332,99 @@ func (r *runner) setFatal(err error) {
 	r.mu.Unlock()
 }
 
+// saveState saves the state; a failure is a warning (the outputs are
+// written, only the next run's skipping suffers).
+func (r *runner) saveState(records []stateRecord) {
+	if err := saveState(r.statePath, r.cfg.Shard.String(), records); err != nil {
+		r.warn(err)
+	}
+}
+
+// run wires the stages: the walker finds documents, the dispatcher names
+// them and queues this shard's for the worker pool, and the collector
+// gathers the results; finish then settles the state and writes the index.
 func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) {
 	started := time.Now()
-	// runCtx ends when no new document may start; abortCtx when documents
-	// in flight must stop.
+	// runCtx ends when no new document may start; docCtx when documents in
+	// flight must stop; collectCtx when the collector stops listening.
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
-	abortCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
+	docCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
+	collectCtx, stopCollecting := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCollecting()
 	finished := make(chan struct{})
 	defer close(finished)
 	go r.watchInterrupt(ctx, abort, finished)
 
-	w := &walker{
-		include:  r.cfg.Include,
-		exclude:  r.cfg.Exclude,
-		skipDirs: []os.FileInfo{outInfo},
-		onError: func(p string, err error) {
-			err = fmt.Errorf("%s: %w", p, err)
-			r.mu.Lock()
-			r.inputErrors = append(r.inputErrors, err)
-			r.mu.Unlock()
-			r.cfg.Observer.Event(Event{Kind: EventInputError, Path: p, Err: err})
-		},
-	}
-
-	sources := make(chan source)
 	// The walk runs up to walkAhead documents ahead of the pool, so the
 	// progress total is right for most folders (and settles early for big
 	// ones) while memory stays bounded.
+	sources := make(chan source)
 	jobs := make(chan job, walkAhead)
 	results := make(chan DocResult)
-	quit := make(chan struct{}) // closed when the collector stops listening
-	// seen[i] is set when the walk meets the document of old record i.
-	seen := make([]bool, len(r.old.records))
-	var walkDone atomic.Bool
-
+	w := &walker{include: r.cfg.Include, exclude: r.cfg.Exclude, skipDirs: []os.FileInfo{outInfo}, onError: r.inputError}
 	go func() {
 		defer close(sources)
 		w.walk(runCtx, r.cfg.Inputs, sources)
 	}()
-	// The dispatcher names outputs in walk order, over every document (all
-	// shards see the same names), so names are deterministic whatever the
-	// pool or the sharding does.
-	go func() {
-		defer close(jobs)
-		var n namer
-		found := 0
-		for src := range sources {
-			out := n.name(src.Rel)
-			if !r.cfg.Shard.Has(src.Rel) {
-				continue
-			}
-			if i, ok := r.old.byOut[out]; ok {
-				seen[i] = true
-			}
-			found++
-			r.cfg.Observer.Event(Event{Kind: EventFound, Path: src.Path, Found: found})
-			select {
-			case jobs <- job{src: src, out: out}:
-			case <-runCtx.Done():
-			}
-		}
-		walkDone.Store(runCtx.Err() == nil)
-		r.cfg.Observer.Event(Event{Kind: EventWalkDone, Found: found})
-	}()
-	var wg sync.WaitGroup
-	for i := 0; i < r.cfg.Jobs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if runCtx.Err() != nil {
-					continue // drain
-				}
-				r.cfg.Observer.Event(Event{Kind: EventStart, Path: j.src.Path})
-				res := r.process(abortCtx, j)
-				if errclass.IsFatal(res.err) {
-					r.setFatal(res.err)
-					cancelRun()
-					abort()
-				}
-				select {
-				case results <- res:
-				case <-quit:
-					return
-				}
-			}
-		}()
-	}
-	workersDone := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(workersDone)
-		close(results)
-	}()
+	disp := newDispatcher(r.cfg.Shard, r.old, r.cfg.Observer)
+	go disp.run(runCtx, sources, jobs)
+	pool := &workerPool{size: r.cfg.Jobs, process: r.process, events: r.cfg.Observer,
+		onFatal: func(err error) { r.setFatal(err); cancelRun(); abort() }}
+	workersDone := pool.start(runCtx, docCtx, collectCtx, jobs, results)
 
-	idx := Index{
+	docs := newDocList(filepath.Join(r.cfg.OutDir, StateDir))
+	defer docs.close()
+	col := &collector{old: r.old, docs: docs, events: r.cfg.Observer, save: r.saveState,
+		checkpointEvery: checkpointEvery, abandonAfter: r.abandonAfter}
+	col.collect(docCtx, results)
+	stopCollecting()
+	return r.finish(ctx, started, disp, col, workersDone), nil
+}
+
+// finish settles the state (old documents not met by a complete walk are
+// deleted, or pruned), writes the index and reports the run.
+func (r *runner) finish(ctx context.Context, started time.Time, disp *dispatcher, col *collector, workersDone <-chan struct{}) *Report {
+	rep := &Report{workersDone: workersDone, Interrupted: ctx.Err() != nil}
+	r.mu.Lock()
+	rep.InputErrors = slices.Clone(r.inputErrors)
+	complete := disp.walkComplete() && r.fatal == nil && len(rep.InputErrors) == 0 && !rep.Interrupted
+	r.mu.Unlock()
+	var drop []bool
+	if complete {
+		drop = r.deleted(disp.seen, col)
+	}
+	r.saveState(col.merged(drop))
+
+	r.mu.Lock()
+	rep.Fatal = r.fatal
+	rep.Warnings = slices.Clone(r.warnings)
+	r.mu.Unlock()
+	idx := r.newIndex(started)
+	idx.Counts = col.counts
+	idx.Interrupted = rep.Interrupted
+	for _, e := range rep.InputErrors {
+		idx.Errors = append(idx.Errors, oneLine(e.Error()))
+	}
+	if rep.Fatal != nil {
+		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
+	}
+	idx.Finished = time.Now().UTC()
+	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
+	err := writeIndex(indexPath, &idx, col.docs)
+	idx.Documents = col.docs.documents()
+	rep.Index = idx
+	if err != nil && rep.Fatal == nil {
+		rep.Fatal = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
+	}
+	r.cfg.Observer.Event(Event{Kind: EventFinish, Report: rep})
+	return rep
+}
+
+// newIndex is the run's index, without its documents and counts.
+func (r *runner) newIndex(started time.Time) Index {
+	return Index{
 		SchemaVersion: SchemaVersion,
 		LlsumVersion:  r.cfg.Version,
 		Started:       started.UTC(),
@@ -432,88 +434,6 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 		Jobs:          r.cfg.Jobs,
 		Shard:         r.cfg.Shard.String(),
 	}
-	// fresh are the records of summaries made current by this run;
-	// replaced[i] says old record i is superseded by one of them.
-	docs := newDocList(filepath.Join(r.cfg.OutDir, StateDir))
-	defer docs.close()
-	var fresh []stateRecord
-	replaced := make([]bool, len(r.old.records))
-	checkpoint := time.NewTicker(checkpointEvery)
-	defer checkpoint.Stop()
-	var abandon <-chan time.Time
-	abortDone := abortCtx.Done()
-collect:
-	for {
-		select {
-		case res, ok := <-results:
-			if !ok {
-				break collect
-			}
-			if res.Status == "" {
-				continue // abandoned: neither done nor failed
-			}
-			idx.Counts.add(res.Status)
-			r.cfg.Observer.Event(Event{Kind: EventDone, Path: res.Path, Doc: &res, Err: res.err})
-			if res.rec != nil {
-				fresh = append(fresh, *res.rec)
-				if i, ok := r.old.byOut[res.rec.Out]; ok {
-					replaced[i] = true
-				}
-				res.rec = nil
-			}
-			res.Path = filepath.ToSlash(res.Path)
-			res.err = nil
-			docs.add(res)
-		case <-checkpoint.C:
-			if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, nil)); err != nil {
-				r.warn(err)
-			}
-		case <-abortDone:
-			abortDone = nil
-			abandon = time.After(r.abandonAfter)
-		case <-abandon:
-			break collect
-		}
-	}
-	close(quit)
-
-	rep := &Report{InputErrors: r.inputErrors, workersDone: workersDone}
-	rep.Interrupted = ctx.Err() != nil
-	idx.Interrupted = rep.Interrupted
-	r.mu.Lock()
-	complete := walkDone.Load() && r.fatal == nil && len(r.inputErrors) == 0 && !rep.Interrupted
-	r.mu.Unlock()
-	var drop []bool
-	if complete {
-		drop = r.deleted(seen, replaced, &idx, docs)
-	}
-	if err := saveState(r.statePath, r.cfg.Shard.String(), r.merged(fresh, replaced, drop)); err != nil {
-		r.warn(err)
-	}
-
-	r.mu.Lock()
-	rep.Fatal = r.fatal
-	rep.Warnings = r.warnings
-	r.mu.Unlock()
-	for _, e := range rep.InputErrors {
-		idx.Errors = append(idx.Errors, oneLine(e.Error()))
-	}
-	if rep.Fatal != nil {
-		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
-	}
-	idx.Finished = time.Now().UTC()
-	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
-	err := writeIndex(indexPath, &idx, docs)
-	idx.Documents = docs.documents()
-	rep.Index = idx
-	if err != nil {
-		err = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
-		if rep.Fatal == nil {
-			rep.Fatal = err
-		}
-	}
-	r.cfg.Observer.Event(Event{Kind: EventFinish, Report: rep})
-	return rep, nil
 }
 
 // watchInterrupt turns the end of ctx into the abort of documents in
@@ -538,58 +458,50 @@ func (r *runner) watchInterrupt(ctx context.Context, abort func(), finished <-ch
 	abort()
 }
 
-// merged is the state to save: this run's records, and the old records
-// neither superseded nor dropped.
-func (r *runner) merged(fresh []stateRecord, replaced, drop []bool) []stateRecord {
-	out := make([]stateRecord, 0, len(fresh)+len(r.old.records))
-	out = append(out, fresh...)
-	for i := range r.old.records {
-		if replaced[i] || (drop != nil && drop[i]) {
-			continue
-		}
-		out = append(out, r.old.records[i])
-	}
-	return out
-}
-
 // deleted reports the documents of earlier runs whose input the (complete)
 // walk did not meet. Without Prune they stay, listed in the index as
 // deleted; with Prune their outputs are removed and drop says which
 // records go.
-func (r *runner) deleted(seen, replaced []bool, idx *Index, docs *docList) []bool {
+func (r *runner) deleted(seen []bool, col *collector) []bool {
 	drop := make([]bool, len(r.old.records))
 	for i := range r.old.records {
-		if seen[i] || replaced[i] {
+		if seen[i] || col.replaced[i] {
 			continue
 		}
 		rec := &r.old.records[i]
 		d := DocResult{Source: rec.Source, Path: rec.Path, Outputs: rec.Outputs, Status: StatusDeleted,
 			Reason: ReasonDeleted, SHA256: rec.SHA256, Bytes: rec.Bytes}
 		if r.cfg.Prune {
-			var failed bool
-			for _, o := range rec.Outputs {
-				if !outputOf(rec.Out, o) {
-					continue
-				}
-				p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))
-				err := insideOut(r.cfg.OutDir, o)
-				if err == nil {
-					err = os.Remove(p)
-				}
-				if err != nil && !errors.Is(err, fs.ErrNotExist) {
-					r.warn(fmt.Errorf("prune %s: %w", p, err))
-					failed = true
-				}
-			}
-			drop[i] = !failed
+			drop[i] = r.prune(rec)
 			d.Reason = ReasonDeleted + "; pruned"
 		} else {
-			docs.add(d)
-			idx.Counts.add(StatusDeleted)
+			col.docs.add(d)
+			col.counts.add(StatusDeleted)
 		}
 		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: d.Path, Doc: &d})
 	}
 	return drop
+}
+
+// prune removes the outputs of a deleted document and reports whether all
+// are gone (its record may go).
+func (r *runner) prune(rec *stateRecord) bool {
+	ok := true
+	for _, o := range rec.Outputs {
+		if !outputOf(rec.Out, o) {
+			continue
+		}
+		p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))
+		err := insideOut(r.cfg.OutDir, o)
+		if err == nil {
+			err = os.Remove(p)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			r.warn(fmt.Errorf("prune %s: %w", p, err))
+			ok = false
+		}
+	}
+	return ok
 }
 
 // IndexName is the index file of a run: index.json, or index-I-of-N.json
@@ -626,7 +538,7 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		}
 	}()
 
-	sum, size, err := hashFile(j.src.Path)
+	sum, size, err := hashFile(ctx, j.src.Path)
 	if err != nil {
 		res.err = fmt.Errorf("read %s: %w", j.src.Path, err)
 		return res
@@ -785,8 +697,8 @@ func isOutputFatal(err error) bool {
 
 // hashFile returns the SHA-256 and size of a regular file. Anything else
 // (a FIFO, a device, a folder) is refused before it is opened, so a FIFO
-// cannot block the worker.
-func hashFile(p string) (string, int64, error) {
+// cannot block the worker. A big file's read stops when ctx ends.
+func hashFile(ctx context.Context, p string) (string, int64, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return "", 0, err
@@ -800,11 +712,24 @@ func hashFile(p string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, ctxReader{ctx, f})
 	if err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ctxReader is r that fails with ctx's error once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func describeMode(m os.FileMode) string {
