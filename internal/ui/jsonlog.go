@@ -61,12 +61,13 @@ type LogRecord struct {
 
 // NewJSONObserver writes one JSON object per line to w (see LogRecord).
 func NewJSONObserver(w io.Writer) pipeline.Observer {
-	return &jsonObserver{enc: json.NewEncoder(w)}
+	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now}
 }
 
 type jsonObserver struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	now func() time.Time // the clock (tests fix it)
 }
 
 func (o *jsonObserver) Event(e pipeline.Event) {
@@ -75,7 +76,7 @@ func (o *jsonObserver) Event(e pipeline.Event) {
 		return
 	}
 	rec.V = JSONLogVersion
-	rec.Time = time.Now().UTC()
+	rec.Time = o.now().UTC()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	_ = o.enc.Encode(rec)
