@@ -50,7 +50,8 @@ type Config struct {
 	Params Parameters
 	// Stdout, when set, receives each summary's Markdown as it completes.
 	Stdout io.Writer
-	// Observer is told about progress; nil means silent.
+	// Observer is told about progress (internal/ui shows it); nil means
+	// silent.
 	Observer Observer
 	// Version is recorded in index.json.
 	Version string
