@@ -15,6 +15,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/ui"
 	"github.com/llsum/llsum/pipeline"
 	sumz "github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
@@ -211,7 +212,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	if err != nil {
 		if opts.LogFormat == "json" {
 			// The log stays JSON lines: the error is its last line.
-			pipeline.WriteJSONError(g.stderr, err)
+			ui.WriteJSONError(g.stderr, err)
 			return withCode(exitUsage, nil)
 		}
 		if errclass.IsFatal(err) {
@@ -268,13 +269,13 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 // bar on a terminal, lines otherwise.
 func newObserver(g *globalOptions, format string) pipeline.Observer {
 	if format == "json" {
-		return pipeline.NewJSONObserver(g.stderr)
+		return ui.NewJSONObserver(g.stderr)
 	}
-	lo := pipeline.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
+	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
 	if !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1" {
-		return pipeline.NewBarObserver(g.stderr, lo)
+		return ui.NewBarObserver(g.stderr, lo)
 	}
-	return pipeline.NewLineObserver(g.stderr, lo)
+	return ui.NewLineObserver(g.stderr, lo)
 }
 
 func isTerminal(w io.Writer) bool {
