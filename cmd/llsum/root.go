@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/llsum/llsum/internal/envconfig"
-	"github.com/llsum/llsum/pipeline"
+	"github.com/llsum/llsum/internal/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -94,7 +94,7 @@ func (g *globalOptions) notice(msg string) {
 		return
 	}
 	if g.jsonLog {
-		pipeline.WriteJSONNotice(g.stderr, msg)
+		ui.WriteJSONNotice(g.stderr, msg)
 		return
 	}
 	fmt.Fprintln(g.stderr, "llsum: notice: "+msg)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/ui"
 	"github.com/llsum/llsum/pipeline"
 	sumz "github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
@@ -204,7 +205,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		err = configError(err)
 		if g.jsonLog {
 			// The log stays JSON lines: the error is its last line.
-			pipeline.WriteJSONError(g.stderr, errors.New(describe(err)))
+			ui.WriteJSONError(g.stderr, errors.New(describe(err)))
 			return reported(err)
 		}
 		return err
@@ -260,13 +261,13 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 // bar on a terminal, lines otherwise.
 func newObserver(g *globalOptions, format string) pipeline.Observer {
 	if format == "json" {
-		return pipeline.NewJSONObserver(g.stderr)
+		return ui.NewJSONObserver(g.stderr)
 	}
-	lo := pipeline.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
+	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
 	if !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress() {
-		return pipeline.NewBarObserver(g.stderr, lo)
+		return ui.NewBarObserver(g.stderr, lo)
 	}
-	return pipeline.NewLineObserver(g.stderr, lo)
+	return ui.NewLineObserver(g.stderr, lo)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -1,10 +1,16 @@
-package pipeline
+// Package ui shows a run's progress on stderr: a plain line per document
+// (logs, cron mail, CI), a progress bar on a terminal, or JSON lines
+// (--log-format json). It implements pipeline.Observer; the pipeline only
+// reports events and knows nothing of how they are shown.
+package ui
 
 import (
 	"encoding/json"
 	"io"
 	"sync"
 	"time"
+
+	"github.com/llsum/llsum/pipeline"
 )
 
 // JSONLogVersion is the version of the JSON-lines log schema (README,
@@ -30,46 +36,47 @@ const JSONLogVersion = 1
 //	error        error (the run could not start: bad configuration, output
 //	             folder locked, unwritable or missing); exit code 2
 type LogRecord struct {
-	V           int          `json:"v"`
-	Time        time.Time    `json:"time"`
-	Event       string       `json:"event"`
-	Path        string       `json:"path,omitempty"`
-	Source      string       `json:"source,omitempty"`
-	Status      string       `json:"status,omitempty"`
-	Reason      string       `json:"reason,omitempty"`
-	Error       string       `json:"error,omitempty"`
-	Outputs     []string     `json:"outputs,omitempty"`
-	Pages       int          `json:"pages,omitempty"`
-	Bytes       int64        `json:"bytes,omitempty"`
-	SHA256      string       `json:"sha256,omitempty"`
-	Timings     *Timings     `json:"timings,omitempty"`
-	Tokens      *TokenCounts `json:"tokens,omitempty"`
-	GraceMS     *int64       `json:"grace_ms,omitempty"`
-	Counts      *Counts      `json:"counts,omitempty"`
-	ElapsedMS   *int64       `json:"elapsed_ms,omitempty"`
-	Interrupted *bool        `json:"interrupted,omitempty"`
-	Errors      []string     `json:"errors,omitempty"`
-	Index       string       `json:"index,omitempty"`
-	Message     string       `json:"message,omitempty"`
+	V           int                   `json:"v"`
+	Time        time.Time             `json:"time"`
+	Event       string                `json:"event"`
+	Path        string                `json:"path,omitempty"`
+	Source      string                `json:"source,omitempty"`
+	Status      string                `json:"status,omitempty"`
+	Reason      string                `json:"reason,omitempty"`
+	Error       string                `json:"error,omitempty"`
+	Outputs     []string              `json:"outputs,omitempty"`
+	Pages       int                   `json:"pages,omitempty"`
+	Bytes       int64                 `json:"bytes,omitempty"`
+	SHA256      string                `json:"sha256,omitempty"`
+	Timings     *pipeline.Timings     `json:"timings,omitempty"`
+	Tokens      *pipeline.TokenCounts `json:"tokens,omitempty"`
+	GraceMS     *int64                `json:"grace_ms,omitempty"`
+	Counts      *pipeline.Counts      `json:"counts,omitempty"`
+	ElapsedMS   *int64                `json:"elapsed_ms,omitempty"`
+	Interrupted *bool                 `json:"interrupted,omitempty"`
+	Errors      []string              `json:"errors,omitempty"`
+	Index       string                `json:"index,omitempty"`
+	Message     string                `json:"message,omitempty"`
 }
 
 // NewJSONObserver writes one JSON object per line to w (see LogRecord).
-func NewJSONObserver(w io.Writer) Observer {
-	return &jsonObserver{enc: json.NewEncoder(w)}
+func NewJSONObserver(w io.Writer) pipeline.Observer {
+	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now}
 }
 
 type jsonObserver struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	now func() time.Time // the clock (tests fix it)
 }
 
-func (o *jsonObserver) Event(e Event) {
+func (o *jsonObserver) Event(e pipeline.Event) {
 	rec, ok := logRecord(e)
 	if !ok {
 		return
 	}
 	rec.V = JSONLogVersion
-	rec.Time = time.Now().UTC()
+	rec.Time = o.now().UTC()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	_ = o.enc.Encode(rec)
@@ -86,50 +93,50 @@ func WriteJSONError(w io.Writer, err error) {
 	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: oneLine(err.Error())})
 }
 
-func logRecord(e Event) (LogRecord, bool) {
+func logRecord(e pipeline.Event) (LogRecord, bool) {
 	switch e.Kind {
-	case EventStart:
+	case pipeline.EventStart:
 		return LogRecord{Event: "start", Path: e.Path}, true
-	case EventDone:
+	case pipeline.EventDone:
 		d := e.Doc
 		rec := LogRecord{Path: d.Path, Source: d.Source, Status: d.Status, Reason: d.Reason, Error: d.Error,
 			Outputs: d.Outputs, SHA256: d.SHA256, Bytes: d.Bytes}
 		switch d.Status {
-		case StatusOK:
+		case pipeline.StatusOK:
 			rec.Event = "done"
 			rec.Pages = d.Pages
 			t := d.Timings
 			rec.Timings = &t
 			rec.Tokens = d.Tokens
-		case StatusSkipped:
+		case pipeline.StatusSkipped:
 			rec.Event = "skipped"
 		default:
 			rec.Event = "failed"
 		}
 		return rec, true
-	case EventDeleted:
+	case pipeline.EventDeleted:
 		d := e.Doc
 		return LogRecord{Event: "deleted", Path: d.Path, Source: d.Source, Reason: d.Reason, Outputs: d.Outputs}, true
-	case EventInputError:
+	case pipeline.EventInputError:
 		return LogRecord{Event: "input_error", Path: e.Path, Error: oneLine(e.Err.Error())}, true
-	case EventWarning:
+	case pipeline.EventWarning:
 		return LogRecord{Event: "warning", Error: oneLine(e.Err.Error())}, true
-	case EventInterrupt:
+	case pipeline.EventInterrupt:
 		g := e.Grace.Milliseconds()
 		return LogRecord{Event: "interrupt", GraceMS: &g}, true
-	case EventFinish:
+	case pipeline.EventFinish:
 		r := e.Report
 		c := r.Index.Counts
 		el := r.Index.Finished.Sub(r.Index.Started).Milliseconds()
 		in := r.Interrupted
 		rec := LogRecord{Event: "summary", Counts: &c, ElapsedMS: &el, Interrupted: &in,
-			Errors: r.Index.Errors, Index: IndexName(shardOf(r.Index.Shard))}
+			Errors: r.Index.Errors, Index: pipeline.IndexName(shardOf(r.Index.Shard))}
 		return rec, true
 	}
 	return LogRecord{}, false
 }
 
-func shardOf(s string) Shard {
-	sh, _ := ParseShard(s)
+func shardOf(s string) pipeline.Shard {
+	sh, _ := pipeline.ParseShard(s)
 	return sh
 }

@@ -1,13 +1,13 @@
-package pipeline
+package ui
 
 import (
 	"fmt"
 	"io"
-	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
+	"github.com/llsum/llsum/pipeline"
 )
 
 // LogOptions select what the observers print.
@@ -20,7 +20,7 @@ type LogOptions struct {
 
 // NewLineObserver prints one plain line per document to w: the form for
 // logs, cron mail and CI (stderr is not a terminal).
-func NewLineObserver(w io.Writer, opts LogOptions) Observer {
+func NewLineObserver(w io.Writer, opts LogOptions) pipeline.Observer {
 	return &lineObserver{w: w, opts: opts}
 }
 
@@ -30,7 +30,7 @@ type lineObserver struct {
 	opts LogOptions
 }
 
-func (o *lineObserver) Event(e Event) {
+func (o *lineObserver) Event(e pipeline.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if line := eventLine(e, o.opts); line != "" {
@@ -39,14 +39,14 @@ func (o *lineObserver) Event(e Event) {
 }
 
 // eventLine formats an event as one line, or "" when it prints nothing.
-func eventLine(e Event, opts LogOptions) string {
+func eventLine(e pipeline.Event, opts LogOptions) string {
 	switch e.Kind {
-	case EventDone:
+	case pipeline.EventDone:
 		d := e.Doc
 		switch d.Status {
-		case StatusFailed:
+		case pipeline.StatusFailed:
 			return "llsum: error: " + d.Error
-		case StatusSkipped:
+		case pipeline.StatusSkipped:
 			if opts.Quiet {
 				return ""
 			}
@@ -61,28 +61,28 @@ func eventLine(e Event, opts LogOptions) string {
 			return fmt.Sprintf("llsum: ok %s (%d %s, %s)", d.Path, d.Pages, plural(d.Pages, "page", "pages"),
 				(time.Duration(d.Timings.TotalMS) * time.Millisecond).String())
 		}
-	case EventDeleted:
+	case pipeline.EventDeleted:
 		if opts.Quiet {
 			return ""
 		}
-		if e.Doc.Reason == ReasonDeleted {
+		if e.Doc.Reason == pipeline.ReasonDeleted {
 			return fmt.Sprintf("llsum: deleted %s: %s (outputs kept; --prune removes them)", e.Doc.Path, e.Doc.Reason)
 		}
 		return fmt.Sprintf("llsum: deleted %s: %s", e.Doc.Path, e.Doc.Reason)
-	case EventWarning:
+	case pipeline.EventWarning:
 		return "llsum: warning: " + oneLine(e.Err.Error())
-	case EventInterrupt:
+	case pipeline.EventInterrupt:
 		if e.Grace > 0 {
 			return fmt.Sprintf("llsum: interrupted: no new documents; those in flight get %s to finish (interrupt again to abort them)", e.Grace)
 		}
 		return "llsum: interrupted: abandoning the documents in flight"
-	case EventInputError:
+	case pipeline.EventInputError:
 		return "llsum: error: " + oneLine(e.Err.Error())
-	case EventDebug:
+	case pipeline.EventDebug:
 		if opts.Verbose {
 			return "llsum: debug: " + e.Path + ":\n" + e.Message
 		}
-	case EventFinish:
+	case pipeline.EventFinish:
 		r := e.Report
 		if r.Fatal != nil {
 			return "llsum: error: " + oneLine(r.Fatal.Error())
@@ -104,69 +104,15 @@ func eventLine(e Event, opts LogOptions) string {
 	return ""
 }
 
-// NewBarObserver draws a progress bar on w (a terminal): documents done of
-// those found so far, the current file, rate and ETA. Errors are printed
-// above the bar as they happen.
-func NewBarObserver(w io.Writer, opts LogOptions) Observer {
-	bar := progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("summarizing"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("docs"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionFullWidth(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetRenderBlankState(true),
-	)
-	return &barObserver{w: w, bar: bar, opts: opts}
-}
-
-type barObserver struct {
-	mu    sync.Mutex
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	opts  LogOptions
-	found int
-}
-
-func (o *barObserver) Event(e Event) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	switch e.Kind {
-	case EventFound, EventWalkDone:
-		o.found = e.Found
-		o.bar.ChangeMax(o.found)
-	case EventStart:
-		o.bar.Describe(shorten(filepath.Base(e.Path), 40))
-	case EventDone:
-		if e.Doc.Status == StatusFailed {
-			o.above(eventLine(e, o.opts))
-		}
-		_ = o.bar.Add(1)
-	case EventFinish:
-		_ = o.bar.Finish()
-		o.above(eventLine(e, o.opts))
-	default:
-		o.above(eventLine(e, o.opts))
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
+	return many
 }
 
-// above prints a line above the bar.
-func (o *barObserver) above(line string) {
-	if line == "" {
-		return
-	}
-	_ = o.bar.Clear()
-	fmt.Fprintln(o.w, line)
-	_ = o.bar.RenderBlank()
-}
-
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+// oneLine folds white space, line breaks included, so a message stays on
+// one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", "")), " ")
 }
