@@ -240,7 +240,7 @@ func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), erro
 	fail := func(err error) error {
 		var be *dirlock.BusyError
 		if errors.As(err, &be) {
-			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w; wait for it to finish, or use --wait", out, err))
+			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w", out, err))
 		}
 		return errclass.AsFatal(fmt.Errorf("output folder %s: %w", out, err))
 	}

@@ -42,6 +42,9 @@ import (
 	"github.com/llsum/llsum/internal/errclass"
 )
 
+// ErrNoModelName: neither Config.ModelName nor the model gives a name.
+var ErrNoModelName = errors.New("serve: the model has no name")
+
 // Defaults for the zero values of Config.
 const (
 	DefaultAddr            = "127.0.0.1:8000"
@@ -138,7 +141,7 @@ func New(cfg Config) (*Server, error) {
 		s.name = s.info.Model
 	}
 	if s.name == "" {
-		return nil, errors.New("serve: the model has no name; give one with --model-name")
+		return nil, ErrNoModelName
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /v1/models", s.auth(s.models))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,17 +72,17 @@ func TestChunkCommandErrors(t *testing.T) {
 	g := &globalOptions{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	missing := filepath.Join(t.TempDir(), "missing.pdf")
 	err := runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{missing})
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != exitDocFailed || !strings.Contains(err.Error(), missing) {
+	code := func(err error) int { c, _ := exitCode(context.Background(), err); return c }
+	if code(err) != exitDocFailed || !strings.Contains(err.Error(), missing) {
 		t.Fatalf("missing file: %v", err)
 	}
 	path := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
 	err = runChunk(context.Background(), g, chunkOptions{Backend: backendFlags{Context: 300}, MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path})
-	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
+	if code(err) != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
 		t.Fatalf("small window: %v", err)
 	}
-	err = runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 0}, []string{path})
-	if !errors.As(err, &ee) || ee.code != exitUsage {
+	bad := chunkOptions{MaxNewTokens: 0}
+	if err = bad.Finalize(); code(err) != exitUsage {
 		t.Fatalf("bad flags: %v", err)
 	}
 	if r := runLLSum(t, repoRoot(t), "chunk", "--context", "1024", "testdata/docs/solar-energy.pdf"); r.code != 0 || !strings.Contains(r.stdout, "testdata/docs/solar-energy.pdf: 2 pages") {

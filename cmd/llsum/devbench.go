@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // devBenchOptions are the flags of `llsum dev bench`.
@@ -29,6 +30,11 @@ type devBenchOptions struct {
 	Out          string
 	Seed         uint64
 	CUDAGraph    bool
+
+	// Parsed by Finalize.
+	prefill  []int
+	decode   [][2]int
+	workload *benchWorkload
 }
 
 // AddFlags registers dev bench's flags.
@@ -52,7 +58,8 @@ func newDevBenchCmd(g *globalOptions) *cobra.Command {
 run does the same work: prefill tokens/s per prompt length, decode tokens/s
 per batch and context, and an end-to-end workload of batched requests
 (bench/gpu/run.sh writes it). Prints one JSON object.`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDevBench(cmd.Context(), g, opts)
 		},
@@ -136,21 +143,22 @@ func parseInts(flag, s string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			return nil, usageErrorf("%s: %q is not a positive number", flag, f)
+			return nil, usagef("%s: %q is not a positive number", flag, f)
 		}
 		out = append(out, n)
 	}
 	return out, nil
 }
 
-// runDevBench is `llsum dev bench`.
-func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
-	prefill, err := parseInts("--prefill", opts.Prefill)
+// Finalize parses --prefill, --decode and --workload and checks that a
+// model is given.
+func (o *devBenchOptions) Finalize() error {
+	prefill, err := parseInts("--prefill", o.Prefill)
 	if err != nil {
 		return err
 	}
 	var decode [][2]int
-	for _, f := range strings.Split(opts.Decode, ",") {
+	for _, f := range strings.Split(o.Decode, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
@@ -158,30 +166,37 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 		bn, err1 := strconv.Atoi(b)
 		cn, err2 := strconv.Atoi(c)
 		if !ok || err1 != nil || err2 != nil || bn < 1 || cn < 1 {
-			return usageErrorf("--decode: %q is not BATCHxCONTEXT", f)
+			return usagef("--decode: %q is not BATCHxCONTEXT", f)
 		}
 		decode = append(decode, [2]int{bn, cn})
 	}
 	var wl *benchWorkload
-	if opts.Workload != "" {
-		b, err := os.ReadFile(opts.Workload)
+	if o.Workload != "" {
+		b, err := os.ReadFile(o.Workload)
 		if err != nil {
-			return usageErrorf("--workload: %v", err)
+			return usagef("--workload: %w", err)
 		}
 		wl = &benchWorkload{}
 		if err := json.Unmarshal(b, wl); err != nil {
-			return usageErrorf("--workload %s: %v", opts.Workload, err)
+			return usagef("--workload %s: %w", o.Workload, err)
 		}
 	}
+	if o.Model == "" && envconfig.Model() == "" {
+		return usagef("dev bench needs --model DIR (or LLSUM_MODEL)")
+	}
+	o.prefill, o.decode, o.workload = prefill, decode, wl
+	return nil
+}
+
+// runDevBench is `llsum dev bench`.
+func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
+	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
 	eo := opts.engineOptions(g)
 	eo.CUDAGraph = opts.CUDAGraph
-	if eo.Model == "" {
-		return usageErrorf("dev bench needs --model DIR (or LLSUM_MODEL)")
-	}
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	defer e.Close()
 	res := benchResult{Device: e.Device(), KVMemory: e.KVMemory(), CUDAGraph: e.CUDAGraphs(), Runtime: e.Runtime().Version,

@@ -57,6 +57,23 @@ import (
 	"github.com/llsum/llsum/internal/errclass"
 )
 
+// Errors of New that the caller can resolve with configuration.
+var (
+	// ErrModelNameNeeded: the server serves several models and
+	// Config.ModelName names none.
+	ErrModelNameNeeded = errors.New("openai: the server serves several models")
+	// ErrNoContextWindow: the server does not report the model's context
+	// window and Config.ContextWindow is not set.
+	ErrNoContextWindow = errors.New("openai: the server does not report the context window")
+)
+
+// tagged is err that also matches the sentinel tag, its text unchanged.
+type tagged struct{ err, tag error }
+
+func (e tagged) Error() string        { return e.err.Error() }
+func (e tagged) Unwrap() error        { return e.err }
+func (e tagged) Is(target error) bool { return target == e.tag }
+
 // EnvAPIKey is the environment variable the command line reads the API key
 // from (never a flag, so that it does not show in process listings).
 const EnvAPIKey = "LLSUM_API_KEY"
@@ -267,7 +284,7 @@ func (c *Client) discover(ctx context.Context) error {
 		}
 		if !found {
 			if name == "" {
-				return fmt.Errorf("openai: server %s serves several models (%s); choose one with --model-name", c.host, listNames(ids))
+				return tagged{fmt.Errorf("openai: server %s serves several models (%s)", c.host, listNames(ids)), ErrModelNameNeeded}
 			}
 			return fmt.Errorf("openai: server %s does not serve model %q (it serves %s)", c.host, name, listNames(ids))
 		}
@@ -282,7 +299,7 @@ func (c *Client) discover(ctx context.Context) error {
 	case cw > 0:
 		window = cw
 	case window <= 0:
-		return fmt.Errorf("openai: server %s does not report the context window of %q (max_model_len); give it with --context", c.host, name)
+		return tagged{fmt.Errorf("openai: server %s does not report the context window of %q (max_model_len)", c.host, name), ErrNoContextWindow}
 	}
 
 	counting := "approx"

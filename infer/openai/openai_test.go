@@ -525,15 +525,16 @@ func TestNew(t *testing.T) {
 		modelsStatus int
 		cfg          func(*Config)
 		wantErr      string
+		wantIs       error
 		wantModel    string
 		wantWindow   int
 		wantCounting string
 	}{
 		{name: "single model", models: tinyModels, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
 		{name: "named model", models: two, cfg: func(c *Config) { c.ModelName = "b" }, wantModel: "b", wantWindow: 2048, wantCounting: "approx"},
-		{name: "several, none named", models: two, wantErr: "serves several models (a, b); choose one with --model-name"},
+		{name: "several, none named", models: two, wantErr: "serves several models (a, b)", wantIs: ErrModelNameNeeded},
 		{name: "unknown name", models: two, cfg: func(c *Config) { c.ModelName = "c" }, wantErr: `does not serve model "c" (it serves a, b)`},
-		{name: "no window reported", models: `{"data":[{"id":"m"}]}`, wantErr: "does not report the context window"},
+		{name: "no window reported", models: `{"data":[{"id":"m"}]}`, wantErr: "does not report the context window", wantIs: ErrNoContextWindow},
 		{name: "window given", models: `{"data":[{"id":"m"}]}`, cfg: func(c *Config) { c.ContextWindow = 1000 }, wantModel: "m", wantWindow: 1000, wantCounting: "approx"},
 		{name: "given larger than server's", models: tinyModels, cfg: func(c *Config) { c.ContextWindow = 100000 }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
 		{name: "given smaller than server's", models: tinyModels, cfg: func(c *Config) { c.ContextWindow = 1024 }, wantModel: "tiny", wantWindow: 1024, wantCounting: "approx"},
@@ -562,6 +563,9 @@ func TestNew(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Fatalf("error %v is not %v", err, tt.wantIs)
 				}
 				if !errclass.IsFatal(err) || strings.Contains(err.Error(), "hunter2") {
 					t.Fatalf("error %q: class %v", err, errclass.Kind(err))
