@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // JSONLogVersion is the version of the JSON-lines log schema (README,
@@ -78,12 +80,12 @@ func (o *jsonObserver) Event(e Event) {
 // WriteJSONNotice writes a "notice" line (a one-line remark from before the
 // run starts).
 func WriteJSONNotice(w io.Writer, msg string) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: oneLine(msg)})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: textutil.OneLine(msg)})
 }
 
 // WriteJSONError writes the "error" line of a run that could not start.
 func WriteJSONError(w io.Writer, err error) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: oneLine(err.Error())})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: textutil.OneLine(err.Error())})
 }
 
 func logRecord(e Event) (LogRecord, bool) {
@@ -111,9 +113,9 @@ func logRecord(e Event) (LogRecord, bool) {
 		d := e.Doc
 		return LogRecord{Event: "deleted", Path: d.Path, Source: d.Source, Reason: d.Reason, Outputs: d.Outputs}, true
 	case EventInputError:
-		return LogRecord{Event: "input_error", Path: e.Path, Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "input_error", Path: e.Path, Error: textutil.OneLine(e.Err.Error())}, true
 	case EventWarning:
-		return LogRecord{Event: "warning", Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "warning", Error: textutil.OneLine(e.Err.Error())}, true
 	case EventInterrupt:
 		g := e.Grace.Milliseconds()
 		return LogRecord{Event: "interrupt", GraceMS: &g}, true

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // LogOptions select what the observers print.
@@ -70,14 +72,14 @@ func eventLine(e Event, opts LogOptions) string {
 		}
 		return fmt.Sprintf("llsum: deleted %s: %s", e.Doc.Path, e.Doc.Reason)
 	case EventWarning:
-		return "llsum: warning: " + oneLine(e.Err.Error())
+		return "llsum: warning: " + textutil.OneLine(e.Err.Error())
 	case EventInterrupt:
 		if e.Grace > 0 {
 			return fmt.Sprintf("llsum: interrupted: no new documents; those in flight get %s to finish (interrupt again to abort them)", e.Grace)
 		}
 		return "llsum: interrupted: abandoning the documents in flight"
 	case EventInputError:
-		return "llsum: error: " + oneLine(e.Err.Error())
+		return "llsum: error: " + textutil.OneLine(e.Err.Error())
 	case EventDebug:
 		if opts.Verbose {
 			return "llsum: debug: " + e.Path + ":\n" + e.Message
@@ -85,7 +87,7 @@ func eventLine(e Event, opts LogOptions) string {
 	case EventFinish:
 		r := e.Report
 		if r.Fatal != nil {
-			return "llsum: error: " + oneLine(r.Fatal.Error())
+			return "llsum: error: " + textutil.OneLine(r.Fatal.Error())
 		}
 		if opts.Quiet {
 			return ""

@@ -29,6 +29,7 @@ import (
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // Config is one run's configuration.
@@ -496,10 +497,10 @@ collect:
 	rep.Warnings = r.warnings
 	r.mu.Unlock()
 	for _, e := range rep.InputErrors {
-		idx.Errors = append(idx.Errors, oneLine(e.Error()))
+		idx.Errors = append(idx.Errors, textutil.OneLine(e.Error()))
 	}
 	if rep.Fatal != nil {
-		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
+		idx.Errors = append(idx.Errors, textutil.OneLine(rep.Fatal.Error()))
 	}
 	idx.Finished = time.Now().UTC()
 	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
@@ -619,10 +620,10 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
-			res.Reason = oneLine(res.err.Error())
+			res.Reason = textutil.OneLine(res.err.Error())
 		default:
 			res.Status = StatusFailed
-			res.Error = oneLine(res.err.Error())
+			res.Error = textutil.OneLine(res.err.Error())
 		}
 	}()
 

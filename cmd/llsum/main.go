@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -87,7 +89,7 @@ func errorLine(err error) string {
 	if errors.As(err, &ee) && ee.err == nil {
 		return ""
 	}
-	return oneLine(err.Error())
+	return textutil.OneLine(err.Error())
 }
 
 // isUsage recognizes cobra's own argument and flag errors.

@@ -15,6 +15,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 	sumz "github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
@@ -222,7 +223,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	if opts.Digest != "" && !rep.Interrupted && rep.Fatal == nil && ctx.Err() == nil {
 		if err := writeDigest(ctx, g, s, cfg, opts.Digest); err != nil {
 			if code := exitFor(ctx, rep); code != nil {
-				fmt.Fprintln(g.stderr, "llsum: error: "+oneLine(err.Error()))
+				fmt.Fprintln(g.stderr, "llsum: error: "+textutil.OneLine(err.Error()))
 				return code
 			}
 			if errclass.IsFatal(err) {
@@ -246,9 +247,6 @@ func writeDigest(ctx context.Context, g *globalOptions, s infer.Summarizer, cfg 
 	}
 	return nil
 }
-
-// oneLine folds white space, line breaks included, so a message stays on one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // exitFor maps a run's report to the documented exit codes. Everything has
 // already been reported on stderr, so the error carries no message.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // chatRequestBody is the /chat/completions request. Temperature is always
@@ -118,17 +119,14 @@ func serverMessage(body []byte) string {
 	if msg == "" {
 		msg = string(body)
 	}
-	return oneLine(msg, 300)
+	return bodyText(msg, 300)
 }
 
-// oneLine collapses whitespace and cuts s to max runes.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "" {
+// bodyText is a reply body for an error message: on one line, cut to max
+// runes, "(empty body)" when there is nothing to show.
+func bodyText(s string, max int) string {
+	if s = textutil.OneLineMax(s, max); s == "" {
 		return "(empty body)"
-	}
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
 	}
 	return s
 }
