@@ -9,13 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // TestEveryCommandDocumented: every subcommand has a short and a long help
 // and examples or usage, root help lists it, and every flag of every
 // subcommand has a usage text and is named in README.md.
 func TestEveryCommandDocumented(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	readme, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
