@@ -385,7 +385,9 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 	case len(cr.Messages) == 0:
 		return infer.ChatRequest{}, http.StatusBadRequest, "messages must not be empty"
 	}
+	msgs := make([]infer.Message, len(cr.Messages))
 	for i, m := range cr.Messages {
+		msgs[i] = infer.Message(m)
 		switch m.Role {
 		case infer.RoleSystem, infer.RoleUser, infer.RoleAssistant:
 		default:
@@ -402,7 +404,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 			break
 		}
 	}
-	req := infer.ChatRequest{Messages: cr.Messages, MaxNewTokens: maxNew, Sampling: infer.Sampling{
+	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
 	}}
 	if cr.Temperature != nil {
@@ -411,7 +413,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 		}
 		req.Sampling.Temperature = *cr.Temperature
 	}
-	n, err := s.cfg.Model.CountTokens(cr.Messages)
+	n, err := s.cfg.Model.CountTokens(msgs)
 	if err != nil {
 		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
 	}

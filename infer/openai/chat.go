@@ -15,9 +15,13 @@ import (
 // always sent: the API's default is 1, the zero infer.Sampling means greedy.
 func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
 	temp := r.Sampling.Temperature
+	msgs := make([]oaiwire.Message, len(r.Messages))
+	for i, m := range r.Messages {
+		msgs[i] = oaiwire.Message(m)
+	}
 	body := oaiwire.ChatRequest{
 		Model:             model,
-		Messages:          r.Messages,
+		Messages:          msgs,
 		Temperature:       &temp,
 		TopP:              r.Sampling.TopP,
 		TopK:              r.Sampling.TopK,

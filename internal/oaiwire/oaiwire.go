@@ -1,31 +1,35 @@
 // Package oaiwire holds the OpenAI-compatible wire types that llsum both
 // sends (infer/openai, the client) and answers (serve, the server): the
 // /chat/completions request and reply, the /models list and the error reply.
-// Fields are the union of what the two sides use; extensions other servers
-// send (vLLM's top_k, max_model_len, ...) are included where llsum reads them.
+// It sits below infer (it imports nothing of llsum). Fields are the union of
+// what the two sides use; extensions other servers send (vLLM's top_k,
+// max_model_len, ...) are included where llsum reads them.
 package oaiwire
 
-import (
-	"encoding/json"
+import "encoding/json"
 
-	"github.com/llsum/llsum/infer"
-)
+// Message is one chat message. It has infer.Message's fields, so each
+// converts to the other (oaiwire sits below infer and does not import it).
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
 
 // ChatRequest is a /chat/completions request. The client always sets
 // Temperature (the API's default is 1, llsum's zero Sampling means greedy);
 // top_k and repetition_penalty are vLLM extensions, sent only when set.
 type ChatRequest struct {
-	Model               string          `json:"model"`
-	Messages            []infer.Message `json:"messages"`
-	MaxTokens           *int            `json:"max_tokens,omitempty"`
-	MaxCompletionTokens *int            `json:"max_completion_tokens,omitempty"`
-	Temperature         *float64        `json:"temperature"`
-	TopP                float64         `json:"top_p,omitempty"`
-	TopK                int             `json:"top_k,omitempty"`
-	Seed                int64           `json:"seed,omitempty"`
-	RepetitionPenalty   float64         `json:"repetition_penalty,omitempty"`
-	N                   *int            `json:"n,omitempty"`
-	Stream              bool            `json:"stream"`
+	Model               string    `json:"model"`
+	Messages            []Message `json:"messages"`
+	MaxTokens           *int      `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int      `json:"max_completion_tokens,omitempty"`
+	Temperature         *float64  `json:"temperature"`
+	TopP                float64   `json:"top_p,omitempty"`
+	TopK                int       `json:"top_k,omitempty"`
+	Seed                int64     `json:"seed,omitempty"`
+	RepetitionPenalty   float64   `json:"repetition_penalty,omitempty"`
+	N                   *int      `json:"n,omitempty"`
+	Stream              bool      `json:"stream"`
 }
 
 // ChatResponse is a /chat/completions reply.

@@ -3,8 +3,6 @@ package oaiwire
 import (
 	"encoding/json"
 	"testing"
-
-	"github.com/llsum/llsum/infer"
 )
 
 // The client's request carries only what is set (vLLM extensions and
@@ -15,7 +13,7 @@ func TestChatRequestEncoding(t *testing.T) {
 		req  ChatRequest
 		want string
 	}{
-		{ChatRequest{Model: "m", Messages: []infer.Message{{Role: "user", Content: "hi"}}, Temperature: &zero},
+		{ChatRequest{Model: "m", Messages: []Message{{Role: "user", Content: "hi"}}, Temperature: &zero},
 			`{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0,"stream":false}`},
 		{ChatRequest{Model: "m", MaxTokens: &n, Temperature: &zero, TopK: 5, Seed: 7},
 			`{"model":"m","messages":null,"max_tokens":64,"temperature":0,"top_k":5,"seed":7,"stream":false}`},
