@@ -30,6 +30,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // Config is one run's configuration.
@@ -407,10 +408,10 @@ func (r *runner) finish(ctx context.Context, started time.Time, disp *dispatcher
 	idx.Counts = col.counts
 	idx.Interrupted = rep.Interrupted
 	for _, e := range rep.InputErrors {
-		idx.Errors = append(idx.Errors, oneLine(e.Error()))
+		idx.Errors = append(idx.Errors, textutil.OneLine(e.Error()))
 	}
 	if rep.Fatal != nil {
-		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
+		idx.Errors = append(idx.Errors, textutil.OneLine(rep.Fatal.Error()))
 	}
 	idx.Finished = time.Now().UTC()
 	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))

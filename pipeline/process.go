@@ -19,6 +19,7 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // process runs one document through the stages. A panic anywhere below is
@@ -42,10 +43,10 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
-			res.Reason = oneLine(res.err.Error())
+			res.Reason = textutil.OneLine(res.err.Error())
 		default:
 			res.Status = StatusFailed
-			res.Error = oneLine(res.err.Error())
+			res.Error = textutil.OneLine(res.err.Error())
 		}
 	}()
 

@@ -11,6 +11,7 @@ import (
 	"github.com/llsum/llsum/infer/openai"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/serve"
 )
 
@@ -131,7 +132,7 @@ var hints = []struct {
 
 // describe is err's message on one line, with the hint for its kind.
 func describe(err error) string {
-	s := oneLine(err.Error())
+	s := textutil.OneLine(err.Error())
 	for _, h := range hints {
 		if h.is(err) {
 			s += "; " + h.hint

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/internal/genmodel"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )

@@ -237,9 +237,6 @@ func writeDigest(ctx context.Context, g *globalOptions, s infer.Summarizer, cfg 
 	return nil
 }
 
-// oneLine folds white space, line breaks included, so a message stays on one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // exitFor is the outcome of a run as an error for exitCode: interrupted,
 // stopped or with inputs missing, with documents failed, or nil. The
 // report has been logged already.

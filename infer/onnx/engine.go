@@ -309,7 +309,6 @@ type row struct {
 	done    bool
 	res     GenResult
 	sampler *sampler
-	history []int
 }
 
 // Generate continues each request; results are in request order. Greedy

@@ -155,7 +155,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 		return answered, 0, nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return rejected, 0, fmt.Errorf("%s %s: reply from %s is not valid JSON (%w): %s", method, path, c.host, err, oneLine(string(body), 120))
+		return rejected, 0, fmt.Errorf("%s %s: reply from %s is not valid JSON (%w): %s", method, path, c.host, err, bodyText(string(body), 120))
 	}
 	return answered, 0, nil
 }

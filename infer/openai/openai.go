@@ -55,6 +55,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/oaiwire"
 )
 
 // Errors of New that the caller can resolve with configuration.
@@ -243,28 +244,16 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// modelList is the /models reply. vLLM and SGLang report the context window
-// as max_model_len; the other names are taken when a server uses them.
-type modelList struct {
-	Data []struct {
-		ID               string `json:"id"`
-		Root             string `json:"root"`
-		MaxModelLen      int    `json:"max_model_len"`
-		ContextLength    int    `json:"context_length"`
-		MaxContextLength int    `json:"max_context_length"`
-	} `json:"data"`
-}
-
 // discover fills c.info from the configuration and the server's /models.
 func (c *Client) discover(ctx context.Context) error {
-	var list modelList
+	var list oaiwire.ModelList
 	err := c.do(ctx, http.MethodGet, "/models", nil, &list)
 	notFound := errors.Is(err, errNotFound)
 	switch {
 	case notFound && c.cfg.ModelName != "" && c.cfg.ContextWindow > 0:
 		// Some servers have no /models; with both given nothing is missing.
 		c.log.Debug("openai: server has no /models; using the configured model and context window", "endpoint", c.host)
-		list = modelList{}
+		list = oaiwire.ModelList{}
 	case err != nil:
 		return fmt.Errorf("openai: list models: %w", err)
 	}
@@ -410,14 +399,14 @@ func (c *Client) chatOne(ctx context.Context, req infer.ChatRequest) (infer.Chat
 		return infer.ChatResult{}, fmt.Errorf("openai: chat: %w", ctx.Err())
 	}
 	defer func() { <-c.sem }()
-	var resp chatResponse
+	var resp oaiwire.ChatResponse
 	if err := c.do(ctx, http.MethodPost, "/chat/completions", newChatRequest(c.info.Model, req), &resp); err != nil {
 		if errclass.IsFatal(err) && c.breaker.trip(err) {
 			c.log.Error("openai: not sending the remaining requests: " + err.Error())
 		}
 		return infer.ChatResult{}, fmt.Errorf("openai: chat: %w", err)
 	}
-	res, err := resp.result()
+	res, err := chatResult(&resp)
 	if err != nil {
 		return infer.ChatResult{}, c.redact.wrap(fmt.Errorf("openai: chat: reply from %s: %w", c.host, err))
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 )
 
@@ -85,12 +86,12 @@ func (o *jsonObserver) Event(e pipeline.Event) {
 // WriteJSONNotice writes a "notice" line (a one-line remark from before the
 // run starts).
 func WriteJSONNotice(w io.Writer, msg string) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: oneLine(msg)})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: textutil.OneLine(msg)})
 }
 
 // WriteJSONError writes the "error" line of a run that could not start.
 func WriteJSONError(w io.Writer, err error) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: oneLine(err.Error())})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: textutil.OneLine(err.Error())})
 }
 
 func logRecord(e pipeline.Event) (LogRecord, bool) {
@@ -118,9 +119,9 @@ func logRecord(e pipeline.Event) (LogRecord, bool) {
 		d := e.Doc
 		return LogRecord{Event: "deleted", Path: d.Path, Source: d.Source, Reason: d.Reason, Outputs: d.Outputs}, true
 	case pipeline.EventInputError:
-		return LogRecord{Event: "input_error", Path: e.Path, Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "input_error", Path: e.Path, Error: textutil.OneLine(e.Err.Error())}, true
 	case pipeline.EventWarning:
-		return LogRecord{Event: "warning", Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "warning", Error: textutil.OneLine(e.Err.Error())}, true
 	case pipeline.EventInterrupt:
 		g := e.Grace.Milliseconds()
 		return LogRecord{Event: "interrupt", GraceMS: &g}, true
