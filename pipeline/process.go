@@ -19,7 +19,6 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
-	"github.com/llsum/llsum/internal/textutil"
 )
 
 // process runs one document through the stages. A panic anywhere below is
@@ -43,10 +42,10 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
-			res.Reason = textutil.OneLine(res.err.Error())
+			res.Reason = r.cfg.Describe(res.err)
 		default:
 			res.Status = StatusFailed
-			res.Error = textutil.OneLine(res.err.Error())
+			res.Error = r.cfg.Describe(res.err)
 		}
 	}()
 

@@ -296,7 +296,7 @@ func (r *run) budget(instruction string) (int, error) {
 	}
 	b, err := chunk.Budget(r.window, r.s.Overhead(instruction), r.maxNew)
 	if err != nil {
-		return 0, errclass.AsFatal(fmt.Errorf("%w (lower --max-new-tokens or raise --context)", err))
+		return 0, errclass.AsFatal(err)
 	}
 	return b, nil
 }
@@ -413,7 +413,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 			return r.finish(sums[0])
 		}
 		if len(next) >= len(items) && outTokens >= inTokens {
-			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens (raise --context or lower --max-new-tokens)",
+			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens",
 				level, ErrNoProgress, len(items), inTokens, len(next), outTokens)
 		}
 		items = next

@@ -162,19 +162,20 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	g.jsonLog = opts.LogFormat == "json"
 	ex := opts.Extract.options()
 	cfg := pipeline.Config{
-		Inputs:  args,
-		OutDir:  opts.Out,
-		Include: opts.Include,
-		Exclude: opts.Exclude,
-		Jobs:    opts.Jobs,
-		Version: version,
-		Extract: ex,
-		Force:   opts.Force,
-		Prune:   opts.Prune,
-		Grace:   opts.Grace,
-		Wait:    opts.Wait,
-		Abort:   abortFrom(ctx),
-		Shard:   opts.shard,
+		Inputs:   args,
+		OutDir:   opts.Out,
+		Include:  opts.Include,
+		Exclude:  opts.Exclude,
+		Jobs:     opts.Jobs,
+		Version:  version,
+		Extract:  ex,
+		Describe: describe,
+		Force:    opts.Force,
+		Prune:    opts.Prune,
+		Grace:    opts.Grace,
+		Wait:     opts.Wait,
+		Abort:    abortFrom(ctx),
+		Shard:    opts.shard,
 		Params: pipeline.Parameters{
 			MaxNewTokens: opts.MaxNewTokens,
 			Context:      opts.Backend.Context,
@@ -257,10 +258,10 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 // newObserver picks the progress display: JSON lines when asked, else a
 // bar on a terminal, lines otherwise.
 func newObserver(g *globalOptions, format string) pipeline.Observer {
+	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose, Describe: describe}
 	if format == "json" {
-		return ui.NewJSONObserver(g.stderr)
+		return ui.NewJSONObserver(g.stderr, lo)
 	}
-	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
 	if !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress() {
 		return ui.NewBarObserver(g.stderr, lo)
 	}

@@ -248,7 +248,7 @@ func withDefaults(cfg Config) Config {
 func (c *Client) discover(ctx context.Context) error {
 	var list oaiwire.ModelList
 	err := c.do(ctx, http.MethodGet, "/models", nil, &list)
-	notFound := errors.Is(err, errNotFound)
+	notFound := errors.Is(err, ErrNotFound)
 	switch {
 	case notFound && c.cfg.ModelName != "" && c.cfg.ContextWindow > 0:
 		// Some servers have no /models; with both given nothing is missing.
