@@ -57,6 +57,9 @@ func TestSummarizeKeepsOrderAndCentralSentences(t *testing.T) {
 		"Bananas are yellow.",
 		"Homes with solar panels sell electricity back to the grid.",
 		"The weather was cloudy on Tuesday.",
+		"A train left the station at noon.",
+		"Her cousin plays the violin in an orchestra.",
+		"The museum closes early on Sundays.",
 	}, " ")
 	s := New(Options{MaxSentences: 3})
 	res, err := s.Summarize(context.Background(), []infer.Task{{Text: text}})

@@ -20,6 +20,8 @@
 //   - Devanagari danda "।" and double danda "॥", Khmer khan "។" and Myanmar
 //     "။" end sentences (they are UAX #29 terminators); so do CJK full stops
 //     "。", "．", "！", "？" whatever follows.
+//   - An opening bracket after a terminator starts the next sentence
+//     ("。「…", "Done. (Really.)"); UAX #29 counts it as closing.
 //   - In Thai, Lao, Khmer and Myanmar text, which puts no spaces between
 //     words, a space between two letters of that script ends a sentence or
 //     clause; except next to a repetition mark ("ๆ"), after the abbreviation
@@ -469,6 +471,9 @@ done:
 		r, sz := s.decode(k)
 		if c := s.class(r); c != cClose && c != cExtend && c != cFormat {
 			break
+		}
+		if !s.pure && unicode.Is(unicode.Ps, r) {
+			break // an opening bracket starts the next sentence: "。「", ". ("
 		}
 		k += sz
 	}
