@@ -96,7 +96,17 @@ func (s *scanner) abbreviation(start, dot, m, b int) bool {
 	t := s.t
 	ws := s.wordStart(start, dot)
 	if ws == dot {
-		return false
+		// A period quoted on its own: "(.)", "«.»", "\".\"".
+		if dot+1 >= len(t) || s.class(runeAt(t, dot+1)) != cClose {
+			return false
+		}
+		p, psz := utf8.DecodeLastRuneInString(t[start:dot])
+		if p == '"' || p == '\'' {
+			// A straight quote opens when a space or nothing is before it.
+			q, _ := utf8.DecodeLastRuneInString(t[start : dot-psz])
+			return dot-psz == start || unicode.IsSpace(q)
+		}
+		return unicode.In(p, unicode.Ps, unicode.Pi)
 	}
 	w := t[ws:dot]
 	lw := strings.ToLower(w)
@@ -128,8 +138,8 @@ func (s *scanner) abbreviation(start, dot, m, b int) bool {
 			}
 		}
 	}
-	if atStart && isRoman(lw) {
-		return true
+	if atStart && (isRoman(lw) || isSectionNumber(w)) {
+		return true // "iv. …", "9.10.4. Compiling …"
 	}
 	// A form in two parts: "z. B.", "d. h.", "EE. UU.", "p. ex.".
 	if utf8.RuneCountInString(w) <= 2 {
@@ -181,7 +191,7 @@ func (s *scanner) wordStart(start, dot int) int {
 		case c == cLower || c == cUpper || c == cOLetter || c == cNumeric || c == cExtend:
 		case (r == '.' || r == '-') && i < dot && i-sz > start:
 			p, _ := utf8.DecodeLastRuneInString(t[start : i-sz])
-			if pc := s.class(p); !(pc == cLower || pc == cUpper || pc == cOLetter || pc == cExtend || p == '.') {
+			if pc := s.class(p); !(pc == cLower || pc == cUpper || pc == cOLetter || pc == cNumeric || pc == cExtend || p == '.') {
 				return i
 			}
 		default:
@@ -254,6 +264,11 @@ func isDigits(w string) bool {
 		}
 	}
 	return w != ""
+}
+
+// isSectionNumber reports whether w is a number like "9.10.4".
+func isSectionNumber(w string) bool {
+	return len(w) <= 12 && strings.Contains(w, ".") && strings.Trim(w, "0123456789.") == "" && !strings.Contains(w, "..")
 }
 
 func isRoman(w string) bool {

@@ -25,8 +25,10 @@
 //   - In Thai, Lao, Khmer and Myanmar text, which puts no spaces between
 //     words, a space between two letters of that script ends a sentence or
 //     clause; except next to a repetition mark ("ๆ"), after the abbreviation
-//     mark "ฯ", before "ฯลฯ", after words that introduce a list ("เช่น",
-//     "ได้แก่", "คือ") and inside brackets.
+//     mark "ฯ", after words that introduce a list ("เช่น", "ได้แก่", "คือ"),
+//     before words that continue a sentence ("และ", "หรือ", "แล้ว", "ฯลฯ"),
+//     before a run of fewer than 10 letters (an item of a list) and
+//     inside brackets.
 //
 // The work is linear in the text, with a fast path for ASCII bytes.
 package segment
@@ -265,15 +267,37 @@ var interesting = [utf8.RuneSelf]bool{
 	'(': true, ')': true, '[': true, ']': true, '\n': true, '\r': true,
 }
 
+// interestingSpaced adds the space, for paragraphs with a space script.
+var interestingSpaced = func() [utf8.RuneSelf]bool {
+	t := interesting
+	t[' '] = true
+	return t
+}()
+
+// numberAfterSpaceScript reports whether the number that ends at i follows
+// a letter of a space script: "พ.ศ.2566", "พ.ศ. 2566", "ปี 2566".
+func (s *scanner) numberAfterSpaceScript(a, i int) bool {
+	t := s.t
+	for i > a && t[i-1] >= '0' && t[i-1] <= '9' {
+		i--
+	}
+	for i > a && (t[i-1] == ' ' || t[i-1] == '.') {
+		i--
+	}
+	r, _ := utf8.DecodeLastRuneInString(t[a:i])
+	return i > a && s.props(r)&fSpaceScript != 0
+}
+
 // scanPara finds the sentence breaks of the paragraph [a, b).
 func (s *scanner) scanPara(a, b int) {
 	t := s.t
 	start := a
 	depth := 0 // open brackets, for the space-script rule
+	tab := &interesting
 	for i := a; i < b; {
 		c := t[i]
 		if c < utf8.RuneSelf {
-			if !interesting[c] {
+			if !tab[c] {
 				i++
 				continue
 			}
@@ -290,6 +314,15 @@ func (s *scanner) scanPara(a, b int) {
 				if !s.pure && (i == a || t[i-1] == ' ' || t[i-1] == '(' || t[i-1] == '<') && len(t)-i > 4 && strings.EqualFold(t[i:i+4], "www.") {
 					i = s.skipURL(i, b)
 					continue
+				}
+			case ' ':
+				// After a number in a run of a space script: "พ.ศ.2566 คุณ".
+				if depth == 0 && i > a && t[i-1] >= '0' && t[i-1] <= '9' && s.numberAfterSpaceScript(a, i) {
+					if m := s.spaceBreak(i-1, i, b); m > 0 {
+						s.emit(&start, m)
+						i = m
+						continue
+					}
 				}
 			case '(', '[':
 				depth++
@@ -340,6 +373,9 @@ func (s *scanner) scanPara(a, b int) {
 				depth = max(depth-1, 0)
 			}
 		}
+		if p&fSpaceScript != 0 && !s.pure {
+			tab = &interestingSpaced
+		}
 		if p&fSpaceScript != 0 && !s.pure && depth == 0 {
 			if m := s.spaceBreak(i, i+size, b); m > 0 {
 				s.emit(&start, m)
@@ -387,6 +423,15 @@ const (
 // listIntro are words after which a space does not end a Thai clause.
 var listIntro = []string{"เช่น", "ได้แก่", "คือ", "ดังนี้"}
 
+// joiners are words that continue a Thai sentence after a space: "and",
+// "or", "e.g.", "then", "etc.".
+var joiners = []string{"และ", "หรือ", "เช่น", "แล้ว", "ฯลฯ"}
+
+// minClause is the fewest characters (combining marks not counted) the
+// text after a space needs to be a new clause; shorter runs are the items
+// of a list ("ที่คั่นหน้า รหัสผ่าน และ…").
+const minClause = 10
+
 // spaceBreak applies the space-script rule at the rune [i, j): when spaces
 // follow it and a letter of a space script follows them, it returns the
 // offset of that letter, else 0.
@@ -416,14 +461,28 @@ func (s *scanner) spaceBreak(i, j, b int) int {
 	case thaiRepeat, laoRepeat, khmerLekTo:
 		return 0
 	case thaiAbbrev, laoAbbrev:
-		if !strings.HasSuffix(t[:j], "ฯลฯ") {
-			return 0
-		}
+		return 0 // "กรุงเทพฯ เป็น", "… ฯลฯ สามารถ": the mark is spaced like a word
 	}
 	for _, w := range listIntro {
 		if strings.HasSuffix(t[:j], w) {
 			return 0
 		}
+	}
+	for _, w := range joiners {
+		if strings.HasPrefix(t[k:b], w) {
+			return 0
+		}
+	}
+	n := 0
+	for e := k; e < b && t[e] != ' ' && t[e] != '\t' && t[e] != '\n' && n < minClause; {
+		r, sz := utf8.DecodeRuneInString(t[e:])
+		if s.class(r) != cExtend {
+			n++
+		}
+		e += sz
+	}
+	if n < minClause {
+		return 0
 	}
 	return k
 }
@@ -462,9 +521,11 @@ done:
 				return j // SB7
 			}
 		}
-		if !s.pure && (nc == cUpper || nc == cLower || nc == cOLetter) && s.props(nr)&fCJK == 0 {
-			return j // a letter right after the period: a file name, a URL, "พ.ศ.2566"
+		if !s.pure && nc != cSp && nc != cClose && nc != cCR && nc != cLF && nc != cSep && s.props(nr)&fCJK == 0 {
+			return j // no space after the period: a file name, a URL, ".*", "พ.ศ.2566"
 		}
+	} else if !s.pure && (nc == cLower || nc == cUpper || nc == cNumeric) && s.props(nr)&fCJK == 0 && nr < 0x250 {
+		return j // "Yahoo!Mail", "index.php?id=3"
 	}
 	k := j
 	for k < b {
@@ -520,6 +581,9 @@ done:
 	}
 	if lastA && s.lowerFollows(m, b) {
 		return m // SB8
+	}
+	if !s.pure && unicode.Is(unicode.Ps, r2) && s.lowerFollows(m, b) {
+		return m // "… echo $?" (see dpkg(1))": a bracket opened before a lower-case word
 	}
 	if !s.pure && lastA && n == 1 && s.abbreviation(*start, i, m, b) {
 		return m
