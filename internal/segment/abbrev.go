@@ -109,12 +109,13 @@ func (s *scanner) abbreviation(start, dot, m, b int) bool {
 		return unicode.In(p, unicode.Ps, unicode.Pi)
 	}
 	w := t[ws:dot]
-	lw := strings.ToLower(w)
-	if s.ab.words[lw] {
+	var buf [48]byte
+	lb := appendLower(buf[:0], w)
+	if s.ab.words[string(lb)] {
 		return true
 	}
 	nextDigit := m < b && s.class(runeAt(t, m)) == cNumeric
-	if s.ab.numbered[lw] && nextDigit {
+	if nextDigit && s.ab.numbered[string(lb)] {
 		return true
 	}
 	first, fsz := utf8.DecodeRuneInString(w)
@@ -138,15 +139,15 @@ func (s *scanner) abbreviation(start, dot, m, b int) bool {
 			}
 		}
 	}
-	if atStart && (isRoman(lw) || isSectionNumber(w)) {
+	if atStart && (isRoman(string(lb)) || isSectionNumber(w)) {
 		return true // "iv. …", "9.10.4. Compiling …"
 	}
 	// A form in two parts: "z. B.", "d. h.", "EE. UU.", "p. ex.".
 	if utf8.RuneCountInString(w) <= 2 {
-		if ns, ne := s.nextToken(m, b); ne > ns && ne < b && t[ne] == '.' && s.ab.words[lw+"."+strings.ToLower(t[ns:ne])] {
+		if ns, ne := s.nextToken(m, b); ne > ns && ne < b && t[ne] == '.' && s.ab.words[string(lb)+"."+strings.ToLower(t[ns:ne])] {
 			return true
 		}
-		if ps := s.prevToken(start, ws); ps >= 0 && s.ab.words[strings.ToLower(t[ps:ws-2])+"."+lw] {
+		if ps := s.prevToken(start, ws); ps >= 0 && s.ab.words[strings.ToLower(t[ps:ws-2])+"."+string(lb)] {
 			return true
 		}
 	}
@@ -164,6 +165,14 @@ var ordinalNouns = func() map[string]bool {
 	}
 	return m
 }()
+
+// appendLower appends s in lower case to b.
+func appendLower(b []byte, s string) []byte {
+	for _, r := range s {
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+	}
+	return b
+}
 
 func runeAt(t string, i int) rune {
 	r, _ := utf8.DecodeRuneInString(t[i:])

@@ -141,10 +141,12 @@ func (s *scanner) lines() {
 		para, paraEnd = -1, -1
 	}
 	for pos := 0; pos < len(t); {
-		n := strings.IndexAny(t[pos:], "\n\f")
 		end, next, ff := len(t), len(t), false
-		if n >= 0 {
-			end, next, ff = pos+n, pos+n+1, t[pos+n] == '\f'
+		if n := strings.IndexByte(t[pos:], '\n'); n >= 0 {
+			end, next = pos+n, pos+n+1
+		}
+		if f := strings.IndexByte(t[pos:end], '\f'); f >= 0 {
+			end, next, ff = pos+f, pos+f+1, true
 		}
 		a, b := trimSpace(t, pos, end)
 		switch {
@@ -184,9 +186,6 @@ func (s *scanner) looksLikeTitle(a, b, para, paraEnd, next int) bool {
 	if strings.ContainsRune(".!?:;,-।॥", last) || s.props(last)&fCJK != 0 || isCJKPunct(last) {
 		return false
 	}
-	if words := strings.Count(t[a:b], " "); words > 7 && len(strings.Fields(t[a:b])) > 8 {
-		return false
-	}
 	if para >= 0 {
 		end, _ := utf8.DecodeLastRuneInString(t[:paraEnd])
 		if !strings.ContainsRune(".!?:।॥", end) {
@@ -203,9 +202,24 @@ func (s *scanner) looksLikeTitle(a, b, para, paraEnd, next int) bool {
 			next += sz
 			continue
 		}
-		return unicode.IsUpper(r) || unicode.IsDigit(r)
+		return (unicode.IsUpper(r) || unicode.IsDigit(r)) && fewWords(t[a:b], 8)
 	}
 	return false
+}
+
+// fewWords reports whether s has at most n words.
+func fewWords(s string, n int) bool {
+	words, in := 0, false
+	for i := 0; i < len(s); i++ {
+		sp := s[i] == ' ' || s[i] == '\t'
+		if !sp && !in {
+			if words++; words > n {
+				return false
+			}
+		}
+		in = !sp
+	}
+	return true
 }
 
 func isCJKPunct(r rune) bool {
