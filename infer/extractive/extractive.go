@@ -114,7 +114,7 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 	idx = preferSentences(sents, idx)
 	total := 0
 	for _, t := range sents {
-		total += len(t)
+		total += len(t) + 1 // with the space that joins it
 	}
 	share := total * MaxShare / 100
 	// idx holds sentence indexes, best first. Take the best that fit.
@@ -124,7 +124,7 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 		if len(chosen) >= s.maxSentences {
 			break
 		}
-		if len(chosen) > 0 && usedBytes+len(sents[i]) > share {
+		if len(chosen) > 0 && usedBytes+len(sents[i])+1 > share {
 			continue
 		}
 		n := ApproxTokens(sents[i]) + 1
@@ -138,7 +138,7 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 		}
 		chosen = append(chosen, i)
 		used += n
-		usedBytes += len(sents[i])
+		usedBytes += len(sents[i]) + 1
 	}
 	sort.Ints(chosen)
 	parts := make([]string, len(chosen))
