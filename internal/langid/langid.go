@@ -21,7 +21,7 @@ const Limit = 256 << 10
 // Han, Kana or Hangul is Chinese, Japanese (a tenth of those Kana) or
 // Korean (mostly Hangul). Else one whose letters are at least 30 % of one
 // other script is Russian (Ukrainian with its own letters і ї є ґ), Arabic
-// (Persian with پ چ ژ گ), Hebrew, Greek, Thai or Hindi (Devanagari). Else
+// (Persian with پ چ ژ گ ی ک), Hebrew, Greek, Thai or Hindi (Devanagari). Else
 // it is the Latin-script language among English, German, French, Spanish,
 // Italian, Portuguese and Dutch whose commonest words occur most often,
 // English when unsure. Only the first Limit bytes are read.
@@ -57,7 +57,7 @@ func Detect(text string) string {
 			}
 		case unicode.Is(unicode.Arabic, r):
 			arabic++
-			if strings.ContainsRune("پچژگ", r) {
+			if strings.ContainsRune("پچژگیک", r) {
 				persian++
 			}
 		case unicode.Is(unicode.Hebrew, r):
