@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,10 +21,19 @@ func benchText() string {
 //
 //	go test -run '^$' -bench Split -cpu 1 ./internal/segment/
 func BenchmarkSplit(b *testing.B) {
-	for _, tc := range []struct{ name, text, lang string }{
+	cases := []struct{ name, text, lang string }{
 		{"en", benchText(), "en"},
 		{"auto", benchText(), ""},
-	} {
+	}
+	for _, lang := range []string{"de", "hi", "th"} {
+		// The golden cases' real text, repeated to about 1 MB.
+		var sb strings.Builder
+		for _, c := range readGolden(b, filepath.Join("testdata", "golden", lang+".txt")) {
+			sb.WriteString(c.input + "\n\n")
+		}
+		cases = append(cases, struct{ name, text, lang string }{"golden-" + lang, strings.Repeat(sb.String(), 1<<20/sb.Len()+1), lang})
+	}
+	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(tc.text)))
 			for b.Loop() {
