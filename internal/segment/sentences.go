@@ -8,7 +8,8 @@ import (
 
 // Sentences returns the sentences of text as strings, in order: each
 // span's lines joined by a space (a word hyphenated at a line end joined
-// whole, and no space between CJK characters), Markdown heading marks
+// whole, and no space between CJK characters nor between Thai, Lao, Khmer
+// or Myanmar letters), Markdown heading marks
 // removed, and a piece without letters or digits (stray punctuation) kept
 // with the sentence before it. lang is as for Split.
 func Sentences(text, lang string) []string {
@@ -51,6 +52,9 @@ func fold(s string) string {
 				if props(next)&fCJK == 0 {
 					b.WriteByte(' ')
 				}
+			case props(prev)&fSpaceScript != 0 && props(next)&fSpaceScript != 0:
+				// Thai and its kin wrap lines between words, which have no
+				// spaces: join without one.
 			case prev == '-' && unicode.IsLower(next) && len(cur) > 1:
 				// A word hyphenated at the line end: join it.
 				b.Reset()
