@@ -7,7 +7,7 @@
 // character bigrams for Han, Kana, Hangul, Thai, Lao, Khmer and Myanmar
 // text (which has no spaces between words). Sentences come from llsum's
 // segmenter (internal/segment). A summary keeps at most MaxSentences
-// sentences and MaxShare percent of the text. Ranks come from
+// sentences and, from four sentences on, MaxShare percent of the text. Ranks come from
 // the PageRank power iteration (damping 0.85) on the weighted graph. The
 // graph is built through an inverted index, so only sentence pairs that share
 // a term are compared; very long texts are ranked block by block and the
@@ -117,6 +117,9 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 		total += len(t) + 1 // with the space that joins it
 	}
 	share := total * MaxShare / 100
+	if len(sents) < minShareSentences {
+		share = total // a note of a few sentences is kept whole
+	}
 	// idx holds sentence indexes, best first. Take the best that fit.
 	var chosen []int
 	used, usedBytes := 0, 0
@@ -202,9 +205,14 @@ func truncate(s string, maxTokens int) string {
 }
 
 // MaxShare is the most a summary keeps of its text's sentences, in percent
-// of their bytes (the best sentence is kept whatever its length): a
-// summary of a short text is still shorter than the text.
+// of their bytes (the best sentence is kept whatever its length), when the
+// text has at least minShareSentences sentences: a summary of a short text
+// is still shorter than the text.
 const MaxShare = 60
+
+// minShareSentences is the fewest sentences a text needs for MaxShare to
+// apply; a note of one to three sentences is summarized by itself.
+const minShareSentences = 4
 
 // blockSize bounds the sentences ranked together.
 const blockSize = 400

@@ -13,10 +13,12 @@
 //     document's language ("Dr.", "M.", "Sra.", "sig.", "z. B.", "usw."
 //     before a lowercase word), an initial ("J. R. Tolkien"), a short dotted
 //     form ("e.g.", "z.B.", "พ.ศ."), a list number at the start of a
-//     sentence ("1. Install"), a German ordinal ("am 3. Oktober"), nor when
-//     a letter follows it directly (file names, "node.js", "พ.ศ.2566").
-//     Decimal numbers ("3.5") are UAX #29's own rule. Nothing inside a URL
-//     ("https://…?q=1", "www.…") ends a sentence.
+//     sentence ("1. Install"), a German ordinal ("am 3. Oktober"), a period
+//     quoted on its own ("(.)"), nor when anything but a space or closing
+//     punctuation follows it directly (file names, "node.js", ".*",
+//     "พ.ศ.2566"); "!" and "?" do not end one before a Latin letter or digit
+//     ("Yahoo!Mail"). Decimal numbers ("3.5") are UAX #29's own rule.
+//     Nothing inside a URL ("https://…?q=1", "www.…") ends a sentence.
 //   - Devanagari danda "।" and double danda "॥", Khmer khan "។" and Myanmar
 //     "။" end sentences (they are UAX #29 terminators); so do CJK full stops
 //     "。", "．", "！", "？" whatever follows.
