@@ -44,6 +44,10 @@ type DocumentJSON struct {
 	Timings  Timings     `json:"timings"`
 	Tokens   TokenCounts `json:"tokens"`
 	Created  time.Time   `json:"created"`
+
+	// Language is the code of the language detected in the document's text
+	// (Parameters.Lang is the one asked for).
+	Language string `json:"language,omitempty"`
 }
 
 // ChunkJSON is one chunk of a document too long for one model call.

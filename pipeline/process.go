@@ -94,6 +94,7 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Backend:       r.info.Backend,
 		Model:         r.info,
 		Parameters:    r.cfg.Params,
+		Language:      out.Language,
 		Summary:       out.Summary,
 		Chunks:        out.Chunks,
 		Levels:        out.Levels,
