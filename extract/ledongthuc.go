@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -22,6 +23,7 @@ type ledongthucDoc struct {
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
 	fontSets map[string]map[string]*fontInfo // by resource dict, then name
+	last     glyphStats                      // of the page last read
 }
 
 func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
@@ -109,6 +111,7 @@ func (d *ledongthucDoc) close() {
 }
 
 func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error) {
+	d.last = glyphStats{}
 	in := &interp{ctx: ctx, doc: d}
 	defer func() {
 		if r := recover(); r != nil {
@@ -128,8 +131,12 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	if in.err != nil {
 		return "", in.err
 	}
+	d.last = in.stats
 	return layoutText(in.glyphs), nil
 }
+
+// glyphs returns the glyph statistics of the page last read.
+func (d *ledongthucDoc) glyphs() *glyphStats { return &d.last }
 
 func inherited(v pdf.Value, key string) pdf.Value {
 	for i := 0; i < 32 && !v.IsNull(); i++ {
@@ -174,6 +181,14 @@ type fontInfo struct {
 	wide    map[int]string
 	// toUnicode is the font's ToUnicode map, preferred to enc.
 	toUnicode map[int]string
+	// utf16 marks a CID font encoded with a predefined Unicode CMap
+	// (Uni…-UCS2-H, Uni…-UTF16-V, …): codes are UTF-16BE.
+	utf16 bool
+	// unmapped says why a CID font's codes have no usable Unicode mapping
+	// beyond toUnicode ("" when they have one); such codes decode to U+FFFD.
+	unmapped string
+	name     string // BaseFont, for warnings
+	cjk      bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
 }
 
 func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
@@ -186,9 +201,11 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	}
 	f := pdf.Font{V: fv}
 	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	fi.name = fv.Key("BaseFont").Name()
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
+		fi.cidMapping(fv.Key("Encoding"), desc)
 		fi.dw = 1000
 		if dw := desc.Key("DW"); !dw.IsNull() {
 			fi.dw = dw.Float64()
@@ -239,33 +256,65 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	return fi
 }
 
+// cidMapping sets how a CID font's codes become text beyond its ToUnicode
+// map: a predefined Unicode CMap decodes them; Identity-H/V and the other
+// CMaps leave codes missing from ToUnicode without a mapping.
+func (fi *fontInfo) cidMapping(enc, desc pdf.Value) {
+	switch o := desc.Key("CIDSystemInfo").Key("Ordering").Text(); o {
+	case "GB1", "CNS1", "Japan1", "Japan2", "Korea1", "KR":
+		fi.cjk = true
+	}
+	name := enc.Name()
+	switch {
+	case enc.Kind() == pdf.Name && strings.HasPrefix(name, "Uni") &&
+		(strings.HasSuffix(name, "-UCS2-H") || strings.HasSuffix(name, "-UCS2-V") ||
+			strings.HasSuffix(name, "-UTF16-H") || strings.HasSuffix(name, "-UTF16-V")):
+		fi.utf16 = true
+	case fi.toUnicode != nil:
+		fi.unmapped = "code missing from its ToUnicode map"
+	case enc.Kind() == pdf.Name && (name == "Identity-H" || name == "Identity-V"):
+		fi.unmapped = name + " without a usable ToUnicode map"
+	case enc.Kind() == pdf.Name:
+		fi.unmapped = "CMap " + name + " without a ToUnicode map"
+	default:
+		fi.unmapped = "embedded CMap without a ToUnicode map"
+	}
+}
+
 type nopEncoding struct{}
 
 func (nopEncoding) Decode(raw string) string { return raw }
 
 // decode maps one character code to text, memoized: the library's
-// encoders re-read the font's tables on every call.
-func (fi *fontInfo) decode(code int, raw string) string {
+// encoders re-read the font's tables on every call. ok is false for a code
+// of a CID font with no Unicode mapping (decoded as U+FFFD).
+func (fi *fontInfo) decode(code int, raw string) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
-		return s
+		return s, true
 	}
 	if fi.twoByte {
+		if fi.utf16 {
+			return string(rune(code)), true
+		}
+		if fi.unmapped != "" {
+			return "\uFFFD", false
+		}
 		if s, ok := fi.wide[code]; ok {
-			return s
+			return s, true
 		}
 		s := fi.enc.Decode(raw)
 		if fi.wide == nil {
 			fi.wide = map[int]string{}
 		}
 		fi.wide[code] = s
-		return s
+		return s, true
 	}
 	if fi.known[code] {
-		return fi.narrow[code]
+		return fi.narrow[code], true
 	}
-	s := fi.enc.Decode(raw)
+	s = fi.enc.Decode(raw)
 	fi.narrow[code], fi.known[code] = s, true
-	return s
+	return s, true
 }
 
 func (fi *fontInfo) width(code int) float64 {
@@ -286,8 +335,37 @@ type interp struct {
 	ctx    context.Context
 	doc    *ledongthucDoc
 	glyphs []glyph
+	stats  glyphStats
 	err    error
 	ops    int
+}
+
+// count adds one shown code to the page's glyph statistics.
+func (in *interp) count(f *fontInfo, s string, ok, space bool) {
+	st := &in.stats
+	if space {
+		return
+	}
+	st.codes++
+	if f.cjk {
+		st.cjk++
+	}
+	if !ok {
+		st.undecoded++
+		if st.badFont == "" {
+			st.badFont = f.name + ": " + f.unmapped
+		}
+		return
+	}
+	if s == "" {
+		st.empty++
+		return
+	}
+	if len(s) == 1 {
+		st.runes++
+	} else {
+		st.runes += utf8.RuneCountInString(s)
+	}
 }
 
 // maxOps bounds the operators interpreted on one page (forms included).
@@ -338,12 +416,13 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if step == 2 {
 				code = code<<8 | int(raw[k+1])
 			}
-			s := f.decode(code, raw[k:k+step])
+			s, ok := f.decode(code, raw[k:k+step])
 			w0 := f.width(code) / 1000
 			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
 			size := math.Hypot(trm[2], trm[3])
 			adv := w0 * math.Hypot(trm[0], trm[1])
 			isSpace := strings.TrimSpace(s) == "" && s != ""
+			in.count(f, s, ok, isSpace)
 			if s != "" {
 				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
 			}
