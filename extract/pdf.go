@@ -192,6 +192,13 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 				p.Engine, q.reason(), tried, dropped, plural(dropped, "character", "characters")))
 		} else if r := q.reason(); r != "" && perr == nil && strings.TrimSpace(text) != "" {
 			p.Warnings = append(p.Warnings, r)
+		} else if q.text.bad > 0 {
+			// A few scattered glyphs without a Unicode mapping (math
+			// delimiters, icons): left out, and said.
+			var dropped int
+			text, dropped = dropGarbage(text, q.text)
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%d %s without a Unicode mapping left out",
+				dropped, plural(dropped, "character", "characters")))
 		}
 		if q.cjk {
 			cjkDoc = true

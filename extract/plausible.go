@@ -62,7 +62,10 @@ func (s *glyphStats) check() string {
 
 // textCheck is the verdict of the text checks on one engine's page text.
 type textCheck struct {
-	bad  int      // replacement, private-use and control characters
+	bad    int  // replacement, private-use and control characters
+	badRun int  // the longest run of them with nothing between
+	runes  int  // non-space characters
+	cjk    bool // CJK context: the page or the document so far
 	soup []string // Latin-1/combining-mark soup words (CJK context only)
 	// soupRunes counts the soup characters in those words.
 	soupRunes int
@@ -83,10 +86,15 @@ func (c textCheck) reason() string {
 	return strings.Join(parts, ", ")
 }
 
-// failed reports whether the text is too garbled to hand on. A character or
-// two (an icon font's glyph, one stray code) is tolerated.
+// failed reports whether the text is too garbled to hand on: three or more
+// bad characters in CJK text, in a run, or as 1% of the page; or three soup
+// characters. Fewer, scattered ones (a math delimiter or an icon without a
+// Unicode mapping) are left out of the page with a plain warning instead.
 func (c textCheck) failed() bool {
-	return c.bad >= minBadRunes || c.soupRunes >= minBadRunes
+	if c.soupRunes >= minBadRunes {
+		return true
+	}
+	return c.bad >= minBadRunes && (c.cjk || c.badRun >= minBadRunes || c.bad*100 >= c.runes)
 }
 
 // minBadRunes is the number of garbage characters that fails a page: a
@@ -107,14 +115,23 @@ func checkText(raw, text string, cjk bool) textCheck {
 		}
 	}
 	hasCJK := cjk
+	run := 0
 	for _, r := range text {
 		if isBadRune(r) {
 			c.bad++
+			run++
+			c.badRun = max(c.badRun, run)
+		} else {
+			run = 0
+		}
+		if !unicode.IsSpace(r) {
+			c.runes++
 		}
 		if !hasCJK && isCJK(r) {
 			hasCJK = true
 		}
 	}
+	c.cjk = hasCJK
 	if hasCJK {
 		for _, w := range strings.Fields(text) {
 			if k := soupCount(w); k > 0 {
