@@ -193,7 +193,7 @@ func withGaps(gl []glyph, rtl bool) []glyph {
 }
 
 func isMarks(s string) bool {
-	if s == "" {
+	if s == "" || s[0] < 0xC0 { // ASCII or a lone continuation byte: no mark
 		return false
 	}
 	for _, r := range s {
@@ -210,10 +210,16 @@ func firstRune(s string) rune {
 }
 
 func isRTL(r rune) bool {
+	if r < 0x0590 || (r > 0x08FF && r < 0xFB1D) {
+		return false // below Hebrew; between Arabic Extended-A and the presentation forms
+	}
 	return unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko)
 }
 
 func isLTRStrong(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isRTL(r)
 }
 

@@ -20,10 +20,38 @@ type ledongthucDoc struct {
 	f        *os.File
 	r        *pdf.Reader
 	pages    []pdf.Value // the page tree, walked once
+	res      []pdf.Value // each page's Resources, inherited ones resolved in the walk
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
 	fontSets map[string]map[string]*fontInfo // by resource dict, then name
 	last     glyphStats                      // of the page last read
+	buf      []glyph                         // glyph buffer, reused page after page
+	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
+}
+
+// refIn returns the reference ("12 0 R") that a printed dictionary (as
+// pdf.Value.String prints it: "<</F1 12 0 R /F2 …>>") gives for name, or ""
+// when its value is not a reference.
+func refIn(dict, name string) string {
+	i := strings.Index(dict, "/"+name+" ")
+	if i < 0 {
+		return ""
+	}
+	rest := dict[i+len(name)+2:]
+	end := strings.Index(rest, " R")
+	if end < 0 {
+		return ""
+	}
+	f := strings.Fields(rest[:end])
+	if len(f) != 2 {
+		return ""
+	}
+	for _, x := range f {
+		if strings.Trim(x, "0123456789") != "" {
+			return ""
+		}
+	}
+	return rest[:end+2]
 }
 
 func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
@@ -72,9 +100,9 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 		}
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
-	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
+	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}, fontRefs: map[string]*fontInfo{}}
 	root := r.Trailer().Key("Root")
-	d.walk(ctx, root.Key("Pages"), 0)
+	d.walk(ctx, root.Key("Pages"), pdf.Value{}, 0)
 	info := r.Trailer().Key("Info")
 	d.m = Meta{
 		Title:     cleanMeta(info.Key("Title").Text()),
@@ -86,19 +114,24 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 	return d, nil
 }
 
-// walk collects the leaves of the page tree in order; depth bounds hostile
-// cycles.
-func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
+// walk collects the leaves of the page tree in order, with the Resources
+// each inherits (so that reading a page does not re-read its ancestors);
+// depth bounds hostile cycles.
+func (d *ledongthucDoc) walk(ctx context.Context, node, res pdf.Value, depth int) {
 	if depth > 64 || node.IsNull() || ctx.Err() != nil {
 		return
+	}
+	if r := node.Key("Resources"); !r.IsNull() {
+		res = r
 	}
 	kids := node.Key("Kids")
 	if node.Key("Type").Name() == "Page" || (kids.IsNull() && !node.Key("Contents").IsNull()) {
 		d.pages = append(d.pages, node)
+		d.res = append(d.res, res)
 		return
 	}
 	for i := 0; i < kids.Len(); i++ {
-		d.walk(ctx, kids.Index(i), depth+1)
+		d.walk(ctx, kids.Index(i), res, depth+1)
 	}
 }
 
@@ -126,8 +159,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 		return "", fmt.Errorf("no page %d", i+1)
 	}
 	pg := d.pages[i]
-	res := inherited(pg, "Resources")
-	in.run(pg.Key("Contents"), res, ident, 0)
+	in.glyphs = d.buf[:0]
+	in.run(pg.Key("Contents"), d.res[i], ident, 0)
+	d.buf = in.glyphs[:0] // reused by the next page: layoutText copies the text out
 	if in.err != nil {
 		return "", in.err
 	}
@@ -137,16 +171,6 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 
 // glyphs returns the glyph statistics of the page last read.
 func (d *ledongthucDoc) glyphs() *glyphStats { return &d.last }
-
-func inherited(v pdf.Value, key string) pdf.Value {
-	for i := 0; i < 32 && !v.IsNull(); i++ {
-		if x := v.Key(key); !x.IsNull() {
-			return x
-		}
-		v = v.Key("Parent")
-	}
-	return pdf.Value{}
-}
 
 type matrix [6]float64 // a b c d e f
 
@@ -379,19 +403,27 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	var stack []textState
 	var tm, tlm matrix
 	// Fonts are cached per document by the resource dictionary's printed
-	// form (its references), so that pages sharing fonts resolve them once.
+	// form (its references), so that pages sharing fonts resolve them once,
+	// and by their own reference, so that a font met under another
+	// resource dictionary is not read again.
 	var fontSet map[string]*fontInfo
+	var fontKey string
+	var argBuf []pdf.Value
 	fontOf := func(name string) *fontInfo {
 		if fontSet == nil {
-			fd := res.Key("Font")
-			key := fd.String()
-			fontSet = in.doc.fontSets[key]
+			fontKey = res.Key("Font").String()
+			fontSet = in.doc.fontSets[fontKey]
 			if fontSet == nil {
 				fontSet = map[string]*fontInfo{}
-				in.doc.fontSets[key] = fontSet
+				in.doc.fontSets[fontKey] = fontSet
 			}
 		}
 		if f, ok := fontSet[name]; ok {
+			return f
+		}
+		ref := refIn(fontKey, name)
+		if f, ok := in.doc.fontRefs[ref]; ok && ref != "" {
+			fontSet[name] = f
 			return f
 		}
 		fv := res.Key("Font").Key(name)
@@ -400,6 +432,9 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			f = in.doc.font(fv)
 		}
 		fontSet[name] = f
+		if ref != "" {
+			in.doc.fontRefs[ref] = f
+		}
 		return f
 	}
 	show := func(raw string) {
@@ -419,8 +454,8 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			s, ok := f.decode(code, raw[k:k+step])
 			w0 := f.width(code) / 1000
 			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
-			size := math.Hypot(trm[2], trm[3])
-			adv := w0 * math.Hypot(trm[0], trm[1])
+			size := math.Sqrt(trm[2]*trm[2] + trm[3]*trm[3])
+			adv := w0 * math.Sqrt(trm[0]*trm[0]+trm[1]*trm[1])
 			isSpace := strings.TrimSpace(s) == "" && s != ""
 			in.count(f, s, ok, isSpace)
 			if s != "" {
@@ -435,7 +470,10 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	}
 	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
 		n := stk.Len()
-		args := make([]pdf.Value, n)
+		if cap(argBuf) < n {
+			argBuf = make([]pdf.Value, n)
+		}
+		args := argBuf[:n] // reused operator after operator
 		for i := n - 1; i >= 0; i-- {
 			args[i] = stk.Pop()
 		}

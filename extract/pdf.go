@@ -173,7 +173,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			switch {
 			case aerr == nil && q.soupOnly() && aq.soupOnly() && agree(q.text.soup, aq.text.soup):
 				// Both engines read the same accented words: text, not soup.
-				q.text.soup = nil
+				q.text.soup, q.text.soupRunes = nil, 0
 			case aerr == nil && aq.betterThan(q, altText, text):
 				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s; used %s", primary, q.reason(), secondary))
 				text, perr, p.Engine, q = altText, nil, secondary, aq
@@ -187,6 +187,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			// No engine decoded this page: leave the garbage out, and say so.
 			var dropped int
 			text, dropped = dropGarbage(text, q.text)
+			dropped += q.text.ctrl // the controls cleanPage removed
 			p.Garbled = true
 			p.Warnings = append(p.Warnings, fmt.Sprintf(garbledPrefix+"%s: %s%s; %d %s left out",
 				p.Engine, q.reason(), tried, dropped, plural(dropped, "character", "characters")))
@@ -197,6 +198,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			// delimiters, icons): left out, and said.
 			var dropped int
 			text, dropped = dropGarbage(text, q.text)
+			dropped += q.text.ctrl
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%d %s without a Unicode mapping left out",
 				dropped, plural(dropped, "character", "characters")))
 		}
@@ -272,7 +274,7 @@ func poorPage(text string, err error) string {
 // the layout could not follow.
 func brokenLines(text string) bool {
 	lines, short := 0, 0
-	for _, l := range strings.Split(text, "\n") {
+	for l := range strings.SplitSeq(text, "\n") {
 		n := utf8.RuneCountInString(strings.TrimSpace(l))
 		if n == 0 {
 			continue
@@ -332,6 +334,9 @@ func fewSpaces(text string) bool {
 }
 
 func spacelessScript(r rune) bool {
+	if r < 0x0E00 { // below Thai
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan)
 }
 

@@ -62,19 +62,28 @@ func (s *glyphStats) check() string {
 
 // textCheck is the verdict of the text checks on one engine's page text.
 type textCheck struct {
-	bad    int  // replacement, private-use and control characters
-	badRun int  // the longest run of them with nothing between
-	runes  int  // non-space characters
-	cjk    bool // CJK context: the page or the document so far
-	soup []string // Latin-1/combining-mark soup words (CJK context only)
+	bad    int      // replacement, private-use and control characters
+	ctrl   int      // of which controls (which cleanPage removes)
+	pua    int      // of which private-use
+	near   int      // of which beside CJK or another bad character
+	badRun int      // the longest run of bad characters with nothing between
+	runes  int      // non-space characters
+	cjk    bool     // CJK context: the page or the document so far
+	soup   []string // Latin-1/combining-mark soup words (CJK context only)
 	// soupRunes counts the soup characters in those words.
 	soupRunes int
 }
 
 func (c textCheck) reason() string {
 	var parts []string
-	if c.bad > 0 {
-		parts = append(parts, fmt.Sprintf("%d replacement, private-use or control %s", c.bad, plural(c.bad, "character", "characters")))
+	if n := c.bad - c.ctrl - c.pua; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d replacement %s (U+FFFD)", n, plural(n, "character", "characters")))
+	}
+	if c.pua > 0 {
+		parts = append(parts, fmt.Sprintf("%d private-use %s", c.pua, plural(c.pua, "character", "characters")))
+	}
+	if c.ctrl > 0 {
+		parts = append(parts, fmt.Sprintf("%d control %s", c.ctrl, plural(c.ctrl, "character", "characters")))
 	}
 	if n := len(c.soup); n > 0 {
 		ex := c.soup[0]
@@ -86,15 +95,20 @@ func (c textCheck) reason() string {
 	return strings.Join(parts, ", ")
 }
 
-// failed reports whether the text is too garbled to hand on: three or more
-// bad characters in CJK text, in a run, or as 1% of the page; or three soup
-// characters. Fewer, scattered ones (a math delimiter or an icon without a
-// Unicode mapping) are left out of the page with a plain warning instead.
+// failed reports whether the text is too garbled to hand on: three soup
+// characters; three bad characters in a run or as 1% of the page; or, in
+// CJK text, three bad characters beside CJK or one another (lost CJK
+// characters). Fewer, scattered ones (a math delimiter, an icon, a TeX
+// ligature without a Unicode mapping) are left out of the page with a plain
+// warning instead.
 func (c textCheck) failed() bool {
 	if c.soupRunes >= minBadRunes {
 		return true
 	}
-	return c.bad >= minBadRunes && (c.cjk || c.badRun >= minBadRunes || c.bad*100 >= c.runes)
+	if c.bad < minBadRunes {
+		return false
+	}
+	return c.badRun >= minBadRunes || c.bad*100 >= c.runes || (c.cjk && c.near >= minBadRunes)
 }
 
 // minBadRunes is the number of garbage characters that fails a page: a
@@ -111,22 +125,36 @@ func checkText(raw, text string, cjk bool) textCheck {
 		if r < 0x20 || (r >= 0x7F && r < 0xA0) {
 			if isBadRune(r) {
 				c.bad++
+				c.ctrl++
 			}
 		}
 	}
 	hasCJK := cjk
 	run := 0
+	prev := ' ' // the character before
+	prevBad := false
 	for _, r := range text {
-		if isBadRune(r) {
+		bad := isBadRune(r)
+		if bad {
 			c.bad++
+			if r >= 0xE000 && r != utf8.RuneError && r != 0xFFFE && r != 0xFFFF {
+				c.pua++
+			}
 			run++
 			c.badRun = max(c.badRun, run)
+			if prevBad || isCJK(prev) {
+				c.near++
+			}
 		} else {
 			run = 0
+			if prevBad && isCJK(r) {
+				c.near++ // the bad character before this one
+			}
 		}
-		if !unicode.IsSpace(r) {
+		if r > ' ' && (r < 0x80 || !unicode.IsSpace(r)) {
 			c.runes++
 		}
+		prev, prevBad = r, bad
 		if !hasCJK && isCJK(r) {
 			hasCJK = true
 		}
@@ -146,18 +174,20 @@ func checkText(raw, text string, cjk bool) textCheck {
 // isBadRune: a code point no text should hold.
 func isBadRune(r rune) bool {
 	switch {
+	case r >= 0x20 && r < 0x7F:
+		return false
 	case r == '\n' || r == '\t' || r == '\r' || r == '\f':
 		return false
 	case r == 0x02: // PDFium's line-end hyphen
 		return false
+	case r < 0xA0:
+		return true // C0, DEL, C1
+	case r < 0xE000:
+		return false
 	case r == utf8.RuneError, r == 0xFFFE, r == 0xFFFF:
 		return true
-	case r < 0x20, r >= 0x7F && r < 0xA0:
-		return true
-	case unicode.Is(unicode.Co, r):
-		return true
 	}
-	return false
+	return unicode.Is(unicode.Co, r)
 }
 
 func isCJK(r rune) bool {
@@ -182,8 +212,8 @@ func isLatin1Soup(r rune) bool {
 		r == 0x161 || r == 0x178 || r == 0x17D || r == 0x17E || r == 0x192:
 		return true // ı Ł ł Œ œ Š š Ÿ Ž ž ƒ
 	case r == 0x201A || r == 0x201E || r == 0x2020 || r == 0x2021 || r == 0x2030 ||
-		r == 0x2039 || r == 0x203A || r == 0x2044 || r == 0x2212:
-		return true // ‚ „ † ‡ ‰ ‹ › ⁄ −
+		r == 0x2039 || r == 0x203A:
+		return true // ‚ „ † ‡ ‰ ‹ ›
 	}
 	return false
 }

@@ -26,6 +26,10 @@ func TestCheckText(t *testing.T) {
 		{"replacement characters", "第二章 \uFFFD\uFFFD\uFFFD\uFFFD\n" + zh, false, true},
 		{"a run of replacement characters", strings.Repeat("Plain English text. ", 20) + "\uFFFD\uFFFD\uFFFD", false, true},
 		{"one stray replacement", "A bullet \uFFFD in text", false, false},
+		{"TeX ligatures without a mapping in CJK text", strings.Repeat(zh, 12) + " pdflatex (\uFFFDle simsun) con\uFFFDg \uFFFDgure ps\uFFFDg", false, false},
+		{"icons between spaces in CJK text", strings.Repeat(zh, 20) + " MS Word \uf0fc \uf0fc \uf0fc\nTeX \uf0fc", false, false},
+		{"a lost CJK character", "第二\uFFFD章 正文\uFFFD内容 \uFFFD和", false, true},
+		{"math arrows in CJK text", zh + " n>0 ←−−− B −−−→ T", false, false},
 		{"scattered math delimiters", strings.Repeat("Plain English text. ", 60) + "\uFFFD\nm\n\uFFFD\uFFFD\nn\n\uFFFD", false, false},
 		{"private use", "icons \ue001\ue002\ue003\ue004 here " + zh, false, true},
 		{"C0 controls", "ab\x01\x03\x04cd efg", false, true},
@@ -174,5 +178,14 @@ func TestCJKMojibake(t *testing.T) {
 				t.Errorf("GarbledWarnings: %d lines, want %d", got, len(tt.garbled))
 			}
 		})
+	}
+}
+
+func TestRefIn(t *testing.T) {
+	dict := "<</F1 12 0 R /F10 7 0 R /F2 <</Type /Font>> /F3 5 0 R>>"
+	for name, want := range map[string]string{"F1": "12 0 R", "F10": "7 0 R", "F3": "5 0 R", "F2": "", "F4": ""} {
+		if got := refIn(dict, name); got != want {
+			t.Errorf("refIn(%s) = %q, want %q", name, got, want)
+		}
 	}
 }
