@@ -305,6 +305,10 @@ func (fi *fontInfo) cidMapping(enc, desc pdf.Value) {
 	}
 }
 
+// missingFont stands in for a font the file lacks (a damaged file whose
+// fonts were at its end): codes read as Latin-1, average widths.
+var missingFont = &fontInfo{enc: nopEncoding{}, dw: 500, spaceW: 500, name: "(missing)"}
+
 type nopEncoding struct{}
 
 func (nopEncoding) Decode(raw string) string { return raw }
@@ -337,8 +341,19 @@ func (fi *fontInfo) decode(code int, raw string) (s string, ok bool) {
 		return fi.narrow[code], true
 	}
 	s = fi.enc.Decode(raw)
+	if r, n := utf8.DecodeRuneInString(s); n == len(s) && r >= 0x80 && r < 0xA0 {
+		// A C1 control: the code read as Latin-1; producers mean
+		// Windows-1252 there (• – — ‘ ’ “ ” …), as PDFium reads it.
+		s = string(cp1252[r-0x80])
+	}
 	fi.narrow[code], fi.known[code] = s, true
 	return s, true
+}
+
+// cp1252 is Windows-1252 for 0x80–0x9F (U+FFFD where it has nothing).
+var cp1252 = [32]rune{
+	'€', '\uFFFD', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\uFFFD', 'Ž', '\uFFFD',
+	'\uFFFD', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\uFFFD', 'ž', 'Ÿ',
 }
 
 func (fi *fontInfo) width(code int) float64 {
@@ -427,7 +442,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			return f
 		}
 		fv := res.Key("Font").Key(name)
-		var f *fontInfo
+		f := missingFont // lost with the damaged part of a file: codes as Latin-1
 		if !fv.IsNull() {
 			f = in.doc.font(fv)
 		}

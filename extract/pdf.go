@@ -91,6 +91,21 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	}
 	in := docInput{path: path}
 	src, err := e.openEngine(ctx, primary, in)
+	var docWarnings []string
+	repaired := false
+	if err != nil && errors.Is(err, ErrNotPDF) && secondary != "" {
+		// Damaged: rebuild the cross-reference from the objects left and
+		// keep the fast engine, before handing the whole file to the other.
+		repaired = true
+		if data, rerr := repairPDF(path); rerr == nil {
+			if s2, err2 := e.openEngine(ctx, primary, docInput{path: path, data: data}); err2 == nil && s2.numPages() > 0 {
+				src, err, in.data = s2, nil, data
+				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
+			} else if err2 == nil {
+				s2.close()
+			}
+		}
+	}
 	if err != nil && secondary != "" && !isFinal(err) {
 		s2, err2 := e.openEngine(ctx, secondary, in)
 		switch {
@@ -101,8 +116,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			err = err2
 		}
 	}
-	var docWarnings []string
-	if err != nil && errors.Is(err, ErrNotPDF) {
+	if err != nil && errors.Is(err, ErrNotPDF) && !repaired {
 		// Damaged: rebuild the cross-reference from the objects left.
 		if data, rerr := repairPDF(path); rerr == nil {
 			in.data = data
