@@ -27,6 +27,7 @@ type ledongthucDoc struct {
 	last     glyphStats                      // of the page last read
 	buf      []glyph                         // glyph buffer, reused page after page
 	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
+	content  []byte                          // content stream buffer, reused page after page
 }
 
 // refIn returns the reference ("12 0 R") that a printed dictionary (as
@@ -316,7 +317,7 @@ func (nopEncoding) Decode(raw string) string { return raw }
 // decode maps one character code to text, memoized: the library's
 // encoders re-read the font's tables on every call. ok is false for a code
 // of a CID font with no Unicode mapping (decoded as U+FFFD).
-func (fi *fontInfo) decode(code int, raw string) (s string, ok bool) {
+func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
 		return s, true
 	}
@@ -330,7 +331,7 @@ func (fi *fontInfo) decode(code int, raw string) (s string, ok bool) {
 		if s, ok := fi.wide[code]; ok {
 			return s, true
 		}
-		s := fi.enc.Decode(raw)
+		s := fi.enc.Decode(string(raw))
 		if fi.wide == nil {
 			fi.wide = map[int]string{}
 		}
@@ -340,7 +341,7 @@ func (fi *fontInfo) decode(code int, raw string) (s string, ok bool) {
 	if fi.known[code] {
 		return fi.narrow[code], true
 	}
-	s = fi.enc.Decode(raw)
+	s = fi.enc.Decode(string(raw))
 	if r, n := utf8.DecodeRuneInString(s); n == len(s) && r >= 0x80 && r < 0xA0 {
 		// A C1 control: the code read as Latin-1; producers mean
 		// Windows-1252 there (• – — ‘ ’ “ ” …), as PDFium reads it.
@@ -423,7 +424,6 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	// resource dictionary is not read again.
 	var fontSet map[string]*fontInfo
 	var fontKey string
-	var argBuf []pdf.Value
 	fontOf := func(name string) *fontInfo {
 		if fontSet == nil {
 			fontKey = res.Key("Font").String()
@@ -452,7 +452,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 		}
 		return f
 	}
-	show := func(raw string) {
+	show := func(raw []byte) {
 		f := g.font
 		if f == nil {
 			return
@@ -483,14 +483,36 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = matrix{1, 0, 0, 1, tx * g.th, 0}.mul(tm)
 		}
 	}
-	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
-		n := stk.Len()
-		if cap(argBuf) < n {
-			argBuf = make([]pdf.Value, n)
+	// The stream is read whole into a buffer of the document's, reused
+	// page after page; a form reads its own after its caller's.
+	mark := len(in.doc.content)
+	in.doc.content = readContent(in.doc.content, content)
+	defer func() { in.doc.content = in.doc.content[:mark] }()
+	lx := lexer{b: in.doc.content[mark:]}
+	var args []operand
+	for {
+		o, opb, ok := lx.next()
+		if !ok {
+			break
 		}
-		args := argBuf[:n] // reused operator after operator
-		for i := n - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
+		if opb == nil {
+			if len(args) < 64 {
+				args = append(args, o)
+			}
+			continue
+		}
+		op := string(opb) // no allocation: compared below, not kept
+		if op == "BI" {
+			// Inline image: its dictionary, then binary data up to EI.
+			for {
+				_, iop, ok := lx.next()
+				if !ok || (iop != nil && string(iop) == "ID") {
+					break
+				}
+			}
+			lx.skipInlineImage()
+			args, lx.arr = args[:0], lx.arr[:0]
+			continue
 		}
 		in.ops++
 		if in.ops%4096 == 0 && in.err == nil {
@@ -502,11 +524,11 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if in.err == nil {
 				in.err = errors.New("content stream too long")
 			}
-			panic(in.err)
+			return
 		}
 		num := func(i int) float64 {
 			if i < len(args) {
-				return args[i].Float64()
+				return args[i].float()
 			}
 			return 0
 		}
@@ -541,7 +563,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			g.ts = num(0)
 		case "Tf":
 			if len(args) == 2 {
-				g.font = fontOf(args[0].Name())
+				g.font = fontOf(args[0].name())
 				g.tfs = num(1)
 			}
 		case "Td", "TD":
@@ -559,7 +581,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = tlm
 		case "Tj":
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "'", "\"":
 			if op == "\"" && len(args) == 3 {
@@ -569,29 +591,28 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "TJ":
 			if len(args) != 1 {
-				return
+				break
 			}
-			a := args[0]
-			for i := 0; i < a.Len(); i++ {
-				x := a.Index(i)
-				if x.Kind() == pdf.String {
-					show(x.RawString())
-				} else {
-					tx := -x.Float64() / 1000 * g.tfs * g.th
+			for _, x := range args[0].arr {
+				switch x.kind {
+				case opString:
+					show(x.str)
+				case opNumber:
+					tx := -x.num / 1000 * g.tfs * g.th
 					tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
 				}
 			}
 		case "Do":
 			if len(args) != 1 {
-				return
+				break
 			}
-			xo := res.Key("XObject").Key(args[0].Name())
+			xo := res.Key("XObject").Key(args[0].name())
 			if xo.Key("Subtype").Name() != "Form" {
-				return
+				break
 			}
 			fm := ident
 			if m := xo.Key("Matrix"); m.Len() == 6 {
@@ -605,5 +626,6 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			}
 			in.run(xo, r2, fm.mul(g.ctm), depth+1)
 		}
-	})
+		args, lx.arr = args[:0], lx.arr[:0]
+	}
 }
