@@ -159,9 +159,12 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	if i < 0 || i >= len(d.pages) {
 		return "", fmt.Errorf("no page %d", i+1)
 	}
-	pg := d.pages[i]
+	pg, res := d.pages[i], d.res[i]
+	// Each page is read once: let its parsed dictionaries go (a few MB
+	// on a 2,415-page manual).
+	d.pages[i], d.res[i] = pdf.Value{}, pdf.Value{}
 	in.glyphs = d.buf[:0]
-	in.run(pg.Key("Contents"), d.res[i], ident, 0)
+	in.run(pg.Key("Contents"), res, ident, 0)
 	d.buf = in.glyphs[:0] // reused by the next page: layoutText copies the text out
 	if in.err != nil {
 		return "", in.err
