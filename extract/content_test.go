@@ -84,3 +84,31 @@ func TestLexer(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLexer feeds arbitrary bytes to the content-stream lexer: it must end
+// (each call consumes input) and never panic or read out of bounds.
+func FuzzLexer(f *testing.F) {
+	for _, s := range []string{
+		"BT /F1 12 Tf (Hello) Tj ET", "[(A) -120 <4142>] TJ", "(a\\(b\\)\\101\\p) Tj",
+		"/Span<</ActualText(\\protect >)>>BDC", "BI /W 2 ID \x00EI EI", "(unterminated", "<4", "-.5.5 --3 cm",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := lexer{b: data}
+		for steps := 0; ; steps++ {
+			before := l.i
+			_, op, ok := l.next()
+			if !ok {
+				break
+			}
+			if string(op) == "ID" {
+				l.skipInlineImage()
+			}
+			if l.i <= before || steps > len(data)+1 {
+				t.Fatalf("no progress at %d", before)
+			}
+			l.arr = l.arr[:0]
+		}
+	})
+}
