@@ -215,8 +215,11 @@ type fontInfo struct {
 	// unmapped says why a CID font's codes have no usable Unicode mapping
 	// beyond toUnicode ("" when they have one); such codes decode to U+FFFD.
 	unmapped string
-	name     string // BaseFont, for warnings
-	cjk      bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
+	// builtin is a simple font's text by code from its embedded Type 1
+	// program's encoding, when the PDF gives no encoding.
+	builtin map[int]string
+	name    string // BaseFont, for warnings
+	cjk     bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
 }
 
 func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
@@ -265,6 +268,14 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		fi.dw = fv.Key("FontDescriptor").Key("MissingWidth").Float64()
 		if fi.dw == 0 {
 			fi.dw = 500
+		}
+		if fi.toUnicode == nil && fv.Key("Encoding").IsNull() {
+			// No encoding in the PDF: the font program's own (TeX's fonts).
+			if ff := fv.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
+				if names := type1Encoding(ff); names != nil {
+					fi.builtin = glyphNames(names)
+				}
+			}
 		}
 		if fv.Key("Subtype").Name() == "Type3" {
 			// Type 3 widths are in glyph space scaled by FontMatrix.
@@ -343,6 +354,10 @@ func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	}
 	if fi.known[code] {
 		return fi.narrow[code], true
+	}
+	if b, ok := fi.builtin[code]; ok {
+		fi.narrow[code], fi.known[code] = b, true
+		return b, true
 	}
 	s = fi.enc.Decode(string(raw))
 	if r, n := utf8.DecodeRuneInString(s); n == len(s) && r >= 0x80 && r < 0xA0 {
