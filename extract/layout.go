@@ -78,7 +78,13 @@ func splitSegments(glyphs []glyph) []segment {
 			last := out[len(out)-1]
 			end := last.x + last.w
 			big := math.Max(size, cur.size)
-			if math.Abs(g.y-cur.y) <= 0.4*big && g.x >= end-0.6*big && g.x-end < 6*size {
+			sameLine := math.Abs(g.y-cur.y) <= 0.4*big
+			ltr := g.x >= end-0.6*big && g.x-end < 6*size
+			// Right-to-left scripts are drawn glyph after glyph leftwards:
+			// this glyph's right edge meets the last one's left edge.
+			rtl := (isRTL(firstRune(g.s)) || isRTL(firstRune(last.s))) &&
+				g.x+g.w <= last.x+0.6*big && last.x-(g.x+g.w) < 6*size
+			if sameLine && (ltr || rtl) {
 				out = append(out, g)
 				cur.minX = math.Min(cur.minX, g.x)
 				cur.maxX = math.Max(cur.maxX, g.x+g.w)
@@ -122,7 +128,9 @@ func mergeBaselines(segs []segment) [][]glyph {
 		var gl []glyph
 		for k, s := range group {
 			if k > 0 {
-				gl = append(gl, glyph{s: " ", x: s.minX, y: s.y, space: true})
+				// Between the two cells, so that a right-to-left line,
+				// sorted by x, keeps it there.
+				gl = append(gl, glyph{s: " ", x: (group[k-1].maxX + s.minX) / 2, y: s.y, space: true})
 			}
 			gl = append(gl, s.glyphs...)
 		}
