@@ -73,6 +73,9 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	res.Characters = doc.Chars()
 	warnings := docWarnings(doc)
 	res.Warnings = len(warnings)
+	for _, w := range doc.GarbledWarnings() {
+		r.warn(fmt.Errorf("%s: %s", j.src.Path, w)) // a garbled page is never silent
+	}
 
 	ts := time.Now()
 	out, err := summarize(ctx, r.s, doc, r.cfg.Params)
