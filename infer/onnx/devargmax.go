@@ -235,3 +235,7 @@ func hostArgmax(b []byte, V int, t ort.TensorElementDataType) int {
 	}
 	return argmaxFloat(unsafe.Slice((*float32)(p), V))
 }
+
+// DeviceArgmax tells whether greedy steps reduce the logits to ids on the
+// logits' device (else they are copied to the host and scanned there).
+func (e *Engine) DeviceArgmax() bool { return e.argmax != nil }

@@ -54,6 +54,8 @@ type GraphCheck struct {
 	MaxAbsDiff float64 `json:"max_abs_diff"`
 	MaxAt      [2]int  `json:"max_at"`
 	MaxULPs    float64 `json:"max_ulps"`
+	// Compared counts the (row, step) logits compared.
+	Compared int `json:"compared"`
 	// ArgmaxMismatch counts steps whose chosen id is not the host argmax of
 	// the logits the tap saw (plain, graph): the device argmax's check.
 	ArgmaxMismatch [2]int `json:"argmax_mismatch"`
@@ -86,11 +88,11 @@ const RoundingULPs = 16
 
 // stepStat is what the graph run's tap records of one (row, step).
 type stepStat struct {
-	seen, inputs     bool    // tapped; plain logits were there to compare
-	diff, top        float64 // max |plain - graph|, max |logit| of the step
-	diffAt           int     // first index that differs (-1: bit-identical)
-	argmax           int     // host argmax of the graph run's logits
-	plainAt, graphAt [2]float32
+	seen, inputs     bool       // tapped; plain logits were there to compare
+	diff, top        float64    // max |plain - graph|, max |logit| of the step
+	diffAt           int        // first index that differs (-1: bit-identical)
+	argmax           int        // host argmax of the graph run's logits
+	plainAt, graphAt [2]float32 // each run's logits at [plain's id, graph's argmax]
 }
 
 // CompareGraph runs each batch of greedy requests on the plain decode path
@@ -248,6 +250,7 @@ func analyze(plainIDs, graphIDs, plainArg [][]int, stats [][]stepStat) GraphChec
 			if !st.inputs {
 				continue
 			}
+			c.Compared++
 			if st.diffAt >= 0 && (c.FirstLogitDiffStep < 0 || k < c.FirstLogitDiffStep) {
 				c.FirstLogitDiffStep = k
 			}
@@ -276,6 +279,8 @@ func analyze(plainIDs, graphIDs, plainArg [][]int, stats [][]stepStat) GraphChec
 	switch {
 	case c.ArgmaxMismatch != [2]int{}:
 		c.Verdict = fmt.Sprintf("argmax mismatch: %d plain and %d graph steps chose an id that is not the host argmax of their logits", c.ArgmaxMismatch[0], c.ArgmaxMismatch[1])
+	case c.Compared == 0:
+		c.Verdict = "no logits compared"
 	case c.IDsEqual && c.FirstLogitDiffStep < 0:
 		c.Verdict = "identical ids, bit-identical logits"
 	case c.IDsEqual:
