@@ -195,7 +195,21 @@ timeout "$(limit 150 200)" "$LLSUM" run -q --force --model "$MODEL" --device "$D
 rc=$?
 RUN_MS=$(( ($(date +%s%N) - t) / 1000000 ))
 RUN_MIB=$(memwatch_stop run)
-echo "{\"docs\":$DOCS,\"exit\":$rc,\"wall_ms\":$RUN_MS,\"docs_per_hour\":$(awk "BEGIN{print $DOCS*3600000/$RUN_MS}"),\"gpu_mib\":${RUN_MIB:-null},\"context\":$RUN_CONTEXT,\"jobs\":${RUN_JOBS:-8}}" >"$OUTD/llsum-run.json"
+# documents/hour counts the documents the index says were summarized.
+$PY - "$WORK/run-out/index.json" "$OUTD/llsum-run.json" "$DOCS" "$rc" "$RUN_MS" "${RUN_MIB:-}" "$RUN_CONTEXT" "${RUN_JOBS:-8}" <<'PYEOF'
+import json, sys
+idx, out, docs, rc, ms, mib, ctx, jobs = sys.argv[1:9]
+try:
+    counts = json.load(open(idx)).get("counts", {})
+except Exception as ex:
+    counts = {"error": f"index: {ex}"}
+ok = counts.get("ok", 0)
+r = {"docs": int(docs), "ok": ok, "failed": counts.get("failed"), "exit": int(rc), "wall_ms": int(ms),
+     "docs_per_hour": ok * 3600000 / int(ms), "gpu_mib": int(mib) if mib else None, "context": int(ctx), "jobs": int(jobs)}
+if "error" in counts:
+    r["error"] = counts["error"]
+json.dump(r, open(out, "w"))
+PYEOF
 cat "$OUTD/llsum-run.json" >&2
 
 # --- Ctrl-C after the (CUDA) provider has loaded -----------------------------
