@@ -67,6 +67,13 @@ func newDevArgmax(o Options, device string, s *ModelSpec, mem memory) (*devArgma
 		return nil, err
 	}
 	defer so.Destroy()
+	if device != "cpu" {
+		// A node the GPU provider cannot run would copy the logits to
+		// the host behind our back: fail instead (and keep the host argmax).
+		if err := so.AddSessionConfigEntry("session.disable_cpu_ep_fallback", "1"); err != nil {
+			return nil, fmt.Errorf("argmax session options: %w", err)
+		}
+	}
 	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(genmodel.ArgmaxModel(fp16),
 		[]string{genmodel.ArgmaxInput}, []string{genmodel.ArgmaxOutput}, so)
 	if err != nil {
@@ -92,6 +99,10 @@ func (a *devArgmax) tokens(buf *devBuffer, n, V int, t ort.TensorElementDataType
 		if err := a.rebind(buf, n, V, t); err != nil {
 			return err
 		}
+	}
+	// The model's session wrote the logits on its own stream.
+	if err := buf.m.Sync(); err != nil {
+		return fmt.Errorf("onnx: device argmax: %w", err)
 	}
 	if err := a.sess.RunWithBinding(a.bind); err != nil {
 		return fmt.Errorf("onnx: device argmax: %w", err)
