@@ -205,7 +205,7 @@ except Exception as ex:
     counts = {"error": f"index: {ex}"}
 ok = counts.get("ok", 0)
 r = {"docs": int(docs), "ok": ok, "failed": counts.get("failed"), "exit": int(rc), "wall_ms": int(ms),
-     "docs_per_hour": ok * 3600000 / int(ms), "gpu_mib": int(mib) if mib else None, "context": int(ctx), "jobs": int(jobs)}
+     "docs_per_hour": ok * 3600000 / int(ms), "gpu_mib": int(mib) if mib.isdigit() else None, "context": int(ctx), "jobs": int(jobs)}
 if "error" in counts:
     r["error"] = counts["error"]
 json.dump(r, open(out, "w"))
