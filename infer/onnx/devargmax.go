@@ -17,8 +17,9 @@ import (
 // devmem.go), a greedy decode step does not copy n rows of logits (n × 128K
 // × 2 bytes on a Llama 3 vocabulary) to the host to scan them there: a
 // second, tiny ONNX Runtime session on the same device
-// (genmodel.ArgmaxModel: Cast, NaN to -Inf, ArgMax with the lowest index
-// winning a tie) reduces the device-resident logits tensor to n int64 ids,
+// (genmodel.ArgmaxModel: NaN to -Inf, each row's maximum, the smallest index
+// holding it, so the lowest index wins a tie whatever the provider's
+// kernels) reduces the device-resident logits tensor to n int64 ids,
 // and only those 8n bytes cross to the host. Its inputs and outputs are
 // bound once per batch size (an IoBinding over the logits buffer and a Go
 // int64 tensor), so a step runs it with no host allocation.
@@ -61,6 +62,9 @@ func newDevArgmax(o Options, device string, s *ModelSpec, mem memory) (*devArgma
 	if !fp16 && s.LogitsType != ort.TensorElementDataTypeFloat {
 		return nil, fmt.Errorf("logits of type %s", DTypeName(s.LogitsType))
 	}
+	if s.Vocab > 1<<24 {
+		return nil, fmt.Errorf("a vocabulary of %d ids (fp32 indices are exact up to 2^24)", s.Vocab)
+	}
 	o.Device, o.CUDAGraph, o.Notice = device, false, nil
 	so, _, err := sessionOptions(o)
 	if err != nil {
@@ -74,7 +78,7 @@ func newDevArgmax(o Options, device string, s *ModelSpec, mem memory) (*devArgma
 			return nil, fmt.Errorf("argmax session options: %w", err)
 		}
 	}
-	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(genmodel.ArgmaxModel(fp16),
+	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(genmodel.ArgmaxModel(fp16, s.Vocab),
 		[]string{genmodel.ArgmaxInput}, []string{genmodel.ArgmaxOutput}, so)
 	if err != nil {
 		return nil, fmt.Errorf("argmax session on %s: %w", device, err)
