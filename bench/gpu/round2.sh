@@ -21,7 +21,8 @@
 #             DECODE=1x4096,4x4096,16x4096, DECODE_TOKENS=128, SKIP_GRAPH=1:
 #             engine rows, the workload, the `llsum run --device cuda` row over
 #             the workload's documents as text files (documents/hour, GPU
-#             memory peak) and the PyTorch peer (e2e/). ~240 s.
+#             memory peak), plain and with --cuda-graph (RUN_GRAPH=1), and the
+#             PyTorch peer (e2e/). ~300 s.
 #   llamacpp  the llama.cpp CUDA peer: runs $LLAMACPP_BENCH (default
 #             bench/llamacpp/run.sh from the repository root, the entry point
 #             of issue 15's GGUF writer and llama.cpp driver) as
@@ -127,8 +128,8 @@ phase_profile() {
 }
 
 phase_e2e() {
-	PREFILL=${PREFILL:-8192,32768} DECODE=${DECODE:-1x4096,4x4096,16x4096} DECODE_TOKENS=${DECODE_TOKENS:-128} SKIP_GRAPH=1 \
-		BUDGET=${BUDGET:-260} BENCH_WORK=/tmp/llsum-bench-gpu bash "$H/run.sh" --out "$OUTD/e2e"
+	PREFILL=${PREFILL:-8192,32768} DECODE=${DECODE:-1x4096,4x4096,16x4096} DECODE_TOKENS=${DECODE_TOKENS:-128} SKIP_GRAPH=1 RUN_GRAPH=1 \
+		BUDGET=${BUDGET:-330} BENCH_WORK=/tmp/llsum-bench-gpu bash "$H/run.sh" --out "$OUTD/e2e"
 }
 
 phase_llamacpp() {

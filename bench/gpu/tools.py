@@ -203,6 +203,14 @@ def report(d, preset, device, command):
                      + ("" if lr.get("exit") == 0 else f" exit {lr.get('exit')}")})
         rows.append({"row": "`llsum run` GPU memory peak (MiB, nvidia-smi)", "llsum": lr.get("gpu_mib"),
                      "peer": mem.get("peer_mib"), "ratio": ratio(lr.get("gpu_mib"), mem.get("peer_mib")), "note": ""})
+    lg = load(f"{d}/llsum-run-graph.json")
+    if lg:
+        res["llsum_run_graph"] = lg
+        for r in rows:
+            if r["row"].startswith("`llsum run` documents/hour"):
+                r["graph"] = lg.get("docs_per_hour")
+            elif r["row"].startswith("`llsum run` GPU memory"):
+                r["graph"] = lg.get("gpu_mib")
     rows.append({"row": "workload GPU memory peak (MiB, nvidia-smi)", "llsum": mem.get("llsum_mib"),
                  "peer": mem.get("peer_mib"), "ratio": ratio(mem.get("llsum_mib"), mem.get("peer_mib")), "note": ""})
     pcie = {}

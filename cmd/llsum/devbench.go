@@ -26,7 +26,6 @@ type devBenchOptions struct {
 	Workload     string
 	Out          string
 	Seed         uint64
-	CUDAGraph    bool
 	HostArgmax   bool
 
 	// Parsed by Finalize.
@@ -44,7 +43,6 @@ func (o *devBenchOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Workload, "workload", "", `end-to-end workload JSON: {"docs":N,"new_tokens":T,"batches":[[prompt lengths…],…]}`)
 	f.StringVar(&o.Out, "out", "", "write the JSON result here too")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the random prompt ids")
-	f.BoolVar(&o.CUDAGraph, "cuda-graph", false, "replay decode steps as CUDA graphs (GQA models, KV cache on the GPU)")
 	f.BoolVar(&o.HostArgmax, "host-argmax", false, "copy greedy logits to the host for the argmax instead of reducing them on the GPU")
 }
 
@@ -125,7 +123,7 @@ func (o *devBenchOptions) Finalize() error {
 func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
 	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
 	eo := opts.engineOptions(g)
-	eo.CUDAGraph, eo.HostArgmax = opts.CUDAGraph, opts.HostArgmax
+	eo.HostArgmax = opts.HostArgmax
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
