@@ -52,9 +52,13 @@ type Options struct {
 	// CUDAGraph captures each decode step shape as a CUDA graph and replays
 	// it (GQA models with the KV cache in device memory; see graph.go).
 	CUDAGraph bool
+	// HostArgmax keeps greedy decoding's argmax on the host even when the
+	// logits are in device memory (see devargmax.go).
+	HostArgmax bool
 
-	kvMemory    memory // tests: where the KV cache lives (nil: kvMemory picks)
-	staticSteps bool   // tests: graph-mode decode steps without a CUDA graph
+	kvMemory    memory  // tests: where the KV cache lives (nil: kvMemory picks)
+	staticSteps bool    // tests: graph-mode decode steps without a CUDA graph
+	tap         tapFunc // graph checks: sees each row's logits before sampling
 }
 
 // GenRequest is one sequence to continue.
@@ -101,6 +105,8 @@ type Engine struct {
 	kvClose func() // releases the KV memory's resources
 	guard   *sigguard.Guard
 	graphs  *graphs // static decode steps / CUDA graphs (nil: off)
+	argmax  *devArgmax
+	tap     tapFunc
 	scratch scratch
 	closed  bool
 }
@@ -138,7 +144,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
-	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard}
+	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard, tap: o.tap}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
 	}
@@ -151,6 +157,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		_ = e.Close()
 		return nil, errclass.AsFatal(err)
 	}
+	e.setupArgmax(o)
 	return e, nil
 }
 
@@ -295,6 +302,9 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.closeGraphs()
+	if e.argmax != nil {
+		e.argmax.close()
+	}
 	e.kv.free()
 	e.kvClose()
 	for _, b := range []buffer{e.scratch.ids, e.scratch.mask, e.scratch.pos, e.scratch.logits} {
@@ -460,6 +470,7 @@ type gen struct {
 	pads     []int     // ping-pong: left padding per row
 	logits   []float32 // one row's logits, converted
 	rowBytes []byte    // one row's logits fetched from device memory
+	toks     []int     // greedy ids of the last step
 	fetchErr error     // first failure to fetch logits from the device
 }
 
@@ -626,7 +637,7 @@ func (g *gen) prefillShared(ctx context.Context) error {
 			}
 			if off+seq == len(ids) {
 				r.length = len(ids)
-				g.accept(r, r.sampler.next(g.rowLogits(static, 0, seq-1, seq)))
+				g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, 0, seq-1, seq))))
 			}
 			if static != nil {
 				_ = static.Destroy()
@@ -686,7 +697,7 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 		if off+seq == maxP {
 			for b, r := range g.rows {
 				r.length = len(r.req.InputIDs)
-				g.accept(r, r.sampler.next(g.rowLogits(static, b, seq-1, seq)))
+				g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, b, seq-1, seq))))
 			}
 		}
 		if static != nil {
@@ -806,9 +817,12 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		}
 		r.length++
 		if toks != nil {
+			if g.e.tap != nil {
+				g.observe(b, g.rowLogits(static, b, 0, 1))
+			}
 			g.accept(r, toks[b])
 		} else {
-			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+			g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, b, 0, 1))))
 		}
 		produced++
 	}
