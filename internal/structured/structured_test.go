@@ -93,7 +93,7 @@ func TestRandomDecodingIsValid(t *testing.T) {
 		"scalars": `{"type":"object","properties":{"n":{"type":"integer"},"x":{"type":"number"},"b":{"type":"boolean"},
 			"z":{"type":"null"},"e":{"enum":["low","lower","high"]},"c":{"const":"ok"},"s":{"type":"string","minLength":3,"maxLength":5}},
 			"required":["n","x","b","z","e","s"]}`,
-		"array-root": `{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":4}`,
+		"array-root":  `{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":4}`,
 		"number-root": `{"type":"number"}`,
 		"optional":    `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"},"c":{"type":"object","properties":{"d":{"type":"array","items":{"type":"string"}}}}}}`,
 	}
