@@ -64,6 +64,9 @@ type GenRequest struct {
 	Sampling     infer.Sampling
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
+	// Mask, when set, constrains each token of this sequence (structured
+	// output, see constrain.go).
+	Mask LogitsMask
 }
 
 // GenResult is what one GenRequest produced.
@@ -336,7 +339,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs)}
+		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs, r.Mask)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -378,6 +381,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		produced += n
 	}
 	decode := time.Since(start)
+	if err := masksErr(rows); err != nil {
+		return nil, err
+	}
 	out := make([]GenResult, len(rows))
 	for i, r := range rows {
 		out[i] = r.res
@@ -621,7 +627,7 @@ func (g *gen) prefillShared(ctx context.Context) error {
 			}
 			if off+seq == len(ids) {
 				r.length = len(ids)
-				g.accept(r, r.sampler.next(g.rowLogits(static, 0, seq-1, seq)))
+				g.accept(r, g.pick(r, g.rowLogits(static, 0, seq-1, seq)))
 			}
 			if static != nil {
 				_ = static.Destroy()
@@ -681,7 +687,7 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 		if off+seq == maxP {
 			for b, r := range g.rows {
 				r.length = len(r.req.InputIDs)
-				g.accept(r, r.sampler.next(g.rowLogits(static, b, seq-1, seq)))
+				g.accept(r, g.pick(r, g.rowLogits(static, b, seq-1, seq)))
 			}
 		}
 		if static != nil {
@@ -803,7 +809,7 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		if toks != nil {
 			g.accept(r, toks[b])
 		} else {
-			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+			g.accept(r, g.pick(r, g.rowLogits(static, b, 0, 1)))
 		}
 		produced++
 	}

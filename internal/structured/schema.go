@@ -102,7 +102,7 @@ func Compile(file string, data []byte) (*Schema, error) {
 	}
 	s := &Schema{raw: json.RawMessage(bytes.TrimSpace(data)), val: val}
 	base := file[strings.LastIndexAny(file, `/\`)+1:]
-	s.Name = strings.TrimSuffix(base, ".json")
+	s.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".json"), ".schema")
 	b := builder{file: file, s: s}
 	if s.root, err = b.node(ov, "", 1); err != nil {
 		return nil, err
