@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 
 	"github.com/llsum/llsum/infer"
@@ -19,17 +20,67 @@ type LogitsMask interface {
 	Accept(tok int) error
 }
 
-// pick chooses row r's next token from its logits.
+// bitsMask is a LogitsMask that can give its allowed set as a bitset by
+// token id, which lets greedy rows keep the fast path (a masked argmax on
+// the raw logits).
+type bitsMask interface {
+	Allowed(remaining int) []uint64
+}
+
+// pick chooses row r's next token from its logits (r.length counts the
+// token being picked).
 func (g *gen) pick(r *row, logits []float32) int {
-	return r.sampler.next(logits, g.remaining(r))
+	return r.sampler.next(logits, g.remaining(r, r.length))
 }
 
 // remaining is the number of tokens row r may still produce, the one being
-// picked included: its budget, or the cache's room if that is less.
-func (g *gen) remaining(r *row) int {
+// picked included, when the cache holds length positions with it: its
+// budget, or the cache's room if that is less.
+func (g *gen) remaining(r *row, length int) int {
 	left := r.maxNew - len(r.res.OutputIDs)
-	room := g.capacity - max(r.length, g.width)
+	room := g.capacity - max(length, g.width)
 	return max(1, min(left, room))
+}
+
+// fastMask returns the allowed bitset of a greedy row's mask, or nil when
+// the row has no mask.
+func (g *gen) fastMask(r *row) []uint64 {
+	if r.sampler.mask == nil {
+		return nil
+	}
+	return r.sampler.mask.(bitsMask).Allowed(g.remaining(r, r.length+1))
+}
+
+func maskedArgmaxHalf(h []uint16, allowed []uint64) int {
+	best, bk := -1, int32(0)
+	for w, word := range allowed {
+		for ; word != 0; word &= word - 1 {
+			i := w*64 + bits.TrailingZeros64(word)
+			if i >= len(h) {
+				return max(best, 0)
+			}
+			if k := halfKey(h[i]); best < 0 || k > bk {
+				best, bk = i, k
+			}
+		}
+	}
+	return max(best, 0)
+}
+
+func maskedArgmaxFloat(l []float32, allowed []uint64) int {
+	best, bv := -1, float32(0)
+	for w, word := range allowed {
+		for ; word != 0; word &= word - 1 {
+			i := w*64 + bits.TrailingZeros64(word)
+			if i >= len(l) {
+				return max(best, 0)
+			}
+			if v := l[i]; best < 0 || v > bv || (bv != bv && v == v) {
+				best, bv = i, v
+			}
+		}
+	}
+	return max(best, 0)
 }
 
 // masksErr returns the first error a row's mask reported.
@@ -101,4 +152,12 @@ func checkSchema(req infer.ChatRequest, text string) error {
 		return nil
 	}
 	return req.Schema.Validate(text)
+}
+
+func fastMaskable(m LogitsMask) bool {
+	if m == nil {
+		return true
+	}
+	_, ok := m.(bitsMask)
+	return ok
 }

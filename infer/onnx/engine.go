@@ -807,6 +807,7 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		}
 		r.length++
 		if toks != nil {
+			r.sampler.acceptMasked(toks[b])
 			g.accept(r, toks[b])
 		} else {
 			g.accept(r, g.pick(r, g.rowLogits(static, b, 0, 1)))

@@ -21,7 +21,7 @@ import (
 // allGreedy tells whether the running rows all decode greedily.
 func (g *gen) allGreedy() bool {
 	for _, r := range g.rows {
-		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || r.sampler.mask != nil) {
+		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || !fastMaskable(r.sampler.mask)) {
 			return false
 		}
 	}
@@ -52,6 +52,14 @@ func (g *gen) greedyTokens(n int) ([]int, error) {
 			return
 		}
 		p := unsafe.Pointer(&b[i*V*es])
+		if allowed := g.fastMask(g.rows[i]); allowed != nil {
+			if s.LogitsType == ort.TensorElementDataTypeFloat16 {
+				toks[i] = maskedArgmaxHalf(unsafe.Slice((*uint16)(p), V), allowed)
+			} else {
+				toks[i] = maskedArgmaxFloat(unsafe.Slice((*float32)(p), V), allowed)
+			}
+			return
+		}
 		if s.LogitsType == ort.TensorElementDataTypeFloat16 {
 			toks[i] = argmaxHalf(unsafe.Slice((*uint16)(p), V))
 		} else {

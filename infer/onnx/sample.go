@@ -83,10 +83,15 @@ func (sm *sampler) next(logits []float32, remaining int) int {
 	if sm.seen != nil {
 		sm.seen[tok] = true
 	}
+	sm.acceptMasked(tok)
+	return tok
+}
+
+// acceptMasked tells the mask, if any, which token was chosen.
+func (sm *sampler) acceptMasked(tok int) {
 	if sm.mask != nil && sm.err == nil {
 		sm.err = sm.mask.Accept(tok)
 	}
-	return tok
 }
 
 func argmax(l []float32) int {

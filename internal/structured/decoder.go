@@ -242,22 +242,44 @@ func (d *Decoder) Mask(logits []float32, remaining int) {
 	MaskLogits(logits, d.Allowed(remaining))
 }
 
-// MaskLogits sets to -Inf the logits whose bit in allowed is clear.
+// MaskLogits sets to -Inf the logits whose bit in allowed is clear. It
+// touches only the excluded logits, or, when most are excluded, fills the
+// row and puts the allowed ones back.
 func MaskLogits(logits []float32, allowed []uint64) {
 	ninf := float32(math.Inf(-1))
-	for w, word := range allowed {
-		if word == math.MaxUint64 {
-			continue
+	words := min(len(allowed), (len(logits)+63)/64)
+	n := 0
+	for _, w := range allowed[:words] {
+		n += bits.OnesCount64(w)
+	}
+	if n < len(logits)/4 {
+		keep := make([]float32, 0, n)
+		for w, word := range allowed[:words] {
+			for ; word != 0; word &= word - 1 {
+				keep = append(keep, logits[w*64+bits.TrailingZeros64(word)])
+			}
 		}
+		for i := range logits {
+			logits[i] = ninf
+		}
+		k := 0
+		for w, word := range allowed[:words] {
+			for ; word != 0; word &= word - 1 {
+				logits[w*64+bits.TrailingZeros64(word)] = keep[k]
+				k++
+			}
+		}
+		return
+	}
+	for w, word := range allowed[:words] {
 		base := w * 64
-		end := min(base+64, len(logits))
-		for i := base; i < end; i++ {
-			if word&(1<<uint(i-base)) == 0 {
+		for z := ^word; z != 0; z &= z - 1 {
+			if i := base + bits.TrailingZeros64(z); i < len(logits) {
 				logits[i] = ninf
 			}
 		}
 	}
-	for i := len(allowed) * 64; i < len(logits); i++ {
+	for i := words * 64; i < len(logits); i++ {
 		logits[i] = ninf
 	}
 }
