@@ -28,6 +28,7 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/structured"
 )
 
 // DefaultMaxNewTokens is the answer length per call when Options leave it 0.
@@ -70,6 +71,9 @@ type Options struct {
 	// chunks; an engine that batches a call whole needs a KV cache for all
 	// of them at once.
 	MaxBatch int
+	// Schema, when set, makes every call's answer (chunk summaries, merges
+	// and the summary) one JSON value valid against it (see schema.go).
+	Schema *structured.Schema
 }
 
 // ChunkSummary is one leaf of the summary tree: a chunk of the document
@@ -268,6 +272,9 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
+	if opts.Schema != nil {
+		p = schemaPrompts(p, opts.Schema, kind)
+	}
 	style := opts.Style
 	switch {
 	case strings.TrimSpace(opts.Prompt) != "":
@@ -307,7 +314,7 @@ func (r *run) budget(instruction string) (int, error) {
 func (r *run) call(ctx context.Context, instruction string, texts []string) ([]string, error) {
 	tasks := make([]infer.Task, len(texts))
 	for i, t := range texts {
-		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew}
+		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew, Schema: r.opts.Schema}
 	}
 	batch := len(tasks)
 	if r.opts.MaxBatch > 0 {
@@ -338,6 +345,11 @@ func (r *run) call(ctx context.Context, instruction string, texts []string) ([]s
 func (r *run) finish(summary string) (*Outcome, error) {
 	if summary == "" {
 		return nil, ErrEmptySummary
+	}
+	if r.opts.Schema != nil {
+		if err := r.opts.Schema.Validate(summary); err != nil {
+			return nil, err
+		}
 	}
 	r.out.Summary = summary
 	return r.out, nil
