@@ -22,6 +22,21 @@ type chatRequestBody struct {
 	Seed              int64           `json:"seed,omitempty"`
 	RepetitionPenalty float64         `json:"repetition_penalty,omitempty"`
 	Stream            bool            `json:"stream"`
+	// ResponseFormat asks for JSON valid against a schema (--schema);
+	// servers that enforce it (vLLM, llama.cpp, OpenAI) constrain decoding.
+	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+}
+
+// responseFormat is {"type": "json_schema", "json_schema": {...}}.
+type responseFormat struct {
+	Type       string         `json:"type"`
+	JSONSchema jsonSchemaSpec `json:"json_schema"`
+}
+
+type jsonSchemaSpec struct {
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
+	Strict bool            `json:"strict"`
 }
 
 func newChatRequest(model string, r infer.ChatRequest) chatRequestBody {
@@ -34,7 +49,39 @@ func newChatRequest(model string, r infer.ChatRequest) chatRequestBody {
 		TopK:              r.Sampling.TopK,
 		Seed:              r.Sampling.Seed,
 		RepetitionPenalty: r.Sampling.RepetitionPenalty,
+		ResponseFormat:    schemaFormat(r),
 	}
+}
+
+// schemaFormat is the response format of a request with a schema.
+func schemaFormat(r infer.ChatRequest) *responseFormat {
+	if r.Schema == nil {
+		return nil
+	}
+	name := strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			return c
+		}
+		return '_'
+	}, r.Schema.Name)
+	if name == "" {
+		name = "summary"
+	}
+	return &responseFormat{Type: "json_schema", JSONSchema: jsonSchemaSpec{Name: name, Schema: r.Schema.Raw(), Strict: true}}
+}
+
+// schemaAnswer returns a schema request's answer as the JSON value alone
+// (a code fence some servers put around it removed) and whether it is
+// valid.
+func schemaAnswer(r infer.ChatRequest, text string) (string, error) {
+	t := strings.TrimSpace(text)
+	if strings.HasPrefix(t, "```") && strings.HasSuffix(t, "```") {
+		t = strings.TrimSpace(strings.TrimSuffix(t, "```"))
+		if i := strings.IndexByte(t, '\n'); i >= 0 {
+			t = strings.TrimSpace(t[i+1:])
+		}
+	}
+	return t, r.Schema.Validate(t)
 }
 
 // chatResponse is the part of a /chat/completions reply llsum reads.
