@@ -194,3 +194,14 @@ func TestGrammarRejects(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestMarkdown(t *testing.T) {
+	got, err := Markdown(`{"title":"Q3 plan","date":"","parties":["Acme GmbH","Example Ltd"],"key_points":[],"fixes":[{"summary":"Crash fixed","source":"issue-1"}],"n":3,"ok":true}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "**Title:** Q3 plan\n\n**Date:** —\n\n### Parties\n\n- Acme GmbH\n- Example Ltd\n\n### Key points\n\nNone.\n\n### Fixes\n\n- Crash fixed — issue-1\n\n**N:** 3\n\n**Ok:** yes\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
