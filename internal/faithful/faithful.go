@@ -183,7 +183,9 @@ func normalize(s string) string { return foldSpace(strings.ToLower(norm.NFKC.Str
 
 func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) }
+func notWordRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+}
 
 var smallNumbers = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
 	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
@@ -203,7 +205,9 @@ func numberValues(tok string) []string {
 	if tok == "" {
 		return nil
 	}
-	isSep := func(r rune) bool { return r == '.' || r == ',' || r == '\'' || r == '’' || r == '\u00a0' || r == '\u202f' }
+	isSep := func(r rune) bool {
+		return r == '.' || r == ',' || r == '\'' || r == '’' || r == '\u00a0' || r == '\u202f'
+	}
 	digits := strings.Map(func(r rune) rune {
 		if isSep(r) {
 			return -1
