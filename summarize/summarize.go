@@ -74,6 +74,9 @@ type Options struct {
 	// Schema, when set, makes every call's answer (chunk summaries, merges
 	// and the summary) one JSON value valid against it (see schema.go).
 	Schema *structured.Schema
+	// Citations asks a language model to cite pages as [p. N] (see
+	// citations.go); ignored with a schema and by the extractive backend.
+	Citations bool
 }
 
 // ChunkSummary is one leaf of the summary tree: a chunk of the document
@@ -145,6 +148,9 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	if err != nil {
 		return nil, err
 	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
+	}
 	plan, whole, err := r.plan(ctx, doc)
 	if err != nil {
 		return nil, err
@@ -185,6 +191,9 @@ func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts O
 	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, err
+	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
 	}
 	plan, _, err := r.plan(ctx, doc)
 	return plan, err
@@ -274,6 +283,9 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	}
 	if opts.Schema != nil {
 		p = schemaPrompts(p, opts.Schema, kind)
+	}
+	if opts.Citations && opts.Schema == nil && kind == kindDocument && s.Info().Backend != "extractive" {
+		p = citePrompts(p)
 	}
 	style := opts.Style
 	switch {

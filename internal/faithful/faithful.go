@@ -320,6 +320,18 @@ func ymd(y string, m, d int) string {
 
 type span struct{ start, end int }
 
+// functionWords are capitalised words that are not names wherever they
+// stand (after a closing bracket or a CJK sentence, say).
+var functionWords = wordSet("The A An This That These Those It Its In On At Of For To From By With As And Or But If When While Then There Here We You They He She I Our Your Their His Her Also All Both Each Some Most No Not See Note")
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
 // findNames finds runs of capitalised words; a lone capitalised word that
 // starts a sentence, a line or a list item is not a name.
 func findNames(text string) []span {
@@ -329,7 +341,7 @@ func findNames(text string) []span {
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !unicode.IsLetter(r) {
-			if r == '.' || r == '!' || r == '?' || r == '\n' || r == ':' || r == '#' || r == '*' {
+			if strings.ContainsRune(".!?\n:#*。！？…;", r) {
 				sentenceStart = true
 			} else if !unicode.IsSpace(r) && r != '-' && r != '"' && r != '(' && r != '“' {
 				sentenceStart = false
@@ -374,7 +386,7 @@ func findNames(text string) []span {
 			}
 			end, words = e, words+1
 		}
-		if (words > 1 || !sentenceStart) && utf8.RuneCountInString(text[start:end]) > 1 {
+		if (words > 1 || !sentenceStart && !functionWords[text[start:end]]) && utf8.RuneCountInString(text[start:end]) > 1 {
 			out = append(out, span{start, end})
 		}
 		sentenceStart = false
