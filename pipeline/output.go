@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/cite"
+	"github.com/llsum/llsum/internal/faithful"
+	"github.com/llsum/llsum/internal/structured"
 	sumz "github.com/llsum/llsum/summarize"
 )
 
@@ -33,7 +36,15 @@ type DocumentJSON struct {
 	Model      infer.ModelInfo `json:"model"`
 	Parameters Parameters      `json:"parameters"`
 	Summary    string          `json:"summary"`
-	Chunks     []ChunkJSON     `json:"chunks,omitempty"`
+	// Structured is the summary as a JSON value valid against --schema
+	// (Summary then holds its Markdown rendering).
+	Structured json.RawMessage `json:"structured,omitempty"`
+	// Citations are the summary's points with the pages each cites.
+	Citations []cite.Point `json:"citations,omitempty"`
+	// Faithfulness lists the numbers, amounts, dates and names of the
+	// summary that the document does not contain (also in Warnings).
+	Faithfulness []faithful.Warning `json:"faithfulness,omitempty"`
+	Chunks       []ChunkJSON        `json:"chunks,omitempty"`
 	// Levels is the reduce tree above the chunks, from the bottom up: each
 	// level's groups say which summaries of the level below they combined.
 	Levels []sumz.Level `json:"levels,omitempty"`
@@ -65,6 +76,12 @@ type Parameters struct {
 	PDFEngine    string         `json:"pdf_engine,omitempty"`
 	StripHeaders bool           `json:"strip_headers,omitempty"`
 	Sampling     infer.Sampling `json:"sampling"`
+	// Schema names the --schema file and its content hash ("" for none);
+	// SchemaDoc is the compiled schema.
+	Schema    string             `json:"schema,omitempty"`
+	SchemaDoc *structured.Schema `json:"-"`
+	// NoCitations is --citations=false.
+	NoCitations bool `json:"no_citations,omitempty"`
 }
 
 // Key returns a stable fingerprint of the parameters.

@@ -105,7 +105,10 @@ type DocResult struct {
 	Pages      int      `json:"pages,omitempty"`
 	Characters int      `json:"characters,omitempty"`
 	Warnings   int      `json:"warnings,omitempty"`
-	Timings    Timings  `json:"timings"`
+	// Faithfulness counts the summary's facts absent from the document
+	// (they are among Warnings too).
+	Faithfulness int     `json:"faithfulness_warnings,omitempty"`
+	Timings      Timings `json:"timings"`
 	// Tokens the summary took (absent for skipped documents).
 	Tokens *TokenCounts `json:"tokens,omitempty"`
 
@@ -659,6 +662,8 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		return res
 	}
 	res.Timings.TotalMS = time.Since(t0).Milliseconds()
+	warnings = append(warnings, out.Warnings...)
+	res.Warnings, res.Faithfulness = len(warnings), len(out.Faithfulness)
 
 	dj := &DocumentJSON{
 		SchemaVersion: SchemaVersion,
@@ -672,6 +677,9 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Model:         r.info,
 		Parameters:    r.cfg.Params,
 		Summary:       out.Summary,
+		Structured:    out.Structured,
+		Citations:     out.Citations,
+		Faithfulness:  out.Faithfulness,
 		Chunks:        out.Chunks,
 		Levels:        out.Levels,
 		Budget:        out.Budget,

@@ -1,10 +1,17 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/cite"
+	"github.com/llsum/llsum/internal/faithful"
+	"github.com/llsum/llsum/internal/structured"
+	"github.com/llsum/llsum/internal/trust"
 	sumz "github.com/llsum/llsum/summarize"
 )
 
@@ -15,6 +22,12 @@ type outcome struct {
 	Levels  []sumz.Level
 	Budget  int
 	Tokens  TokenCounts
+	// Structured, Citations and Faithfulness as in DocumentJSON; Warnings
+	// are the faithfulness warnings and dropped citations as lines.
+	Structured   json.RawMessage
+	Citations    []cite.Point
+	Faithfulness []faithful.Warning
+	Warnings     []string
 }
 
 // summaryOptions maps the run's parameters to the summarize stage's.
@@ -27,6 +40,8 @@ func summaryOptions(p Parameters) sumz.Options {
 		MaxNewTokens:  p.MaxNewTokens,
 		Overlap:       p.ChunkOverlap,
 		MaxBatch:      mapBatch,
+		Schema:        p.SchemaDoc,
+		Citations:     !p.NoCitations,
 	}
 }
 
@@ -43,11 +58,26 @@ func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p
 	if err != nil {
 		return nil, err
 	}
+	rep := trust.Apply(doc, out, trust.Options{Citations: !p.NoCitations, Extractive: s.Info().Backend == "extractive", Structured: p.SchemaDoc != nil})
 	o := &outcome{
 		Summary: out.Summary,
 		Levels:  out.Levels,
 		Budget:  out.Budget,
 		Tokens:  TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
+	}
+	o.Citations, o.Faithfulness, o.Warnings = rep.Citations, rep.Faithfulness, rep.Dropped
+	for _, w := range rep.Faithfulness {
+		o.Warnings = append(o.Warnings, w.String())
+	}
+	if p.SchemaDoc != nil {
+		var b bytes.Buffer
+		if err := json.Compact(&b, []byte(out.Summary)); err != nil {
+			return nil, fmt.Errorf("structured summary: %w", err)
+		}
+		o.Structured = b.Bytes()
+		if o.Summary, err = structured.Markdown(out.Summary); err != nil {
+			return nil, err
+		}
 	}
 	if len(out.Chunks) > 1 {
 		for _, c := range out.Chunks {

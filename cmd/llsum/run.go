@@ -38,6 +38,8 @@ type runOptions struct {
 	Lang         string
 	ChunkOverlap int
 	Digest       string
+	Schema       string
+	Citations    bool
 
 	Force     bool
 	Prune     bool
@@ -62,6 +64,8 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PromptFile, "prompt-file", "", "file holding a custom instruction that replaces the style's")
 	f.StringVar(&o.Lang, "lang", "auto", "language to write in: auto (the document's own), en, zh, de, …")
 	f.IntVar(&o.ChunkOverlap, "chunk-overlap", 0, "tokens each chunk of a long document repeats from the previous one")
+	f.StringVar(&o.Schema, "schema", "", "JSON Schema FILE: every summary is one JSON value valid against it (onnx and openai backends)")
+	f.BoolVar(&o.Citations, "citations", true, "cite pages as [p. 3–5] after each statement (--citations=false: none)")
 	f.StringVar(&o.Digest, "digest", "", "after all documents, write one digest of their summaries to FILE.md (and FILE.json)")
 	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
@@ -192,6 +196,9 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 			return usageErrorf("--prompt-file %s is empty", opts.PromptFile)
 		}
 		cfg.Params.Instruction = strings.TrimSpace(string(b))
+	}
+	if err := schemaParams(&cfg.Params, opts); err != nil {
+		return err
 	}
 	if dir := envconfig.CacheDir(); dir != "" {
 		cfg.Extract.CacheDir = filepath.Join(dir, "pdfium")

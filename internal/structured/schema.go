@@ -26,6 +26,8 @@ package structured
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -400,4 +402,10 @@ func (b *builder) object(n *node, v oval, ptr string, depth int) error {
 		return b.unsupported(ptrJoin(ptr, "required"), "required", "property "+strconv.Quote(k)+" is required but not in properties")
 	}
 	return nil
+}
+
+// Digest is a short hash of the schema document (incremental-run keys).
+func (s *Schema) Digest() string {
+	sum := sha256.Sum256(s.raw)
+	return hex.EncodeToString(sum[:8])
 }
