@@ -148,6 +148,11 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	if err != nil {
 		return nil, err
 	}
+	if r.ruleBased() {
+		if out, ok := r.releaseNotes(doc); ok {
+			return out, nil
+		}
+	}
 	if r.usesCitations() {
 		doc = withPageMarkers(doc)
 	}
@@ -247,6 +252,11 @@ func Digest(ctx context.Context, s infer.Summarizer, docs []DocSummary, opts Opt
 	}
 	if r.out.Budget, err = r.budget(r.prompts.final); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
+	}
+	if r.ruleBased() {
+		if out, ok := r.releaseDigest(docs); ok {
+			return out, nil
+		}
 	}
 	out, err := r.reduce(ctx, items)
 	if err != nil {

@@ -42,7 +42,8 @@ func Apply(doc *extract.Document, out *sumz.Outcome, o Options) Report {
 		return rep
 	}
 	whole := [2]int{doc.Pages[0].Number, doc.Pages[len(doc.Pages)-1].Number}
-	if o.Citations && !o.Structured {
+	// A one-page document has nothing to trace: no citations.
+	if o.Citations && !o.Structured && whole[0] != whole[1] {
 		var loc *cite.Locator
 		if o.Extractive {
 			loc = cite.NewLocator(doc.Pages)
