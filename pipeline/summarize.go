@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
@@ -69,15 +70,8 @@ func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p
 	for _, w := range rep.Faithfulness {
 		o.Warnings = append(o.Warnings, w.String())
 	}
-	if p.SchemaDoc != nil {
-		var b bytes.Buffer
-		if err := json.Compact(&b, []byte(out.Summary)); err != nil {
-			return nil, fmt.Errorf("structured summary: %w", err)
-		}
-		o.Structured = b.Bytes()
-		if o.Summary, err = structured.Markdown(out.Summary); err != nil {
-			return nil, err
-		}
+	if o.Summary, o.Structured, err = structuredOutput(p, out.Summary); err != nil {
+		return nil, err
 	}
 	if len(out.Chunks) > 1 {
 		for _, c := range out.Chunks {
@@ -85,4 +79,22 @@ func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p
 		}
 	}
 	return o, nil
+}
+
+// structuredOutput splits a --schema summary into its JSON value (compact)
+// and its Markdown rendering; without a schema the summary is returned as
+// it is.
+func structuredOutput(p Parameters, summary string) (string, json.RawMessage, error) {
+	if p.SchemaDoc == nil {
+		return summary, nil, nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(summary)); err != nil {
+		return "", nil, fmt.Errorf("structured summary: %w", err)
+	}
+	md, err := structured.Markdown(summary)
+	if err != nil {
+		return "", nil, err
+	}
+	return strings.TrimSpace(md), b.Bytes(), nil
 }

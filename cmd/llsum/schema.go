@@ -25,6 +25,9 @@ func schemaParams(p *pipeline.Parameters, opts runOptions) error {
 	if err != nil {
 		return usageErrorf("--schema: %v", err)
 	}
+	if n := s.Shortest(); opts.MaxNewTokens < n && b == backendONNX {
+		return usageErrorf("--max-new-tokens %d is too few for --schema %s: its shortest valid value takes up to %d tokens", opts.MaxNewTokens, opts.Schema, n)
+	}
 	p.SchemaDoc, p.Schema = s, s.Name+" "+s.Digest()
 	return nil
 }

@@ -32,6 +32,7 @@ func TestSchemaUsageErrors(t *testing.T) {
 		{[]string{"run", "--endpoint", "http://127.0.0.1:9/v1", "--schema", bad, docs}, `keyword "minimum" at /properties/n/minimum is not supported`},
 		{[]string{"run", "--endpoint", "http://127.0.0.1:9/v1", "--schema", notSchema, docs}, "not.json"},
 		{[]string{"run", "--schema", good, docs}, "--schema needs a language model"},
+		{[]string{"run", "--model", work, "--max-new-tokens", "20", "--schema", good, docs}, "--max-new-tokens 20 is too few"},
 		{[]string{"run", "--backend", "extractive", "--schema", good, docs}, "--schema needs a language model"},
 	} {
 		r := runLLSum(t, work, c.args...)
@@ -58,7 +59,8 @@ func TestRunSchemaGeneratedModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(work, name)
-		r := runLLSum(t, work, "run", "--model", model, "--device", "cpu", "--max-new-tokens", "120", "-j", "2", "--schema", schemaPath, "--out", out, docs)
+		digest := filepath.Join(work, name+"-digest.md")
+		r := runLLSum(t, work, "run", "--model", model, "--device", "cpu", "--max-new-tokens", "120", "-j", "2", "--schema", schemaPath, "--out", out, "--digest", digest, docs)
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d\n%s", name, r.code, r.stderr)
 		}
@@ -101,6 +103,20 @@ func TestRunSchemaGeneratedModel(t *testing.T) {
 		}
 		if checked != 4 {
 			t.Errorf("%s: %d documents checked", name, checked)
+		}
+		// The digest merges the documents' values into one of the schema.
+		data, err := os.ReadFile(strings.TrimSuffix(digest, ".md") + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dj struct {
+			Structured json.RawMessage `json:"structured"`
+		}
+		if err := json.Unmarshal(data, &dj); err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(string(dj.Structured)); err != nil {
+			t.Errorf("%s digest: %v", name, err)
 		}
 	}
 }

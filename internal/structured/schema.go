@@ -409,3 +409,7 @@ func (s *Schema) Digest() string {
 	sum := sha256.Sum256(s.raw)
 	return hex.EncodeToString(sum[:8])
 }
+
+// Shortest is the length in bytes of the shortest valid value: the fewest
+// new tokens constrained decoding needs (each byte is a token).
+func (s *Schema) Shortest() int { return s.root.shortest }
