@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"unicode/utf8"
 )
 
 // Vocab is a model's vocabulary as bytes, with its token trie.
@@ -14,6 +15,13 @@ type Vocab struct {
 	eos    []int
 	maxLen int
 	trie   []tnode
+	// Plain tokens are string content as they stand (complete UTF-8, no
+	// quote, backslash or control byte): inside a string they are allowed
+	// whatever the schema, up to the string's room. plainUpTo[r] is the
+	// bitset of those of at most r characters; other is the trie of the
+	// remaining tokens, the only ones a string state needs to walk.
+	plainUpTo [][]uint64
+	other     []tnode
 }
 
 type tnode struct {
@@ -35,31 +43,71 @@ func NewVocab(tokens [][]byte, eos []int, size int) *Vocab {
 	}
 	all := make([][]byte, size)
 	copy(all, tokens)
-	v := &Vocab{tokens: all, eos: append([]int(nil), eos...), trie: []tnode{{}}}
+	v := &Vocab{tokens: all, eos: append([]int(nil), eos...), trie: []tnode{{}}, other: []tnode{{}}}
+	words := (len(all) + 63) / 64
+	runes := make([]int, len(all))
+	maxPlain := 0
 	for id, t := range all {
 		if len(t) == 0 {
 			continue
 		}
 		v.maxLen = max(v.maxLen, len(t))
-		at := int32(0)
-		for _, c := range t {
-			next := int32(-1)
-			for _, e := range v.trie[at].kids {
-				if e.b == c {
-					next = e.n
-					break
-				}
-			}
-			if next < 0 {
-				next = int32(len(v.trie))
-				v.trie = append(v.trie, tnode{})
-				v.trie[at].kids = append(v.trie[at].kids, tedge{b: c, n: next})
-			}
-			at = next
+		v.trie = insert(v.trie, t, id)
+		if runes[id] = plainRunes(t); runes[id] < 0 {
+			v.other = insert(v.other, t, id)
 		}
-		v.trie[at].ids = append(v.trie[at].ids, int32(id))
+		maxPlain = max(maxPlain, runes[id])
+	}
+	v.plainUpTo = make([][]uint64, maxPlain+1)
+	for r := range v.plainUpTo {
+		v.plainUpTo[r] = make([]uint64, words)
+		if r > 0 {
+			copy(v.plainUpTo[r], v.plainUpTo[r-1])
+		}
+		for id, n := range runes {
+			if n == r && r > 0 {
+				v.plainUpTo[r][id>>6] |= 1 << (uint(id) & 63)
+			}
+		}
 	}
 	return v
+}
+
+// insert adds token id's bytes to a trie.
+func insert(trie []tnode, t []byte, id int) []tnode {
+	at := int32(0)
+	for _, c := range t {
+		next := int32(-1)
+		for _, e := range trie[at].kids {
+			if e.b == c {
+				next = e.n
+				break
+			}
+		}
+		if next < 0 {
+			next = int32(len(trie))
+			trie = append(trie, tnode{})
+			trie[at].kids = append(trie[at].kids, tedge{b: c, n: next})
+		}
+		at = next
+	}
+	trie[at].ids = append(trie[at].ids, int32(id))
+	return trie
+}
+
+// plainRunes is the number of characters of a plain token, -1 for others.
+func plainRunes(t []byte) int {
+	if !utf8.Valid(t) {
+		return -1
+	}
+	n := 0
+	for _, r := range string(t) {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == utf8.RuneError {
+			return -1
+		}
+		n++
+	}
+	return n
 }
 
 // Size is the logits width.
@@ -160,10 +208,24 @@ func (d *Decoder) compute(after []int32) *entry {
 			d.walk[i].f = make([]frame, 0, maxDepth)
 		}
 	}
+	trie := ix.v.trie
+	if top := &d.st.f[len(d.st.f)-1]; after == nil && top.ph == pStrBody && top.pend == 0 && int(top.count) >= top.n.minLen {
+		// Inside a string: the plain tokens that fit its room are allowed
+		// and leave the shortest completion as it is; walk only the others.
+		room := len(ix.v.plainUpTo) - 1
+		if top.n.maxLen >= 0 {
+			room = min(room, top.n.maxLen-int(top.count))
+		}
+		copy(e.bits, ix.v.plainUpTo[room])
+		if e.n = AllowedCount(e.bits); e.n > 0 {
+			e.maxAfter = d.st.minClose(root)
+		}
+		trie = ix.v.other
+	}
 	var visit func(n int32, depth int)
 	visit = func(n int32, depth int) {
 		st := &d.walk[depth]
-		tn := &ix.v.trie[n]
+		tn := &trie[n]
 		if len(tn.ids) > 0 {
 			mc := st.minClose(root)
 			for _, id := range tn.ids {
