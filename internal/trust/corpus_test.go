@@ -2,7 +2,9 @@ package trust
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +26,14 @@ func TestCorpusExtractive(t *testing.T) {
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("corpus: %v", err)
 	}
+	pages := manifestPages(t, filepath.Join(dir, "MANIFEST.tsv"))
 	ex := extract.New(extract.Options{Timeout: 2 * time.Minute})
 	s := extractive.New(extractive.Options{})
 	multi := 0
 	for _, p := range paths {
 		name := filepath.Base(p)
-		if (testing.Short() || raceEnabled) && (strings.Contains(name, "fullrefman") || name == "octave.pdf") {
-			continue // 2,415 and 1,158 pages: in full runs without -race only
+		if (testing.Short() || raceEnabled) && pages[name] > 60 {
+			continue // the long manuals: in full runs without -race only
 		}
 		doc, err := ex.File(context.Background(), p)
 		if err != nil {
@@ -46,7 +49,7 @@ func TestCorpusExtractive(t *testing.T) {
 		}
 		// Planted errors in the real summary are all caught, and nothing
 		// else is flagged.
-		planted := out.Summary + " The budget was €987,654 on 31 February 2031, says Zorblax Quennington."
+		planted := out.Summary + "\nThe budget was €987,654 on 31 February 2031, says Zorblax Quennington."
 		var kinds []string
 		for _, w := range Apply(doc, &sumz.Outcome{Summary: planted}, Options{}).Faithfulness {
 			kinds = append(kinds, w.Kind+" "+w.Span)
@@ -77,6 +80,22 @@ func TestCorpusExtractive(t *testing.T) {
 	if multi < 5 {
 		t.Errorf("only %d multi-chunk documents", multi)
 	}
+}
+
+// manifestPages reads the page counts of the corpus manifest.
+func manifestPages(t *testing.T, path string) map[string]int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) > 2 {
+			out[f[0]], _ = strconv.Atoi(f[2])
+		}
+	}
+	return out
 }
 
 func excerpt(s string, at int) string {
