@@ -209,7 +209,7 @@ func (d *Decoder) compute(after []int32) *entry {
 		}
 	}
 	trie := ix.v.trie
-	if top := &d.st.f[len(d.st.f)-1]; after == nil && top.ph == pStrBody && top.pend == 0 && int(top.count) >= top.n.minLen {
+	if top := &d.st.f[len(d.st.f)-1]; top.ph == pStrBody && top.pend == 0 && int(top.count) >= top.n.minLen {
 		// Inside a string: the plain tokens that fit its room are allowed
 		// and leave the shortest completion as it is; walk only the others.
 		room := len(ix.v.plainUpTo) - 1
@@ -219,6 +219,13 @@ func (d *Decoder) compute(after []int32) *entry {
 		copy(e.bits, ix.v.plainUpTo[room])
 		if e.n = AllowedCount(e.bits); e.n > 0 {
 			e.maxAfter = d.st.minClose(root)
+			if after != nil {
+				for w, word := range e.bits {
+					for ; word != 0; word &= word - 1 {
+						after[w*64+bits.TrailingZeros64(word)] = int32(e.maxAfter)
+					}
+				}
+			}
 		}
 		trie = ix.v.other
 	}
