@@ -59,19 +59,27 @@ func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p
 	if err != nil {
 		return nil, err
 	}
-	rep := trust.Apply(doc, out, trust.Options{Citations: !p.NoCitations, Extractive: s.Info().Backend == "extractive", Structured: p.SchemaDoc != nil})
 	o := &outcome{
-		Summary: out.Summary,
-		Levels:  out.Levels,
-		Budget:  out.Budget,
-		Tokens:  TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
+		Levels: out.Levels,
+		Budget: out.Budget,
+		Tokens: TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
+	}
+	var md string
+	if md, o.Structured, err = structuredOutput(p, out.Summary); err != nil {
+		return nil, err
+	}
+	if o.Structured != nil {
+		// Faithfulness offsets then point into `structured`.
+		out.Summary = string(o.Structured)
+	}
+	rep := trust.Apply(doc, out, trust.Options{Citations: !p.NoCitations, Extractive: s.Info().Backend == "extractive", Structured: p.SchemaDoc != nil})
+	o.Summary = out.Summary
+	if o.Structured != nil {
+		o.Summary = md
 	}
 	o.Citations, o.Faithfulness, o.Warnings = rep.Citations, rep.Faithfulness, rep.Dropped
 	for _, w := range rep.Faithfulness {
 		o.Warnings = append(o.Warnings, w.String())
-	}
-	if o.Summary, o.Structured, err = structuredOutput(p, out.Summary); err != nil {
-		return nil, err
 	}
 	if len(out.Chunks) > 1 {
 		for _, c := range out.Chunks {
