@@ -77,3 +77,31 @@ func TestSchemaBudgetTooSmall(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestSchemaGreedyBatch: an all-greedy batch under a schema takes the fast
+// path (masked argmax, rows in parallel) and gives each row the tokens it
+// gets alone.
+func TestSchemaGreedyBatch(t *testing.T) {
+	m := onnxtest.TinyChatModel(t, onnx.Options{})
+	s := loadSchemas(t)[1]
+	var reqs []infer.ChatRequest
+	for _, p := range []string{"Brief me.", "A contract between two firms.", "Minutes of the board meeting of 3 May.", "x"} {
+		reqs = append(reqs, infer.ChatRequest{Messages: []infer.Message{{Role: infer.RoleUser, Content: p}}, MaxNewTokens: 100, Schema: s})
+	}
+	batched, err := m.Chat(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reqs {
+		alone, err := m.Chat(context.Background(), []infer.ChatRequest{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alone[0].Text != batched[i].Text {
+			t.Errorf("request %d: batched %q, alone %q", i, batched[i].Text, alone[0].Text)
+		}
+		if err := s.Validate(batched[i].Text); err != nil {
+			t.Errorf("request %d: %v", i, err)
+		}
+	}
+}
