@@ -113,7 +113,9 @@ func renderMarkdown(d *DocumentJSON) string {
 	}
 	fmt.Fprintf(&b, "# %s\n\n", oneLine(title))
 	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
-	if d.Backend == "extractive" {
+	if d.Backend == "extractive" && d.Parameters.Style == sumz.StyleReleaseNotes && strings.HasPrefix(d.Summary, "### ") {
+		b.WriteString("_Release notes: the document's changelog entries grouped by kind by llsum (no language model configured)._\n\n")
+	} else if d.Backend == "extractive" {
 		b.WriteString("_Extractive summary: sentences selected from the document by llsum's built-in TextRank (no language model configured)._\n\n")
 	} else {
 		model := d.Model.Model
