@@ -26,3 +26,5 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jolestar/go-commons-pool/v2 v2.1.2 // indirect
 )
+
+require github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

@@ -112,7 +112,10 @@ type DocResult struct {
 	Pages      int      `json:"pages,omitempty"`
 	Characters int      `json:"characters,omitempty"`
 	Warnings   int      `json:"warnings,omitempty"`
-	Timings    Timings  `json:"timings"`
+	// Faithfulness counts the summary's facts absent from the document
+	// (they are among Warnings too).
+	Faithfulness int     `json:"faithfulness_warnings,omitempty"`
+	Timings      Timings `json:"timings"`
 	// Tokens the summary took (absent for skipped documents).
 	Tokens *TokenCounts `json:"tokens,omitempty"`
 

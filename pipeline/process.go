@@ -85,6 +85,8 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		return res
 	}
 	res.Timings.TotalMS = time.Since(t0).Milliseconds()
+	warnings = append(warnings, out.Warnings...)
+	res.Warnings, res.Faithfulness = len(warnings), len(out.Faithfulness)
 
 	dj := &DocumentJSON{
 		SchemaVersion: SchemaVersion,
@@ -99,6 +101,9 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Parameters:    r.cfg.Params,
 		Language:      out.Language,
 		Summary:       out.Summary,
+		Structured:    out.Structured,
+		Citations:     out.Citations,
+		Faithfulness:  out.Faithfulness,
 		Chunks:        out.Chunks,
 		Levels:        out.Levels,
 		Budget:        out.Budget,

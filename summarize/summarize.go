@@ -29,6 +29,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/langid"
+	"github.com/llsum/llsum/internal/structured"
 )
 
 // DefaultMaxNewTokens is the answer length per call when Options leave it 0.
@@ -71,6 +72,12 @@ type Options struct {
 	// chunks; an engine that batches a call whole needs a KV cache for all
 	// of them at once.
 	MaxBatch int
+	// Schema, when set, makes every call's answer (chunk summaries, merges
+	// and the summary) one JSON value valid against it (see schema.go).
+	Schema *structured.Schema
+	// Citations asks a language model to cite pages as [p. N] (see
+	// citations.go); ignored with a schema and by the extractive backend.
+	Citations bool
 }
 
 // ChunkSummary is one leaf of the summary tree: a chunk of the document
@@ -145,6 +152,14 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	if err != nil {
 		return nil, err
 	}
+	if r.ruleBased() {
+		if out, ok := r.releaseNotes(doc); ok {
+			return out, nil
+		}
+	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
+	}
 	plan, whole, err := r.plan(ctx, doc)
 	if err != nil {
 		return nil, err
@@ -185,6 +200,9 @@ func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts O
 	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, err
+	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
 	}
 	plan, _, err := r.plan(ctx, doc)
 	return plan, err
@@ -239,6 +257,11 @@ func Digest(ctx context.Context, s infer.Summarizer, docs []DocSummary, opts Opt
 	if r.out.Budget, err = r.budget(r.prompts.final); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	if r.ruleBased() {
+		if out, ok := r.releaseDigest(docs); ok {
+			return out, nil
+		}
+	}
 	out, err := r.reduce(ctx, items)
 	if err != nil {
 		return nil, fmt.Errorf("digest of %d documents: %w", len(docs), err)
@@ -271,6 +294,12 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	p, err := newPrompts(kind, opts.Style, opts.Prompt, name)
 	if err != nil {
 		return nil, errclass.AsFatal(err)
+	}
+	if opts.Schema != nil {
+		p = schemaPrompts(p, opts.Schema, kind)
+	}
+	if opts.Citations && opts.Schema == nil && kind == kindDocument && s.Info().Backend != "extractive" {
+		p = citePrompts(p)
 	}
 	style := opts.Style
 	switch {
@@ -311,7 +340,7 @@ func (r *run) budget(instruction string) (int, error) {
 func (r *run) call(ctx context.Context, instruction string, texts []string) ([]string, error) {
 	tasks := make([]infer.Task, len(texts))
 	for i, t := range texts {
-		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew}
+		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew, Schema: r.opts.Schema}
 	}
 	batch := len(tasks)
 	if r.opts.MaxBatch > 0 {
@@ -342,6 +371,11 @@ func (r *run) call(ctx context.Context, instruction string, texts []string) ([]s
 func (r *run) finish(summary string) (*Outcome, error) {
 	if summary == "" {
 		return nil, ErrEmptySummary
+	}
+	if r.opts.Schema != nil {
+		if err := r.opts.Schema.Validate(summary); err != nil {
+			return nil, err
+		}
 	}
 	r.out.Summary = summary
 	return r.out, nil

@@ -153,7 +153,7 @@ func BenchmarkGreedyTokens(b *testing.B) {
 				}
 				g := &gen{e: e}
 				for range n {
-					g.rows = append(g.rows, &row{sampler: newSampler(reqs[0].Sampling, nil)})
+					g.rows = append(g.rows, &row{sampler: newSampler(reqs[0].Sampling, nil, nil)})
 				}
 				if _, err := g.greedyTokens(n); err != nil { // warm: buffers, binding
 					b.Fatal(err)

@@ -68,6 +68,9 @@ type GenRequest struct {
 	Sampling     infer.Sampling
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
+	// Mask, when set, constrains each token of this sequence (structured
+	// output, see constrain.go).
+	Mask LogitsMask
 }
 
 // GenResult is what one GenRequest produced.
@@ -351,7 +354,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs)}
+		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs, r.Mask)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -393,6 +396,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		produced += n
 	}
 	decode := time.Since(start)
+	if err := masksErr(rows); err != nil {
+		return nil, err
+	}
 	out := make([]GenResult, len(rows))
 	for i, r := range rows {
 		out[i] = r.res
@@ -637,7 +643,7 @@ func (g *gen) prefillShared(ctx context.Context) error {
 			}
 			if off+seq == len(ids) {
 				r.length = len(ids)
-				g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, 0, seq-1, seq))))
+				g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, 0, seq-1, seq))))
 			}
 			if static != nil {
 				_ = static.Destroy()
@@ -697,7 +703,7 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 		if off+seq == maxP {
 			for b, r := range g.rows {
 				r.length = len(r.req.InputIDs)
-				g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, b, seq-1, seq))))
+				g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, b, seq-1, seq))))
 			}
 		}
 		if static != nil {
@@ -820,9 +826,10 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 			if g.e.tap != nil {
 				g.observe(b, g.rowLogits(static, b, 0, 1))
 			}
+			r.sampler.acceptMasked(toks[b])
 			g.accept(r, toks[b])
 		} else {
-			g.accept(r, r.sampler.next(g.observe(b, g.rowLogits(static, b, 0, 1))))
+			g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, b, 0, 1))))
 		}
 		produced++
 	}

@@ -21,7 +21,7 @@ import (
 // allGreedy tells whether the running rows all decode greedily.
 func (g *gen) allGreedy() bool {
 	for _, r := range g.rows {
-		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil) {
+		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || !fastMaskable(r.sampler.mask)) {
 			return false
 		}
 	}
@@ -37,7 +37,7 @@ func (g *gen) greedyTokens(n int) ([]int, error) {
 	}
 	toks := g.toks[:n]
 	b := g.e.scratch.logits.bytes()
-	if db, ok := g.e.scratch.logits.(*devBuffer); ok && g.e.argmax != nil {
+	if db, ok := g.e.scratch.logits.(*devBuffer); ok && g.e.argmax != nil && !g.anyMask(n) {
 		return toks, g.e.argmax.tokens(db, n, V, s.LogitsType, toks)
 	}
 	if b == nil {
@@ -58,6 +58,14 @@ func (g *gen) greedyTokens(n int) ([]int, error) {
 			return
 		}
 		p := unsafe.Pointer(&b[i*V*es])
+		if allowed := g.fastMask(g.rows[i]); allowed != nil {
+			if s.LogitsType == ort.TensorElementDataTypeFloat16 {
+				toks[i] = maskedArgmaxHalf(unsafe.Slice((*uint16)(p), V), allowed)
+			} else {
+				toks[i] = maskedArgmaxFloat(unsafe.Slice((*float32)(p), V), allowed)
+			}
+			return
+		}
 		if s.LogitsType == ort.TensorElementDataTypeFloat16 {
 			toks[i] = argmaxHalf(unsafe.Slice((*uint16)(p), V))
 		} else {

@@ -30,6 +30,23 @@ type ChatRequest struct {
 	RepetitionPenalty   float64   `json:"repetition_penalty,omitempty"`
 	N                   *int      `json:"n,omitempty"`
 	Stream              bool      `json:"stream"`
+	// ResponseFormat asks for JSON valid against a schema (--schema);
+	// servers that enforce it (vLLM, llama.cpp, OpenAI) constrain decoding.
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+}
+
+// ResponseFormat is {"type": "json_schema", "json_schema": {...}} (or
+// {"type": "text"} / {"type": "json_object"}).
+type ResponseFormat struct {
+	Type       string          `json:"type"`
+	JSONSchema *JSONSchemaSpec `json:"json_schema,omitempty"`
+}
+
+// JSONSchemaSpec names a response format's schema.
+type JSONSchemaSpec struct {
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
+	Strict bool            `json:"strict"`
 }
 
 // ChatResponse is a /chat/completions reply.
