@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,7 +33,12 @@ func corpusRef(t testing.TB, name string) string {
 
 // makePDF builds a small valid PDF whose pages show the given lines in
 // Helvetica, one content stream per page.
-func makePDF(pages ...[]string) []byte {
+func makePDF(pages ...[]string) []byte { return buildPDF(nil, pages...) }
+
+// buildPDF is makePDF with the content of the pages hexPage selects (by
+// 0-based index) written through /ASCIIHexDecode, a filter PDFium reads
+// and the ledongthuc library does not.
+func buildPDF(hexPage func(int) bool, pages ...[]string) []byte {
 	var b bytes.Buffer
 	var offs []int
 	obj := func(body string) {
@@ -56,6 +62,11 @@ func makePDF(pages ...[]string) []byte {
 		}
 		c.WriteString("ET\n")
 		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		if hexPage != nil && hexPage(i) {
+			h := hex.EncodeToString(c.Bytes()) + ">\n"
+			obj(fmt.Sprintf("<< /Length %d /Filter /ASCIIHexDecode >>\nstream\n%sendstream", len(h), h))
+			continue
+		}
 		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", c.Len(), c.String()))
 	}
 	xref := b.Len()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/ledongthuc/pdf"
@@ -22,9 +23,11 @@ type ledongthucDoc struct {
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
 	fontSets map[string]map[string]*fontInfo // by resource dict, then name
+	bud      *budget
+	warnings []string
 }
 
-func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
+func openLedongthuc(ctx context.Context, in docInput, password string, bud *budget) (d *ledongthucDoc, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -70,9 +73,23 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 		}
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
-	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
+	d = &ledongthucDoc{f: f, r: r, bud: bud, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
 	root := r.Trailer().Key("Root")
-	d.walk(ctx, root.Key("Pages"), 0)
+	tree := &pageTree{seen: map[uint32]bool{}}
+	top := root.Key("Pages")
+	if id, ok := selfRef(top); ok {
+		tree.seen[id] = true
+	}
+	d.walk(ctx, tree, top, 0)
+	if tree.err != nil {
+		return nil, tree.err
+	}
+	if tree.repeated > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("page tree: %d repeated references skipped (a /Kids cycle or nodes shared between parents)", tree.repeated))
+	}
+	if tree.tooDeep > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("page tree: %d nodes deeper than 64 levels skipped", tree.tooDeep))
+	}
 	info := r.Trailer().Key("Info")
 	d.m = Meta{
 		Title:     cleanMeta(info.Key("Title").Text()),
@@ -84,10 +101,34 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 	return d, nil
 }
 
-// walk collects the leaves of the page tree in order; depth bounds hostile
-// cycles.
-func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
-	if depth > 64 || node.IsNull() || ctx.Err() != nil {
+// pageTree is the state of one walk of a page tree.
+type pageTree struct {
+	seen     map[uint32]bool // indirect nodes visited, by object number
+	nodes    int
+	repeated int // references to nodes already visited (cycles, shared /Kids)
+	tooDeep  int
+	err      error
+}
+
+// walk collects the leaves of the page tree in order. Each indirect node is
+// visited once: a /Kids cycle or a node shared between parents (which can
+// describe 2^30 pages in a few kilobytes) is read once and the repeats are
+// counted; nodes and pages are charged to the budget.
+func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node pdf.Value, depth int) {
+	if t.err != nil || node.IsNull() || ctx.Err() != nil {
+		return
+	}
+	if depth > 64 {
+		t.tooDeep++
+		return
+	}
+	t.nodes++
+	if t.nodes > maxPageNodes {
+		t.err = fmt.Errorf("%w: page tree of more than %d nodes", ErrMemoryBudget, maxPageNodes)
+		return
+	}
+	if err := d.bud.keep(nodeCost, "page tree"); err != nil {
+		t.err = err
 		return
 	}
 	kids := node.Key("Kids")
@@ -95,9 +136,63 @@ func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
 		d.pages = append(d.pages, node)
 		return
 	}
-	for i := 0; i < kids.Len(); i++ {
-		d.walk(ctx, kids.Index(i), depth+1)
+	for i := 0; i < kids.Len() && t.err == nil; i++ {
+		if id, ok := refAt(kids, i); ok {
+			if t.seen[id] {
+				t.repeated++
+				continue
+			}
+			t.seen[id] = true
+		}
+		d.walk(ctx, t, kids.Index(i), depth+1)
 	}
+}
+
+// refAt returns the object number of element i of array a when it is an
+// indirect reference. The library does not export references, so this
+// reads its representation; when that changes, ok is false and the walk
+// relies on its node limit alone.
+func refAt(a pdf.Value, i int) (id uint32, ok bool) {
+	defer func() {
+		if recover() != nil {
+			id, ok = 0, false
+		}
+	}()
+	data := reflect.ValueOf(a).FieldByName("data")
+	if !data.IsValid() || data.Kind() != reflect.Interface || data.IsNil() {
+		return 0, false
+	}
+	arr := data.Elem()
+	if arr.Kind() != reflect.Slice || i >= arr.Len() {
+		return 0, false
+	}
+	el := arr.Index(i)
+	if el.Kind() == reflect.Interface {
+		el = el.Elem()
+	}
+	if el.Kind() != reflect.Struct || el.Type().Name() != "objptr" {
+		return 0, false
+	}
+	f := el.FieldByName("id")
+	if !f.IsValid() || !f.CanUint() {
+		return 0, false
+	}
+	return uint32(f.Uint()), true
+}
+
+// selfRef returns the object number a resolved indirect value was read
+// from (for a direct value, that of the object containing it).
+func selfRef(v pdf.Value) (id uint32, ok bool) {
+	defer func() {
+		if recover() != nil {
+			id, ok = 0, false
+		}
+	}()
+	f := reflect.ValueOf(v).FieldByName("ptr").FieldByName("id")
+	if !f.IsValid() || !f.CanUint() {
+		return 0, false
+	}
+	return uint32(f.Uint()), true
 }
 
 func (d *ledongthucDoc) meta() Meta    { return d.m }
@@ -112,7 +207,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	in := &interp{ctx: ctx, doc: d}
 	defer func() {
 		if r := recover(); r != nil {
-			if in.err != nil {
+			if e, ok := r.(error); ok && errors.Is(e, ErrMemoryBudget) {
+				err = e
+			} else if in.err != nil {
 				err = in.err
 			} else {
 				err = fmt.Errorf("ledongthuc: %v", r)
@@ -122,6 +219,7 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	if i < 0 || i >= len(d.pages) {
 		return "", fmt.Errorf("no page %d", i+1)
 	}
+	defer d.bud.endPage()
 	pg := d.pages[i]
 	res := inherited(pg, "Resources")
 	in.run(pg.Key("Contents"), res, ident, 0)
@@ -130,6 +228,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	}
 	return layoutText(in.glyphs), nil
 }
+
+// warns returns the document-level warnings of the open.
+func (d *ledongthucDoc) warns() []string { return d.warnings }
 
 func inherited(v pdf.Value, key string) pdf.Value {
 	for i := 0; i < 32 && !v.IsNull(); i++ {
@@ -185,7 +286,14 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		return fi
 	}
 	f := pdf.Font{V: fv}
-	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	fi := &fontInfo{widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	if enc := fv.Key("Encoding"); fi.toUnicode != nil && (enc.IsNull() || enc.Name() == "Identity-H") {
+		// The library would read the same ToUnicode CMap again, without
+		// bounds; the map above is what decoding uses first anyway.
+		fi.enc = nopEncoding{}
+	} else {
+		fi.enc = f.Encoder()
+	}
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
@@ -197,16 +305,20 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		for i := 0; i < w.Len() && i < 1<<16; {
 			c := int(w.Index(i).Int64())
 			next := w.Index(i + 1)
+			// Codes are two bytes: entries beyond 0xFFFF are never used, and
+			// skipping them bounds the map.
 			if next.Kind() == pdf.Array {
-				for j := 0; j < next.Len(); j++ {
-					fi.widths[c+j] = next.Index(j).Float64()
+				for j := 0; j < next.Len() && c+j <= 0xFFFF; j++ {
+					if c+j >= 0 {
+						fi.widths[c+j] = next.Index(j).Float64()
+					}
 				}
 				i += 2
 				continue
 			}
-			last := int(next.Int64())
+			last := min(int(next.Int64()), 0xFFFF)
 			wd := w.Index(i + 2).Float64()
-			for c2 := c; c2 <= last && c2-c < 1<<16; c2++ {
+			for c2 := max(c, 0); c2 <= last; c2++ {
 				fi.widths[c2] = wd
 			}
 			i += 3
@@ -214,7 +326,7 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	} else {
 		first := int(fv.Key("FirstChar").Int64())
 		ws := fv.Key("Widths")
-		for j := 0; j < ws.Len(); j++ {
+		for j := 0; j < ws.Len() && first+j <= 0xFF; j++ {
 			fi.widths[first+j] = ws.Index(j).Float64()
 		}
 		fi.dw = fv.Key("FontDescriptor").Key("MissingWidth").Float64()
@@ -236,6 +348,9 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	}
 	fi.spaceW = fi.width(32)
 	d.fonts[key] = fi
+	if err := d.bud.keep(int64(len(fi.widths)+len(fi.toUnicode))*mapEntryCost, "font tables"); err != nil {
+		panic(err)
+	}
 	return fi
 }
 
@@ -288,10 +403,8 @@ type interp struct {
 	glyphs []glyph
 	err    error
 	ops    int
+	forms  int // form XObjects drawn
 }
-
-// maxOps bounds the operators interpreted on one page (forms included).
-const maxOps = 5_000_000
 
 func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) {
 	if depth > 8 || content.IsNull() {
@@ -326,7 +439,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	}
 	show := func(raw string) {
 		f := g.font
-		if f == nil {
+		if f == nil || in.err != nil {
 			return
 		}
 		step := 1
@@ -346,6 +459,10 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			isSpace := strings.TrimSpace(s) == "" && s != ""
 			if s != "" {
 				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
+				if err := in.doc.bud.hold(glyphCost+int64(len(s)), "text on one page"); err != nil {
+					in.fail(err)
+					return
+				}
 			}
 			tx := w0*g.tfs + g.tc
 			if step == 1 && code == 32 {
@@ -354,27 +471,28 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = matrix{1, 0, 0, 1, tx * g.th, 0}.mul(tm)
 		}
 	}
-	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
-		n := stk.Len()
-		args := make([]pdf.Value, n)
-		for i := n - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
-		}
+	rd, err := contentReader(content)
+	if err != nil {
+		in.fail(err)
+		return
+	}
+	lex := newContentLexer(rd, in.doc.bud)
+	err = lex.interpret(func(op string, args []operand) error {
 		in.ops++
-		if in.ops%4096 == 0 && in.err == nil {
+		if in.ops%4096 == 0 {
 			if err := in.ctx.Err(); err != nil {
-				in.err = err
+				return err
 			}
 		}
-		if in.err != nil || in.ops > maxOps {
-			if in.err == nil {
-				in.err = errors.New("content stream too long")
-			}
-			panic(in.err)
+		if in.ops > maxOps {
+			return fmt.Errorf("%w: more than %d operators on the page", ErrMemoryBudget, maxOps)
+		}
+		if in.err != nil {
+			return in.err
 		}
 		num := func(i int) float64 {
 			if i < len(args) {
-				return args[i].Float64()
+				return args[i].float()
 			}
 			return 0
 		}
@@ -409,7 +527,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			g.ts = num(0)
 		case "Tf":
 			if len(args) == 2 {
-				g.font = fontOf(args[0].Name())
+				g.font = fontOf(args[0].name())
 				g.tfs = num(1)
 			}
 		case "Td", "TD":
@@ -427,7 +545,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = tlm
 		case "Tj":
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "'", "\"":
 			if op == "\"" && len(args) == 3 {
@@ -437,29 +555,30 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "TJ":
 			if len(args) != 1 {
-				return
+				return nil
 			}
-			a := args[0]
-			for i := 0; i < a.Len(); i++ {
-				x := a.Index(i)
-				if x.Kind() == pdf.String {
-					show(x.RawString())
+			for _, x := range args[0].arr {
+				if x.kind == opString {
+					show(x.str)
 				} else {
-					tx := -x.Float64() / 1000 * g.tfs * g.th
+					tx := -x.float() / 1000 * g.tfs * g.th
 					tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
 				}
 			}
 		case "Do":
 			if len(args) != 1 {
-				return
+				return nil
 			}
-			xo := res.Key("XObject").Key(args[0].Name())
+			xo := res.Key("XObject").Key(args[0].name())
 			if xo.Key("Subtype").Name() != "Form" {
-				return
+				return nil
+			}
+			if in.forms++; in.forms > maxFormDraws {
+				return fmt.Errorf("%w: more than %d form drawings on the page", ErrMemoryBudget, maxFormDraws)
 			}
 			fm := ident
 			if m := xo.Key("Matrix"); m.Len() == 6 {
@@ -473,5 +592,58 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			}
 			in.run(xo, r2, fm.mul(g.ctm), depth+1)
 		}
+		return in.err
 	})
+	in.fail(err)
+}
+
+// fail records the first error that stops the page.
+func (in *interp) fail(err error) {
+	if err != nil && in.err == nil {
+		in.err = err
+	}
+}
+
+// contentReader returns a page's or form's decoded content: one stream,
+// or an array of streams read as one (tokens may not span them, operands
+// may).
+func contentReader(content pdf.Value) (io.Reader, error) {
+	if content.Kind() != pdf.Array {
+		return streamReader(content)
+	}
+	n := content.Len()
+	if n > 1<<14 {
+		return nil, fmt.Errorf("%w: %d content streams", errContent, n)
+	}
+	rs := make([]io.Reader, 0, n)
+	for i := 0; i < n; i++ {
+		rs = append(rs, &lazyStream{v: content.Index(i)})
+	}
+	return io.MultiReader(rs...), nil
+}
+
+// lazyStream opens a stream on first read (so that an array of streams
+// holds one decoder at a time), with white space after it as a separator.
+type lazyStream struct {
+	v    pdf.Value
+	r    io.Reader
+	done bool
+}
+
+func (l *lazyStream) Read(p []byte) (int, error) {
+	if l.done {
+		return 0, io.EOF
+	}
+	if l.r == nil {
+		r, err := streamReader(l.v)
+		if err != nil {
+			return 0, err
+		}
+		l.r = io.MultiReader(r, strings.NewReader("\n"))
+	}
+	n, err := l.r.Read(p)
+	if err == io.EOF {
+		l.done, l.r = true, nil
+	}
+	return n, err
 }

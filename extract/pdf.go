@@ -53,7 +53,7 @@ type docInput struct {
 }
 
 // openEngine opens the document with the named engine.
-func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) (pdfSource, error) {
+func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput, bud *budget) (pdfSource, error) {
 	switch engine {
 	case EnginePDFium:
 		d, err := e.pdfium.open(ctx, in, e.opts.Password)
@@ -62,7 +62,7 @@ func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) 
 		}
 		return d, nil
 	case EngineLedongthuc:
-		return openLedongthuc(ctx, in, e.opts.Password)
+		return openLedongthuc(ctx, in, e.opts.Password, bud)
 	}
 	return nil, fmt.Errorf("unknown PDF engine %q (want auto, ledongthuc or pdfium)", engine)
 }
@@ -70,7 +70,7 @@ func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) 
 // isFinal reports whether an open error is the document's answer whatever the
 // engine (so another engine is not tried).
 func isFinal(err error) bool {
-	return errors.Is(err, ErrPasswordRequired) || errors.Is(err, ErrWrongPassword) ||
+	return errors.Is(err, ErrPasswordRequired) || errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrMemoryBudget) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
@@ -84,9 +84,11 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		primary, secondary = autoOrder[0], autoOrder[1]
 	}
 	in := docInput{path: path}
-	src, err := e.openEngine(ctx, primary, in)
+	// One budget for the document, whichever engines read it.
+	bud := newBudget(e.memoryBudget())
+	src, err := e.openEngine(ctx, primary, in, bud)
 	if err != nil && secondary != "" && !isFinal(err) {
-		s2, err2 := e.openEngine(ctx, secondary, in)
+		s2, err2 := e.openEngine(ctx, secondary, in, bud)
 		switch {
 		case err2 == nil:
 			src, err, primary, secondary = s2, nil, secondary, ""
@@ -97,10 +99,11 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	}
 	var docWarnings []string
 	if err != nil && errors.Is(err, ErrNotPDF) {
-		// Damaged: rebuild the cross-reference from the objects left.
-		if data, rerr := repairPDF(path); rerr == nil {
+		// Damaged: rebuild the cross-reference from the objects left (in
+		// memory: only when the file fits the budget).
+		if data, rerr := repairPDF(path, bud.limit/2); rerr == nil {
 			in.data = data
-			if s2, err2 := e.openEngine(ctx, primary, in); err2 == nil {
+			if s2, err2 := e.openEngine(ctx, primary, in, bud); err2 == nil {
 				src, err = s2, nil
 				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
 			}
@@ -110,6 +113,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		return nil, err
 	}
 	defer src.close()
+	if w, ok := src.(interface{ warns() []string }); ok {
+		docWarnings = append(docWarnings, w.warns()...)
+	}
 
 	n := src.numPages()
 	if n <= 0 {
@@ -131,7 +137,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			return "", errNoFallback
 		}
 		if other == nil {
-			s, err := e.openEngine(ctx, secondary, in)
+			s, err := e.openEngine(ctx, secondary, in, bud)
 			if err != nil {
 				otherFailed = true
 				return "", err
@@ -153,11 +159,17 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
+		if errors.Is(perr, ErrMemoryBudget) {
+			return nil, fmt.Errorf("page %d: %w", i+1, perr)
+		}
 		text := cleanPage(raw)
 		if reason := poorPage(text, perr); reason != "" && secondary != "" {
 			alt, aerr := fallback(i)
 			if cerr := ctx.Err(); cerr != nil {
 				return nil, cerr
+			}
+			if errors.Is(aerr, ErrMemoryBudget) {
+				return nil, fmt.Errorf("page %d: %w", i+1, aerr)
 			}
 			altText := cleanPage(alt)
 			if aerr == nil && betterPage(altText, text, perr) {
@@ -169,6 +181,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			p.Warnings = append(p.Warnings, fmt.Sprintf("page %d: %s", i+1, reason))
 		}
 		p.Text = text
+		if err := bud.keep(int64(len(text))+nodeCost, "document text"); err != nil {
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
+		}
 		switch {
 		case perr != nil:
 			failed++
@@ -201,6 +216,19 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 var autoOrder = [2]string{EngineLedongthuc, EnginePDFium}
 
 var errNoFallback = errors.New("no fallback engine")
+
+// memoryBudget is the budget of one document: Options.MemoryBudget, or
+// DefaultMemoryBudget when that is 0; no limit when it is negative.
+func (e *Extractor) memoryBudget() int64 {
+	switch b := e.opts.MemoryBudget; {
+	case b < 0:
+		return 0
+	case b == 0:
+		return DefaultMemoryBudget
+	default:
+		return b
+	}
+}
 
 func (e *Extractor) maxFailed() float64 {
 	if e.opts.MaxFailedPages > 0 {
