@@ -153,3 +153,30 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestPDFiumIsolation: a document that breaks its PDFium instance (forms
+// drawing forms 10^11 times run it out of memory, or past the time limit)
+// fails alone; the instance is discarded, and the next documents, read by
+// the same one-instance Extractor, are read normally.
+func TestPDFiumIsolation(t *testing.T) {
+	bomb := writeFile(t, "fanout.pdf", hostilepdf.FormFanout(11, 10))
+	good := writeFile(t, "good.pdf", makePDF([]string{"A good document after a hostile one."}))
+	ex := New(Options{PDFEngine: EnginePDFium, Workers: 1, MemoryBudget: 64 << 20, Timeout: 20 * time.Second})
+	defer ex.Close()
+	_, err := ex.File(context.Background(), bomb)
+	if !errors.Is(err, ErrEngineFault) && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("fan-out PDF: err = %v", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error is not one line: %q", err)
+	}
+	for i := 0; i < 3; i++ {
+		doc, err := ex.File(context.Background(), good)
+		if err != nil {
+			t.Fatalf("good PDF %d after the hostile one: %v", i+1, err)
+		}
+		if !strings.Contains(doc.Text(), "A good document") {
+			t.Fatalf("good PDF %d: text %q", i+1, doc.Text())
+		}
+	}
+}

@@ -123,7 +123,9 @@ func New(opts Options) *Extractor {
 	case "-":
 		cache = ""
 	}
-	return &Extractor{opts: opts, pdfium: newPDFiumPool(cache, workers)}
+	e := &Extractor{opts: opts}
+	e.pdfium = newPDFiumPool(cache, workers, e.memoryBudget())
+	return e
 }
 
 // File extracts the document at path; see the package-level File.

@@ -30,6 +30,10 @@ var (
 	// allows; the document is reported as failed rather than summarized
 	// from fragments.
 	ErrTooManyFailedPages = errors.New("too many pages failed")
+	// ErrEngineFault: the PDF engine itself failed (PDFium ran out of its
+	// memory limit or trapped); its instance is discarded, so that the
+	// next document gets a fresh one.
+	ErrEngineFault = errors.New("PDFium failed, instance discarded (out of memory or a PDFium fault)")
 )
 
 // defaultMaxFailedPages is the share of pages that may fail before the whole
@@ -159,12 +163,15 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		if errors.Is(perr, ErrMemoryBudget) {
+		if errors.Is(perr, ErrMemoryBudget) || errors.Is(perr, ErrEngineFault) {
 			return nil, fmt.Errorf("page %d: %w", i+1, perr)
 		}
 		text := cleanPage(raw)
 		if reason := poorPage(text, perr); reason != "" && secondary != "" {
 			alt, aerr := fallback(i)
+			if errors.Is(aerr, ErrEngineFault) {
+				otherFailed = true // the instance is gone
+			}
 			if cerr := ctx.Err(); cerr != nil {
 				return nil, cerr
 			}

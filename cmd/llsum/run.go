@@ -160,7 +160,7 @@ starts and those in flight get --grace to finish; the next run resumes.`,
 // runRun is `llsum run`.
 func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []string) error {
 	g.jsonLog = opts.LogFormat == "json"
-	ex := opts.Extract.options()
+	ex := opts.Extract.options(opts.Jobs)
 	cfg := pipeline.Config{
 		Inputs:  args,
 		OutDir:  opts.Out,
