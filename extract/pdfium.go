@@ -72,6 +72,9 @@ func (p *pdfiumPool) start() (pdfium.Pool, error) {
 			}
 		}
 		p.pool, p.err = webassembly.Init(webassembly.Config{
+			// Instances' linear memory grows in place and is unmapped when
+			// the instance goes (wasmmem_*.go).
+			Context:       experimental.WithMemoryAllocator(context.Background(), memoryAllocator()),
 			MinIdle:       0,
 			MaxIdle:       p.max,
 			MaxTotal:      p.max,

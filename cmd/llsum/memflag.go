@@ -77,12 +77,12 @@ func parseByteSize(s string) (int64, error) {
 // Bounds of the automatic per-document memory budget.
 const (
 	autoDocMemoryMin = 64 << 20
-	autoDocMemoryMax = 256 << 20
+	autoDocMemoryMax = 192 << 20
 )
 
 // docMemory resolves --doc-memory for jobs documents in flight: the value
 // given, or a quarter of the memory available to the process (the
-// cgroup's limit when lower than RAM) divided by jobs, within 64–256 MiB.
+// cgroup's limit when lower than RAM) divided by jobs, within 64–192 MiB.
 func docMemory(flag int64, jobs int) int64 {
 	if flag != 0 {
 		return flag
