@@ -5,9 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/llsum/llsum/extract"
+	"github.com/llsum/llsum/infer/extractive"
 )
 
 // hashFile reads under the document's context: an abandoned document stops
@@ -40,5 +46,37 @@ func TestHashFileContext(t *testing.T) {
 				t.Fatalf("got %s %d", got, n)
 			}
 		})
+	}
+}
+
+// TestDocTimeoutCoversSummarizing: the document time limit holds past
+// extraction. A 40 MB text extracts in well under the limit but takes far
+// longer to chunk and summarize; it fails alone, naming the limit, and the
+// small document beside it is summarized.
+func TestDocTimeoutCoversSummarizing(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	var big strings.Builder
+	for big.Len() < 40<<20 {
+		fmt.Fprintf(&big, "Sentence number %d talks about solar panels and the grid. ", big.Len())
+		if big.Len()%4000 < 80 {
+			big.WriteString("\n\n")
+		}
+	}
+	writeFiles(t, in, map[string]string{"big.txt": big.String(), "small.txt": "A small document. It has two sentences."})
+	cfg := Config{Inputs: []string{in}, OutDir: out, Jobs: 1, Extract: extract.Options{Timeout: 2 * time.Second}}
+	start := time.Now()
+	rep, err := Run(context.Background(), cfg, extractive.New(extractive.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]DocResult{}
+	for _, d := range rep.Index.Documents {
+		got[d.Source] = d
+	}
+	if d := got["big.txt"]; d.Status != StatusFailed || !strings.Contains(d.Error, "time limit 2s") || !strings.Contains(d.Error, "big.txt") {
+		t.Errorf("big.txt: %s %q (after %s)", d.Status, d.Error, time.Since(start))
+	}
+	if d := got["small.txt"]; d.Status != StatusOK {
+		t.Errorf("small.txt: %s %q", d.Status, d.Error)
 	}
 }

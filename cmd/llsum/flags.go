@@ -149,7 +149,7 @@ func (o *extractFlags) AddFlags(f *pflag.FlagSet) {
 	choiceFlag(f, &o.PDFEngine, "pdf-engine", "auto", []string{"auto", "ledongthuc", "pdfium"}, nil, "PDF text engine")
 	f.StringVar(&o.PDFPassword, "pdf-password", "", "password for encrypted PDFs (or LLSUM_PDF_PASSWORD)")
 	f.BoolVar(&o.StripHeaders, "strip-headers", false, "drop running headers and footers repeated across pages")
-	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for extracting one document (0: none)")
+	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for one document: extraction, and in run also chunking and summarizing (0: none)")
 	f.Var(byteSizeValue{&o.DocMemory}, "doc-memory", "memory budget for reading one document, e.g. 512MiB; a document over it fails alone (auto: a quarter of RAM divided by --jobs, 64–192 MiB; none: no limit)")
 }
 
