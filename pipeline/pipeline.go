@@ -237,6 +237,11 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 // run waits for them) and OUT/.llsum/lock-I-of-N exclusively.
 func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), error) {
 	dir := filepath.Join(out, StateDir)
+	// The lock and the state live in OUT/.llsum: a symbolic link planted
+	// there would move them (and what is written into them) elsewhere.
+	if fi, err := os.Lstat(dir); err == nil && (fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir()) {
+		return nil, errclass.AsFatal(fmt.Errorf("output folder %s: %s is a symbolic link or not a folder; refusing to keep the lock and state through it", out, dir))
+	}
 	main := filepath.Join(dir, "lock")
 	fail := func(err error) error {
 		var be *dirlock.BusyError

@@ -102,3 +102,80 @@ func TestRunHostilePDFs(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOutputSafety: a planted OUT/.llsum symlink is refused (nothing is
+// written through it); an input folder named index.json does not stop the
+// index from being written; outputs honour the umask; file names with line
+// breaks and terminal escapes are escaped in the text log and in the
+// Markdown Source line.
+func TestRunOutputSafety(t *testing.T) {
+	work := t.TempDir()
+	in := filepath.Join(work, "in")
+	evil := "evil\nllsum: ok forged.txt \x1b[31mred.txt"
+	for name, text := range map[string]string{
+		"index.json/a.txt": "The first document talks about solar power. It has two sentences.",
+		"b.txt":            "The second document talks about wind power. It has two sentences.",
+		evil:               "The third document has a hostile name. It has two sentences.",
+	} {
+		p := filepath.Join(in, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A symlinked OUT/.llsum is refused before anything is written.
+	outLinked := filepath.Join(work, "linked")
+	elsewhere := filepath.Join(work, "elsewhere")
+	os.MkdirAll(outLinked, 0o755)
+	os.MkdirAll(elsewhere, 0o755)
+	if err := os.Symlink(elsewhere, filepath.Join(outLinked, ".llsum")); err != nil {
+		t.Fatal(err)
+	}
+	r := runLLSum(t, work, "run", "--out", "linked", "in")
+	if r.code == 0 || !strings.Contains(r.stderr, "symbolic link") {
+		t.Fatalf("symlinked .llsum: exit %d\n%s", r.code, r.stderr)
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Fatalf("wrote %d entries through the .llsum link", len(ents))
+	}
+
+	// umask 077: outputs are private.
+	cmd := exec.Command("/bin/sh", "-c", `umask 077 && exec "$0" "$@"`, llsumBin(t), "run", "-j", "1", "--out", "out", "in")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "LLSUM_MODEL=")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, errb.String())
+	}
+	out := filepath.Join(work, "out")
+	st := statuses(readIndex(t, out))
+	if st["index.json/a.txt"] != pipeline.StatusOK || st["b.txt"] != pipeline.StatusOK || st[evil] != pipeline.StatusOK {
+		t.Errorf("statuses %v\n%s", st, errb.String())
+	}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, _ := d.Info(); fi.Mode().Perm()&0o077 != 0 {
+				t.Errorf("%s is %v under umask 077", p, fi.Mode().Perm())
+			}
+		}
+		return nil
+	})
+	for _, l := range strings.Split(errb.String(), "\n") {
+		if strings.HasPrefix(l, "llsum: ok forged") || strings.Contains(l, "\x1b") {
+			t.Errorf("log line forged or raw escape: %q", l)
+		}
+	}
+	if !strings.Contains(errb.String(), `evil\nllsum: ok forged.txt \x1b[31mred.txt`) {
+		t.Errorf("hostile name not escaped in the log:\n%s", errb.String())
+	}
+	md, err := os.ReadFile(filepath.Join(out, "evil_llsum: ok forged.txt _[31mred.txt.md"))
+	if err != nil {
+		ents, _ := os.ReadDir(out)
+		t.Fatalf("%v (outputs: %v)", err, ents)
+	}
+	if strings.Contains(string(md), "\x1b") || !strings.Contains(string(md), "Source: `evil\\nllsum: ok forged.txt \\x1b[31mred.txt`") {
+		t.Errorf("Markdown source line not escaped:\n%s", md)
+	}
+}
