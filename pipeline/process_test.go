@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -78,5 +79,46 @@ func TestDocTimeoutCoversSummarizing(t *testing.T) {
 	}
 	if d := got["small.txt"]; d.Status != StatusOK {
 		t.Errorf("small.txt: %s %q", d.Status, d.Error)
+	}
+}
+
+// TestLongLineExtractive: a multi-megabyte single line (with sentences, or
+// without any punctuation) is summarized from real pieces of its text by
+// the extractive backend, never from the map-reduce part headings alone.
+func TestLongLineExtractive(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	words := strings.Fields("solar wind grid battery storage power plant energy cost price market demand supply policy carbon emission")
+	var plain, sentences strings.Builder
+	for i := 0; plain.Len() < 3<<20; i++ {
+		plain.WriteString(words[(i*7+i/3)%len(words)] + " ")
+	}
+	for i := 0; sentences.Len() < 3<<20; i++ {
+		fmt.Fprintf(&sentences, "The %s %s changes the %s. ", words[i%len(words)], words[(i/5)%len(words)], words[(i/3)%len(words)])
+	}
+	writeFiles(t, in, map[string]string{"plain.txt": plain.String(), "sentences.txt": sentences.String()})
+	rep, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1, JSON: true}, extractive.New(extractive.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Index.Documents {
+		if d.Status != StatusOK {
+			t.Fatalf("%s: %s %s", d.Source, d.Status, d.Error)
+		}
+	}
+	for _, name := range []string{"plain.txt", "sentences.txt"} {
+		var dj DocumentJSON
+		data, err := os.ReadFile(filepath.Join(out, name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &dj); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(dj.Summary, "Part ") || len(strings.Fields(dj.Summary)) < 20 {
+			t.Errorf("%s: summary %q", name, dj.Summary)
+		}
+		if name == "sentences.txt" && !strings.HasSuffix(dj.Summary, ".") {
+			t.Errorf("%s: summary does not end a sentence: %q", name, dj.Summary)
+		}
 	}
 }

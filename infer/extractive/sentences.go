@@ -20,10 +20,63 @@ import (
 // Single line breaks inside a paragraph are folded into spaces (PDF text
 // breaks lines everywhere), except between CJK characters, where they are
 // dropped.
+//
+// A "sentence" longer than maxSentence bytes (a text without punctuation,
+// a 50 MB single line) is cut into pieces at clause marks (";", ":", ",",
+// dashes) where it can, else between words, each at most maxSentence bytes,
+// so that a summary selects among real-sized pieces instead of truncating
+// one giant sentence.
 func SplitSentences(text string) []string {
 	var out []string
 	for _, para := range paragraphs(text) {
+		n := len(out)
 		out = splitParagraph(para, out)
+		for i := n; i < len(out); i++ {
+			if len(out[i]) > maxSentence {
+				pieces := splitLong(out[i])
+				out = append(out[:i], append(pieces, out[i+1:]...)...)
+				i += len(pieces) - 1
+			}
+		}
+	}
+	return out
+}
+
+// maxSentence bounds a sentence, in bytes (about 80 words).
+const maxSentence = 480
+
+// splitLong cuts s into pieces of at most maxSentence bytes: after the
+// last clause mark in the window's second half, else at its last space,
+// else (no space at all) at a rune boundary.
+func splitLong(s string) []string {
+	var out []string
+	for len(s) > maxSentence {
+		w := s[:maxSentence]
+		cut := -1
+		for _, mark := range []string{"; ", ": ", ", ", " — ", " – ", " - "} {
+			if k := strings.LastIndex(w, mark); k > maxSentence/2 && k+len(mark)-1 > cut {
+				cut = k + len(mark) - 1
+			}
+		}
+		if cut < 0 {
+			cut = strings.LastIndexByte(w, ' ')
+		}
+		if cut <= 0 {
+			cut = maxSentence
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			if cut == 0 {
+				cut = maxSentence
+			}
+		}
+		if p := strings.TrimSpace(s[:cut]); p != "" {
+			out = append(out, p)
+		}
+		s = strings.TrimSpace(s[cut:])
+	}
+	if s != "" {
+		out = append(out, s)
 	}
 	return out
 }
