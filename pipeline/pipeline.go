@@ -244,6 +244,11 @@ func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), erro
 	}
 	main := filepath.Join(dir, "lock")
 	fail := func(err error) error {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Interrupted while waiting (--wait): an interruption, not a
+			// configuration error.
+			return fmt.Errorf("waiting for output folder %s: %w", out, err)
+		}
 		var be *dirlock.BusyError
 		if errors.As(err, &be) {
 			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w", out, err))

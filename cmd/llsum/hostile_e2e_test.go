@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/hostilepdf"
 	"github.com/llsum/llsum/internal/testenv"
 	"github.com/llsum/llsum/pipeline"
@@ -177,5 +180,34 @@ func TestRunOutputSafety(t *testing.T) {
 	}
 	if strings.Contains(string(md), "\x1b") || !strings.Contains(string(md), "Source: `evil\\nllsum: ok forged.txt \\x1b[31mred.txt`") {
 		t.Errorf("Markdown source line not escaped:\n%s", md)
+	}
+}
+
+// TestWaitInterrupted: SIGINT while `llsum run --wait` waits for another
+// run's lock exits 130 (interrupted), not 2.
+func TestWaitInterrupted(t *testing.T) {
+	work := t.TempDir()
+	in := filepath.Join(work, "in")
+	os.MkdirAll(in, 0o755)
+	os.WriteFile(filepath.Join(in, "a.txt"), []byte("A document. It has two sentences."), 0o644)
+	l, err := dirlock.Acquire(context.Background(), filepath.Join(work, "out", pipeline.StateDir, "lock"), dirlock.Exclusive, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	cmd := exec.Command(llsumBin(t), "run", "--wait", "--out", "out", "in")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "LLSUM_MODEL=")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // it is waiting for the lock
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, errb.String())
 	}
 }
