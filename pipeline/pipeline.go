@@ -214,7 +214,17 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 		return nil, err
 	}
 	defer unlock()
+	// Temporary files a killed run left: all of them under the exclusive
+	// lock, only day-old ones while other shards may be writing.
+	sweepAge := time.Duration(0)
+	if cfg.Shard.Enabled() {
+		sweepAge = 24 * time.Hour
+	}
+	swept := sweepTemps(cfg.OutDir, sweepAge)
 	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
+	if swept > 0 {
+		r.cfg.Observer.Event(Event{Kind: EventDebug, Path: cfg.OutDir, Message: fmt.Sprintf("removed %d temporary files left by an interrupted run", swept)})
+	}
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")

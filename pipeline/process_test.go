@@ -122,3 +122,46 @@ func TestLongLineExtractive(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepTemps: temporary files of atomic writes left by a killed run
+// are removed by the next run (all under the exclusive lock; a shard run
+// leaves fresh ones alone), and nothing else is.
+func TestSweepTemps(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	writeFiles(t, in, map[string]string{"a.txt": "A document. It has two sentences."})
+	stale := []string{"sub/.b.txt.md.tmp-0123456789abcdef", ".llsum/.state.json.tmp-1234567890", ".index.json.tmp-fedcba9876543210"}
+	keep := []string{"sub/.hidden-user-file", "sub/notes.tmp-abc.txt", ".llsum/.x.tmp-zzzzzz"}
+	for _, f := range append(append([]string{}, stale...), keep...) {
+		p := filepath.Join(out, f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1}, extractive.New(extractive.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range stale {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s left", f)
+		}
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s removed: %v", f, err)
+		}
+	}
+	// Under a shard's shared lock, a fresh temporary file may be another
+	// shard's write in progress: kept; a day-old one goes.
+	fresh, old := filepath.Join(out, ".c.md.tmp-aaaaaaaaaaaaaaaa"), filepath.Join(out, ".d.md.tmp-bbbbbbbbbbbbbbbb")
+	os.WriteFile(fresh, nil, 0o644)
+	os.WriteFile(old, nil, 0o644)
+	day := time.Now().Add(-25 * time.Hour)
+	os.Chtimes(old, day, day)
+	if n := sweepTemps(out, 24*time.Hour); n != 1 {
+		t.Errorf("swept %d, want 1", n)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temp removed under a shard run")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // createTemp is os.CreateTemp with the file's final permissions: created
@@ -65,4 +66,27 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
 	}
 	ok = true
 	return syncDir(dir)
+}
+
+// IsTemp reports whether name (a base name) is one of the temporary files
+// Write creates (".NAME.tmp-RANDOM"), which a process killed mid-write
+// leaves behind.
+func IsTemp(name string) bool {
+	if !strings.HasPrefix(name, ".") {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	if i <= 0 {
+		return false
+	}
+	tail := name[i+len(".tmp-"):]
+	if len(tail) < 6 {
+		return false
+	}
+	for _, c := range tail {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
