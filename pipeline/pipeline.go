@@ -347,6 +347,13 @@ func (r *runner) inputError(p string, err error) {
 	r.cfg.Observer.Event(Event{Kind: EventInputError, Path: p, Err: err})
 }
 
+// fatalErr is the error that stopped the run, if any.
+func (r *runner) fatalErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatal
+}
+
 func (r *runner) setFatal(err error) {
 	r.mu.Lock()
 	if r.fatal == nil {

@@ -41,6 +41,13 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 				res.Status = StatusOK
 			}
 		case runCtx.Err() != nil && errors.Is(res.err, runCtx.Err()):
+			if r.fatalErr() != nil {
+				// Cut off by an error that stopped the run: listed as
+				// failed, so that the index accounts for it.
+				res.Status = StatusFailed
+				res.Error = j.src.Path + ": abandoned: the run stopped on an error (index errors give it)"
+				break
+			}
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped

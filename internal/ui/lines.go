@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 )
@@ -61,6 +62,9 @@ func eventText(e pipeline.Event, opts LogOptions) string {
 		d := e.Doc
 		switch d.Status {
 		case pipeline.StatusFailed:
+			if errclass.IsFatal(e.Err) {
+				return "" // the run's last line gives it
+			}
 			return "llsum: error: " + d.Error
 		case pipeline.StatusSkipped:
 			if opts.Quiet {
