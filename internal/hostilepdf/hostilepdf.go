@@ -55,21 +55,16 @@ const font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /Win
 // decodes to about decodedMB megabytes of text-showing operators (tens of
 // kilobytes of file for hundreds of megabytes).
 func InflatingContent(decodedMB int) []byte {
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zw.Write([]byte("BT /F1 12 Tf 14 TL 72 720 Td\n"))
-	line := []byte("(" + strings.Repeat("All work and no play makes a dull boy. ", 6) + ") Tj\n")
-	block := bytes.Repeat(line, (1<<20)/len(line)+1)
-	for i := 0; i < decodedMB; i++ {
-		zw.Write(block)
-	}
-	zw.Write([]byte("ET\n"))
-	zw.Close()
+	// One 258-byte line of text operators, repeated: the inner stream is a
+	// run of identical copy codes (repeatZlib), about 2.5 bytes per 258.
+	line := []byte("(" + strings.Repeat("All work and no play makes a dull boy. ", 7))
+	line = append(line[:258-len(") Tj\n")], ") Tj\n"...)
+	inner := repeatZlib([]byte("BT /F1 12 Tf 14 TL 72 720 Td\n"), line, []byte("ET\n"), decodedMB<<20/258)
 	// Deflating the deflated stream again (a filter chain readers must
-	// honour) takes the ratio from about 250 to tens of thousands.
+	// honour) takes the ratio from about 100 to tens of thousands.
 	var z2 bytes.Buffer
 	zw2, _ := zlib.NewWriterLevel(&z2, zlib.BestCompression)
-	zw2.Write(z.Bytes())
+	zw2.Write(inner)
 	zw2.Close()
 	w := newBuilder()
 	// 1 catalog, 2 pages, 3 font, 4 page, 5 content
