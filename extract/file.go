@@ -58,6 +58,12 @@ func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document
 		return nil, fmt.Errorf("extract %s: %w", path, ErrEmpty)
 	}
 	if format != "pdf" {
+		// Text is read whole and copied while decoding and chunking: about
+		// textCopies times its size must fit the budget.
+		if b := e.memoryBudget(); b > 0 && fi.Size() > b/textCopies {
+			return nil, fmt.Errorf("extract %s: %w: a text file of %s (at most %s under this budget)", path,
+				ErrMemoryBudget, byteSize(fi.Size()), byteSize(b/textCopies))
+		}
 		return extractText(path, format)
 	}
 	// The engines run in their own goroutine so that the time limit holds
@@ -113,6 +119,10 @@ func extractText(path, format string) (*Document, error) {
 	doc.Pages = []Page{{Number: 1, Text: text, Engine: "text", Warnings: warnings}}
 	return doc, nil
 }
+
+// textCopies is how many times its size a text file costs to read,
+// decode and chunk.
+const textCopies = 3
 
 // ErrBinary is returned for a text file whose bytes are not text.
 var ErrBinary = errors.New("binary data, not text")

@@ -85,3 +85,16 @@ func TestTextDecoding(t *testing.T) {
 		})
 	}
 }
+
+// TestTextOverBudget: a text file larger than a third of the budget fails
+// alone with ErrMemoryBudget instead of being read whole.
+func TestTextOverBudget(t *testing.T) {
+	p := writeFile(t, "big.txt", []byte(strings.Repeat("A sentence of text. ", 400_000))) // 8 MB
+	_, err := File(context.Background(), p, Options{MemoryBudget: minMemoryBudget})
+	if !errors.Is(err, ErrMemoryBudget) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := File(context.Background(), p, Options{MemoryBudget: 64 << 20}); err != nil {
+		t.Fatalf("within the budget: %v", err)
+	}
+}
