@@ -34,6 +34,8 @@ func TestMemoryBudget(t *testing.T) {
 		{"2^30 pages from shared kids", writeFile(t, "dag.pdf", hostilepdf.SharedKids(30)), EngineLedongthuc, 0, "", "repeated references skipped", 1},
 		{"kids self-cycle", writeFile(t, "cycle.pdf", hostilepdf.KidsCycle()), EngineLedongthuc, 0, "", "repeated references skipped", 1},
 		{"form fan-out", writeFile(t, "fanout.pdf", hostilepdf.FormFanout(11, 10)), EngineLedongthuc, 32 << 20, "exceeds memory budget", "", 0},
+		{"object stream array", writeFile(t, "objstm.pdf", hostilepdf.ObjStmArray(100)), EngineAuto, 0, "an object stream decodes to more than", "", 0},
+		{"small object stream array", writeFile(t, "objstm-small.pdf", hostilepdf.ObjStmArray(1)), EngineLedongthuc, 0, "", "repeated references skipped", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -90,6 +90,11 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	in := docInput{path: path}
 	// One budget for the document, whichever engines read it.
 	bud := newBudget(e.memoryBudget())
+	if bud.limit > 0 && (primary == EngineLedongthuc || secondary == EngineLedongthuc) {
+		if err := objStmGuard(path, bud.limit/objStmShare); err != nil {
+			return nil, err
+		}
+	}
 	src, err := e.openEngine(ctx, primary, in, bud)
 	if err != nil && secondary != "" && !isFinal(err) {
 		s2, err2 := e.openEngine(ctx, secondary, in, bud)

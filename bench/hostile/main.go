@@ -17,10 +17,11 @@ func main() {
 	}
 	dir := os.Args[1]
 	files := map[string][]byte{
-		"inflate-300MB.pdf":     hostilepdf.InflatingContent(300),
-		"shared-kids-2^30.pdf":  hostilepdf.SharedKids(30),
-		"kids-cycle.pdf":        hostilepdf.KidsCycle(),
-		"form-fanout-10^11.pdf": hostilepdf.FormFanout(11, 10),
+		"inflate-300MB.pdf":      hostilepdf.InflatingContent(300),
+		"shared-kids-2^30.pdf":   hostilepdf.SharedKids(30),
+		"kids-cycle.pdf":         hostilepdf.KidsCycle(),
+		"form-fanout-10^11.pdf":  hostilepdf.FormFanout(11, 10),
+		"objstm-array-200MB.pdf": hostilepdf.ObjStmArray(200),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {

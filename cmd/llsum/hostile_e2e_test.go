@@ -63,6 +63,7 @@ func TestRunHostilePDFs(t *testing.T) {
 				"hostile/b-dag.pdf":     hostilepdf.SharedKids(30),
 				"hostile/c-cycle.pdf":   hostilepdf.KidsCycle(),
 				"hostile/d-fanout.pdf":  hostilepdf.FormFanout(11, 10),
+				"hostile/e-objstm.pdf":  hostilepdf.ObjStmArray(200),
 			}
 			os.MkdirAll(filepath.Join(in, "hostile"), 0o755)
 			for name, data := range hostile {
@@ -88,7 +89,7 @@ func TestRunHostilePDFs(t *testing.T) {
 				}
 			}
 			if engine == "auto" {
-				for _, name := range []string{"hostile/a-inflate.pdf", "hostile/d-fanout.pdf"} {
+				for _, name := range []string{"hostile/a-inflate.pdf", "hostile/d-fanout.pdf", "hostile/e-objstm.pdf"} {
 					if st[name] == pipeline.StatusOK {
 						t.Errorf("%s was summarized", name)
 					}

@@ -130,3 +130,44 @@ func FormFanout(levels, fanout int) []byte {
 	}
 	return w.finish(1)
 }
+
+// ObjStmArray returns a PDF whose page-tree root sits in an object stream
+// (found through a cross-reference stream) and has a /Kids array of
+// decodedMB megabytes of references to its one page: a parser that builds
+// the array whole holds tens of millions of elements.
+func ObjStmArray(decodedMB int) []byte {
+	w := newBuilder()
+	// 1 catalog, 2 the pages node (in object stream 6), 3 page, 4 font,
+	// 5 content, 6 object stream, 7 cross-reference stream.
+	w.obj("<< /Type /Catalog /Pages 2 0 R >>")
+	w.offs = append(w.offs, 0) // object 2 lives in the object stream
+	w.obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>")
+	w.obj(font)
+	w.stream("", []byte("BT /F1 12 Tf 72 720 Td (The page under a huge array.) Tj ET"))
+	head := "2 0 "
+	inner := repeatZlib([]byte(head+"<< /Type /Pages /Count 1 /Kids ["), []byte(strings.Repeat(" 3 0 R", 43)), []byte(" ] >>"), decodedMB<<20/258)
+	var outer bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&outer, zlib.BestCompression)
+	zw.Write(inner)
+	zw.Close()
+	w.stream(fmt.Sprintf("/Type /ObjStm /N 1 /First %d /Filter [/FlateDecode /FlateDecode]", len(head)), outer.Bytes())
+	// The cross-reference stream: /W [1 4 2], objects 0-7.
+	xrefOff := w.b.Len()
+	var rows bytes.Buffer
+	row := func(typ byte, a uint32, b uint16) {
+		rows.Write([]byte{typ, byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a), byte(b >> 8), byte(b)})
+	}
+	row(0, 0, 0xFFFF)
+	for n := 1; n <= 6; n++ {
+		if n == 2 {
+			row(2, 6, 0)
+			continue
+		}
+		row(1, uint32(w.offs[n-1]), 0)
+	}
+	row(1, uint32(xrefOff), 0)
+	fmt.Fprintf(&w.b, "7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n", rows.Len())
+	w.b.Write(rows.Bytes())
+	fmt.Fprintf(&w.b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xrefOff)
+	return w.b.Bytes()
+}
