@@ -2,7 +2,10 @@ package extract
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -13,6 +16,12 @@ import (
 // string holding "\p", inline images). This one reads the decoded stream
 // into a buffer reused page after page and hands operators their operands
 // without allocating.
+//
+// Everything it holds is bounded and charged to the document's budget
+// (budget.go): the decoded bytes of a page's streams (forms drawn again
+// count again), array elements, nesting; strings and names alias the
+// stream's bytes, so they cost nothing beyond them. A small file whose
+// content inflates to gigabytes fails with ErrMemoryBudget instead.
 
 // operand is one operand of a content-stream operator.
 type operand struct {
@@ -37,29 +46,90 @@ const (
 // maxContent bounds the bytes of one content stream (forms included).
 const maxContent = 64 << 20
 
+// errContent is a content stream the reader gives up on (not a budget
+// matter: broken syntax beyond the limits of budget.go).
+var errContent = errors.New("malformed content stream")
+
 // readContent appends the decoded bytes of a content stream (or of an
-// array of them, joined by newlines) to buf.
-func readContent(buf []byte, v pdf.Value) []byte {
+// array of them, joined by newlines) to buf, counting them against bud:
+// the error is ErrMemoryBudget when the page's content decodes to more
+// than the budget, or a filter the library would allocate for blindly.
+func readContent(buf []byte, v pdf.Value, bud *budget) ([]byte, error) {
 	if v.Kind() == pdf.Array {
 		for i := 0; i < v.Len() && i < 4096; i++ {
-			buf = readContent(buf, v.Index(i))
+			var err error
+			if buf, err = readContent(buf, v.Index(i), bud); err != nil {
+				return buf, err
+			}
 			buf = append(buf, '\n')
 		}
-		return buf
+		return buf, nil
 	}
 	if v.Kind() != pdf.Stream {
-		return buf
+		return buf, nil
+	}
+	r, err := streamReader(v)
+	if err != nil {
+		return buf, err
 	}
 	w := bytes.NewBuffer(buf)
-	_, _ = io.Copy(w, io.LimitReader(v.Reader(), maxContent))
-	return w.Bytes()
+	cr := &countingReader{r: io.LimitReader(r, maxContent), bud: bud}
+	_, _ = io.Copy(w, cr) // a damaged stream: keep what decoded
+	return w.Bytes(), cr.err
+}
+
+// streamReader opens a stream's decoded content, refusing filter
+// parameters the library would allocate for blindly.
+func streamReader(v pdf.Value) (io.Reader, error) {
+	params := []pdf.Value{v.Key("DecodeParms")}
+	if p := params[0]; p.Kind() == pdf.Array {
+		params = params[:0]
+		for i := 0; i < p.Len() && i < 8; i++ {
+			params = append(params, p.Index(i))
+		}
+	}
+	for _, p := range params {
+		if c := p.Key("Columns").Int64(); c < 0 || c > maxPredictorColumns {
+			return nil, fmt.Errorf("%w: predictor columns %d", errContent, c)
+		}
+	}
+	return v.Reader(), nil
+}
+
+// countingReader charges the bytes read to the budget's decoded count.
+type countingReader struct {
+	r   io.Reader
+	bud *budget
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	if berr := c.bud.addDecoded(int64(n)); berr != nil {
+		c.err = berr
+		return n, berr
+	}
+	return n, err
 }
 
 // lexer splits a content stream into operands and operators.
 type lexer struct {
-	b   []byte
-	i   int
-	arr []operand // backing store for arrays, reset per operator
+	b     []byte
+	i     int
+	arr   []operand // backing store for arrays, reset per operator
+	depth int       // arrays open
+	err   error     // a limit reached: the lexer stops at it
+}
+
+// stop ends the stream with err (a limit of budget.go reached).
+func (l *lexer) stop(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+	l.i = len(l.b)
 }
 
 func isSpace(c byte) bool {
@@ -116,6 +186,11 @@ func (l *lexer) next() (o operand, op []byte, ok bool) {
 		return operand{kind: opString, str: l.hex()}, nil, true
 	case c == '[':
 		l.i++
+		if l.depth >= maxNesting {
+			l.stop(fmt.Errorf("%w: nesting deeper than %d", errContent, maxNesting))
+			return operand{kind: opOther}, nil, true
+		}
+		l.depth++
 		start := len(l.arr)
 		for {
 			l.skipSpace()
@@ -133,8 +208,13 @@ func (l *lexer) next() (o operand, op []byte, ok bool) {
 			if eop != nil {
 				continue // an operator inside an array: malformed, dropped
 			}
+			if len(l.arr) >= maxOperands {
+				l.stop(fmt.Errorf("%w: arrays of more than %d elements", errContent, maxOperands))
+				break
+			}
 			l.arr = append(l.arr, e)
 		}
+		l.depth--
 		return operand{kind: opArray, arr: l.arr[start:len(l.arr):len(l.arr)]}, nil, true
 	case c == ']' || c == '>' || c == ')' || c == '{' || c == '}':
 		l.i++ // stray delimiter
@@ -343,8 +423,27 @@ func (o operand) float() float64 {
 }
 
 func (o operand) name() string {
-	if o.kind == opName {
-		return string(o.str)
+	if o.kind != opName {
+		return ""
 	}
-	return ""
+	if bytes.IndexByte(o.str, '#') >= 0 {
+		return unescapeName(string(o.str))
+	}
+	return string(o.str)
+}
+
+// unescapeName decodes #xx escapes in a name.
+func unescapeName(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '#' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b = append(b, byte(v))
+				i += 2
+				continue
+			}
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }

@@ -79,6 +79,11 @@ type Options struct {
 	// CacheDir keeps PDFium's compiled WebAssembly between runs; empty
 	// means os.UserCacheDir()/llsum/pdfium, "-" disables the cache.
 	CacheDir string
+	// MemoryBudget bounds, in bytes, the memory one document's extraction
+	// may hold (decoded content, glyphs, page tree, fonts, text, and the
+	// linear memory of a PDFium instance); a document over it fails with
+	// ErrMemoryBudget. 0 means DefaultMemoryBudget; negative, no limit.
+	MemoryBudget int64
 	// Workers is the most documents an Extractor reads at once (PDFium
 	// instances in its pool); 0 means GOMAXPROCS.
 	Workers int
@@ -147,7 +152,9 @@ func New(opts Options) *Extractor {
 	case "-":
 		cache = ""
 	}
-	return &Extractor{opts: opts, pdfium: newPDFiumPool(cache, workers)}
+	e := &Extractor{opts: opts}
+	e.pdfium = newPDFiumPool(cache, workers, e.memoryBudget())
+	return e
 }
 
 // File extracts the document at path; see the package-level File.

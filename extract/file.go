@@ -9,6 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // ErrEmpty is returned for a file with no content at all.
@@ -77,6 +82,12 @@ func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document
 		return nil, fmt.Errorf("extract %s: %w", path, ErrEmpty)
 	}
 	if format != "pdf" {
+		// Text is read whole and copied while decoding and chunking: about
+		// textCopies times its size must fit the budget.
+		if b := e.memoryBudget(); b > 0 && fi.Size() > b/textCopies {
+			return nil, fmt.Errorf("extract %s: %w: a text file of %s (at most %s under this budget)", path,
+				ErrMemoryBudget, byteSize(fi.Size()), byteSize(b/textCopies))
+		}
 		return extractText(path, format)
 	}
 	// The engines run in their own goroutine so that the time limit holds
@@ -117,13 +128,11 @@ func extractText(path, format string) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", path, err)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var warnings []string
-	if !utf8.Valid(data) {
-		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
-		warnings = append(warnings, "invalid UTF-8 replaced")
+	text, warnings, err := decodeText(data)
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: %w", path, err)
 	}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("extract %s: %w", path, ErrEmpty)
 	}
@@ -133,6 +142,88 @@ func extractText(path, format string) (*Document, error) {
 	}
 	doc.Pages = []Page{{Number: 1, Text: text, Engine: "text", Warnings: warnings}}
 	return doc, nil
+}
+
+// textCopies is how many times its size a text file costs to read,
+// decode and chunk.
+const textCopies = 3
+
+// ErrBinary is returned for a text file whose bytes are not text.
+var ErrBinary = errors.New("binary data, not text")
+
+// decodeText turns a text file's bytes into UTF-8: by its byte-order mark
+// (UTF-8, UTF-16 or UTF-32, either endianness), else as UTF-8, else as
+// Windows-1252 (with a warning). NUL characters are dropped. Bytes that
+// are mostly control characters are ErrBinary.
+func decodeText(data []byte) (string, []string, error) {
+	var warnings []string
+	var text string
+	if enc, name := bomEncoding(data); enc != nil {
+		out, err := enc.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s text: %w", name, err)
+		}
+		text = string(out)
+		if name != "UTF-8" {
+			warnings = append(warnings, "decoded from "+name+" (byte-order mark)")
+		}
+	} else {
+		if err := binaryCheck(data); err != nil {
+			return "", nil, err
+		}
+		if utf8.Valid(data) {
+			text = string(data)
+		} else if out, err := charmap.Windows1252.NewDecoder().Bytes(data); err == nil {
+			text = string(out)
+			warnings = append(warnings, "not UTF-8: read as Windows-1252")
+		} else {
+			text = string(bytes.ToValidUTF8(data, []byte("\uFFFD")))
+			warnings = append(warnings, "invalid UTF-8 replaced")
+		}
+	}
+	if strings.Contains(text, "\x00") {
+		text = strings.ReplaceAll(text, "\x00", "")
+		warnings = append(warnings, "NUL characters removed")
+	}
+	text = strings.TrimPrefix(text, "\uFEFF")
+	return text, warnings, nil
+}
+
+// bomEncoding returns the encoding a byte-order mark announces (the
+// decoder then drops the mark), or nil.
+func bomEncoding(data []byte) (encoding.Encoding, string) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}):
+		return utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM), "UTF-32LE"
+	case bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF}):
+		return utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM), "UTF-32BE"
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "UTF-16LE"
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "UTF-16BE"
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		return unicode.UTF8BOM, "UTF-8"
+	}
+	return nil, ""
+}
+
+// binaryCheck looks at the first 64 KiB: more than 5% control bytes
+// (NUL included; tab, line breaks, form feed and escape excepted) mean
+// binary data (an image, an archive, a PDF renamed .txt, UTF-16 without a
+// byte-order mark). Random bytes have about 10%; text next to none (a
+// few stray control bytes in a short file are tolerated).
+func binaryCheck(data []byte) error {
+	sample := data[:min(len(data), 64<<10)]
+	ctl := 0
+	for _, c := range sample {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b {
+			ctl++
+		}
+	}
+	if n := len(sample); ctl >= 16 && ctl*20 > n {
+		return fmt.Errorf("%w (%d%% control bytes in the first %d; an encoding without a byte-order mark, such as UTF-16, is not detected)", ErrBinary, ctl*100/n, n)
+	}
+	return nil
 }
 
 // markdownTitle returns the text of the first level-1 ATX heading, if any.

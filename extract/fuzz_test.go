@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"github.com/llsum/llsum/extract/cjkfixture"
+	"github.com/llsum/llsum/internal/hostilepdf"
 )
 
 // FuzzExtract feeds arbitrary bytes to the extraction entry point as a PDF:
 // it must return (a document or an error naming the file) within the time
-// limit, never panic or hang. Seeds: testdata/fuzz/FuzzExtract plus the
-// generated PDFs below, among them the CID-font fixtures of issue 14, so
-// that mutations run through the plausibility check (garbled pages,
-// fallback, garbage left out).
+// limit and memory budget, never panic or hang. Seeds: testdata/fuzz/FuzzExtract
+// plus the generated PDFs below, among them the CID-font fixtures of issue
+// 14, so that mutations run through the plausibility check (garbled pages,
+// fallback, garbage left out), and the hostile PDFs of issue 13, so that
+// they run through the budget's limits.
 func FuzzExtract(f *testing.F) {
 	good := makePDF([]string{"Fuzz seed text", "second line"}, []string{"page two"})
 	f.Add(good)
@@ -30,8 +32,15 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Add([]byte("%PDF-1.7\n"))
 	f.Add([]byte{})
+	// The memory limits: content inflating past the budget, a shared and a
+	// cyclic page tree, forms drawing forms.
+	f.Add(hostilepdf.InflatingContent(24))
+	f.Add(hostilepdf.SharedKids(30))
+	f.Add(hostilepdf.KidsCycle())
+	f.Add(hostilepdf.FormFanout(6, 10))
+	f.Add(hostilepdf.ObjStmArray(8))
 	dir := f.TempDir()
-	ex := New(Options{Timeout: 5 * time.Second, Workers: 1})
+	ex := New(Options{Timeout: 5 * time.Second, Workers: 1, MemoryBudget: minMemoryBudget})
 	f.Cleanup(func() { ex.Close() })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "fuzz.pdf")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -28,6 +29,8 @@ type ledongthucDoc struct {
 	buf      []glyph                         // glyph buffer, reused page after page
 	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
 	content  []byte                          // content stream buffer, reused page after page
+	bud      *budget
+	warnings []string
 }
 
 // refIn returns the reference ("12 0 R") that a printed dictionary (as
@@ -55,7 +58,7 @@ func refIn(dict, name string) string {
 	return rest[:end+2]
 }
 
-func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
+func openLedongthuc(ctx context.Context, in docInput, password string, bud *budget) (d *ledongthucDoc, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -101,9 +104,23 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 		}
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
-	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}, fontRefs: map[string]*fontInfo{}}
+	d = &ledongthucDoc{f: f, r: r, bud: bud, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}, fontRefs: map[string]*fontInfo{}}
 	root := r.Trailer().Key("Root")
-	d.walk(ctx, root.Key("Pages"), pdf.Value{}, 0)
+	tree := &pageTree{seen: map[uint32]bool{}}
+	top := root.Key("Pages")
+	if id, ok := selfRef(top); ok {
+		tree.seen[id] = true
+	}
+	d.walk(ctx, tree, top, pdf.Value{}, 0)
+	if tree.err != nil {
+		return nil, tree.err
+	}
+	if tree.repeated > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("page tree: %d repeated references skipped (a /Kids cycle or nodes shared between parents)", tree.repeated))
+	}
+	if tree.tooDeep > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("page tree: %d nodes deeper than 64 levels skipped", tree.tooDeep))
+	}
 	info := r.Trailer().Key("Info")
 	d.m = Meta{
 		Title:     cleanMeta(info.Key("Title").Text()),
@@ -115,11 +132,36 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 	return d, nil
 }
 
+// pageTree is the state of one walk of a page tree.
+type pageTree struct {
+	seen     map[uint32]bool // indirect nodes visited, by object number
+	nodes    int
+	repeated int // references to nodes already visited (cycles, shared /Kids)
+	tooDeep  int
+	err      error
+}
+
 // walk collects the leaves of the page tree in order, with the Resources
-// each inherits (so that reading a page does not re-read its ancestors);
-// depth bounds hostile cycles.
-func (d *ledongthucDoc) walk(ctx context.Context, node, res pdf.Value, depth int) {
-	if depth > 64 || node.IsNull() || ctx.Err() != nil {
+// each inherits (so that reading a page does not re-read its ancestors).
+// Each indirect node is visited once: a /Kids cycle or a node shared
+// between parents (which can describe 2^30 pages in a few kilobytes) is
+// read once and the repeats are counted; nodes and pages are charged to
+// the budget.
+func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Value, depth int) {
+	if t.err != nil || node.IsNull() || ctx.Err() != nil {
+		return
+	}
+	if depth > 64 {
+		t.tooDeep++
+		return
+	}
+	t.nodes++
+	if t.nodes > maxPageNodes {
+		t.err = fmt.Errorf("%w: page tree of more than %d nodes", ErrMemoryBudget, maxPageNodes)
+		return
+	}
+	if err := d.bud.keep(nodeCost, "page tree"); err != nil {
+		t.err = err
 		return
 	}
 	if r := node.Key("Resources"); !r.IsNull() {
@@ -131,9 +173,63 @@ func (d *ledongthucDoc) walk(ctx context.Context, node, res pdf.Value, depth int
 		d.res = append(d.res, res)
 		return
 	}
-	for i := 0; i < kids.Len(); i++ {
-		d.walk(ctx, kids.Index(i), res, depth+1)
+	for i := 0; i < kids.Len() && t.err == nil; i++ {
+		if id, ok := refAt(kids, i); ok {
+			if t.seen[id] {
+				t.repeated++
+				continue
+			}
+			t.seen[id] = true
+		}
+		d.walk(ctx, t, kids.Index(i), res, depth+1)
 	}
+}
+
+// refAt returns the object number of element i of array a when it is an
+// indirect reference. The library does not export references, so this
+// reads its representation; when that changes, ok is false and the walk
+// relies on its node limit alone.
+func refAt(a pdf.Value, i int) (id uint32, ok bool) {
+	defer func() {
+		if recover() != nil {
+			id, ok = 0, false
+		}
+	}()
+	data := reflect.ValueOf(a).FieldByName("data")
+	if !data.IsValid() || data.Kind() != reflect.Interface || data.IsNil() {
+		return 0, false
+	}
+	arr := data.Elem()
+	if arr.Kind() != reflect.Slice || i >= arr.Len() {
+		return 0, false
+	}
+	el := arr.Index(i)
+	if el.Kind() == reflect.Interface {
+		el = el.Elem()
+	}
+	if el.Kind() != reflect.Struct || el.Type().Name() != "objptr" {
+		return 0, false
+	}
+	f := el.FieldByName("id")
+	if !f.IsValid() || !f.CanUint() {
+		return 0, false
+	}
+	return uint32(f.Uint()), true
+}
+
+// selfRef returns the object number a resolved indirect value was read
+// from (for a direct value, that of the object containing it).
+func selfRef(v pdf.Value) (id uint32, ok bool) {
+	defer func() {
+		if recover() != nil {
+			id, ok = 0, false
+		}
+	}()
+	f := reflect.ValueOf(v).FieldByName("ptr").FieldByName("id")
+	if !f.IsValid() || !f.CanUint() {
+		return 0, false
+	}
+	return uint32(f.Uint()), true
 }
 
 func (d *ledongthucDoc) meta() Meta    { return d.m }
@@ -149,7 +245,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	in := &interp{ctx: ctx, doc: d}
 	defer func() {
 		if r := recover(); r != nil {
-			if in.err != nil {
+			if e, ok := r.(error); ok && errors.Is(e, ErrMemoryBudget) {
+				err = e
+			} else if in.err != nil {
 				err = in.err
 			} else {
 				err = fmt.Errorf("ledongthuc: %v", r)
@@ -159,6 +257,7 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	if i < 0 || i >= len(d.pages) {
 		return "", fmt.Errorf("no page %d", i+1)
 	}
+	defer d.bud.endPage()
 	pg, res := d.pages[i], d.res[i]
 	// Each page is read once: let its parsed dictionaries go (a few MB
 	// on a 2,415-page manual).
@@ -172,6 +271,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	d.last = in.stats
 	return layoutText(in.glyphs), nil
 }
+
+// warns returns the document-level warnings of the open.
+func (d *ledongthucDoc) warns() []string { return d.warnings }
 
 // glyphs returns the glyph statistics of the page last read.
 func (d *ledongthucDoc) glyphs() *glyphStats { return &d.last }
@@ -231,7 +333,14 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		return fi
 	}
 	f := pdf.Font{V: fv}
-	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	fi := &fontInfo{widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	if enc := fv.Key("Encoding"); fi.toUnicode != nil && (enc.IsNull() || enc.Name() == "Identity-H") {
+		// The library would read the same ToUnicode CMap again, without
+		// bounds; the map above is what decoding uses first anyway.
+		fi.enc = nopEncoding{}
+	} else {
+		fi.enc = f.Encoder()
+	}
 	fi.name = fv.Key("BaseFont").Name()
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
@@ -245,16 +354,20 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		for i := 0; i < w.Len() && i < 1<<16; {
 			c := int(w.Index(i).Int64())
 			next := w.Index(i + 1)
+			// Codes are two bytes: entries beyond 0xFFFF are never used, and
+			// skipping them bounds the map.
 			if next.Kind() == pdf.Array {
-				for j := 0; j < next.Len(); j++ {
-					fi.widths[c+j] = next.Index(j).Float64()
+				for j := 0; j < next.Len() && c+j <= 0xFFFF; j++ {
+					if c+j >= 0 {
+						fi.widths[c+j] = next.Index(j).Float64()
+					}
 				}
 				i += 2
 				continue
 			}
-			last := int(next.Int64())
+			last := min(int(next.Int64()), 0xFFFF)
 			wd := w.Index(i + 2).Float64()
-			for c2 := c; c2 <= last && c2-c < 1<<16; c2++ {
+			for c2 := max(c, 0); c2 <= last; c2++ {
 				fi.widths[c2] = wd
 			}
 			i += 3
@@ -262,7 +375,7 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	} else {
 		first := int(fv.Key("FirstChar").Int64())
 		ws := fv.Key("Widths")
-		for j := 0; j < ws.Len(); j++ {
+		for j := 0; j < ws.Len() && first+j <= 0xFF; j++ {
 			fi.widths[first+j] = ws.Index(j).Float64()
 		}
 		fi.dw = fv.Key("FontDescriptor").Key("MissingWidth").Float64()
@@ -292,6 +405,9 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	}
 	fi.spaceW = fi.width(32)
 	d.fonts[key] = fi
+	if err := d.bud.keep(int64(len(fi.widths)+len(fi.toUnicode))*mapEntryCost, "font tables"); err != nil {
+		panic(err)
+	}
 	return fi
 }
 
@@ -396,6 +512,7 @@ type interp struct {
 	stats  glyphStats
 	err    error
 	ops    int
+	forms  int // form XObjects drawn
 }
 
 // count adds one shown code to the page's glyph statistics.
@@ -425,9 +542,6 @@ func (in *interp) count(f *fontInfo, s string, ok, space bool) {
 		st.runes += utf8.RuneCountInString(s)
 	}
 }
-
-// maxOps bounds the operators interpreted on one page (forms included).
-const maxOps = 5_000_000
 
 func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) {
 	if depth > 8 || content.IsNull() {
@@ -472,7 +586,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	}
 	show := func(raw []byte) {
 		f := g.font
-		if f == nil {
+		if f == nil || in.err != nil {
 			return
 		}
 		step := 1
@@ -493,6 +607,10 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			in.count(f, s, ok, isSpace)
 			if s != "" {
 				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
+				if err := in.doc.bud.hold(glyphCost+int64(len(s)), "text on one page"); err != nil {
+					in.fail(err)
+					return
+				}
 			}
 			tx := w0*g.tfs + g.tc
 			if step == 1 && code == 32 {
@@ -503,10 +621,25 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	}
 	// The stream is read whole into a buffer of the document's, reused
 	// page after page; a form reads its own after its caller's.
+	// Decoded bytes count against the document's budget (a form drawn
+	// again counts again).
 	mark := len(in.doc.content)
-	in.doc.content = readContent(in.doc.content, content)
-	defer func() { in.doc.content = in.doc.content[:mark] }()
+	var rerr error
+	in.doc.content, rerr = readContent(in.doc.content, content, in.doc.bud)
+	held := int64(len(in.doc.content) - mark)
+	defer func() {
+		in.doc.content = in.doc.content[:mark]
+		in.doc.bud.release(held)
+	}()
+	if rerr == nil {
+		rerr = in.doc.bud.hold(held, "page content")
+	}
+	if rerr != nil {
+		in.fail(rerr)
+		return
+	}
 	lx := lexer{b: in.doc.content[mark:]}
+	defer func() { in.fail(lx.err) }()
 	var args []operand
 	for {
 		o, opb, ok := lx.next()
@@ -538,10 +671,10 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 				in.err = err
 			}
 		}
-		if in.err != nil || in.ops > maxOps {
-			if in.err == nil {
-				in.err = errors.New("content stream too long")
-			}
+		if in.ops > maxOps {
+			in.fail(fmt.Errorf("%w: more than %d operators on the page", ErrMemoryBudget, maxOps))
+		}
+		if in.err != nil {
 			return
 		}
 		num := func(i int) float64 {
@@ -632,6 +765,10 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if xo.Key("Subtype").Name() != "Form" {
 				break
 			}
+			if in.forms++; in.forms > maxFormDraws {
+				in.fail(fmt.Errorf("%w: more than %d form drawings on the page", ErrMemoryBudget, maxFormDraws))
+				return
+			}
 			fm := ident
 			if m := xo.Key("Matrix"); m.Len() == 6 {
 				for i := range fm {
@@ -645,5 +782,12 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			in.run(xo, r2, fm.mul(g.ctm), depth+1)
 		}
 		args, lx.arr = args[:0], lx.arr[:0]
+	}
+}
+
+// fail records the first error that stops the page.
+func (in *interp) fail(err error) {
+	if err != nil && in.err == nil {
+		in.err = err
 	}
 }

@@ -30,6 +30,10 @@ var (
 	// allows; the document is reported as failed rather than summarized
 	// from fragments.
 	ErrTooManyFailedPages = errors.New("too many pages failed")
+	// ErrEngineFault: the PDF engine itself failed (PDFium ran out of its
+	// memory limit or trapped); its instance is discarded, so that the
+	// next document gets a fresh one.
+	ErrEngineFault = errors.New("PDFium failed, instance discarded (out of memory or a PDFium fault)")
 )
 
 // defaultMaxFailedPages is the share of pages that may fail before the whole
@@ -53,7 +57,7 @@ type docInput struct {
 }
 
 // openEngine opens the document with the named engine.
-func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) (pdfSource, error) {
+func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput, bud *budget) (pdfSource, error) {
 	switch engine {
 	case EnginePDFium:
 		d, err := e.pdfium.open(ctx, in, e.opts.Password)
@@ -62,7 +66,7 @@ func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) 
 		}
 		return d, nil
 	case EngineLedongthuc:
-		return openLedongthuc(ctx, in, e.opts.Password)
+		return openLedongthuc(ctx, in, e.opts.Password, bud)
 	}
 	return nil, fmt.Errorf("unknown PDF engine %q (want auto, ledongthuc or pdfium)", engine)
 }
@@ -70,7 +74,7 @@ func (e *Extractor) openEngine(ctx context.Context, engine string, in docInput) 
 // isFinal reports whether an open error is the document's answer whatever the
 // engine (so another engine is not tried).
 func isFinal(err error) bool {
-	return errors.Is(err, ErrPasswordRequired) || errors.Is(err, ErrWrongPassword) ||
+	return errors.Is(err, ErrPasswordRequired) || errors.Is(err, ErrWrongPassword) || errors.Is(err, ErrMemoryBudget) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
@@ -84,15 +88,23 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		primary, secondary = autoOrder[0], autoOrder[1]
 	}
 	in := docInput{path: path}
-	src, err := e.openEngine(ctx, primary, in)
+	// One budget for the document, whichever engines read it.
+	bud := newBudget(e.memoryBudget())
+	if bud.limit > 0 && (primary == EngineLedongthuc || secondary == EngineLedongthuc) {
+		if err := objStmGuard(path, bud.limit/objStmShare); err != nil {
+			return nil, err
+		}
+	}
+	src, err := e.openEngine(ctx, primary, in, bud)
 	var docWarnings []string
 	repaired := false
 	if err != nil && errors.Is(err, ErrNotPDF) && secondary != "" {
 		// Damaged: rebuild the cross-reference from the objects left and
-		// keep the fast engine, before handing the whole file to the other.
+		// keep the fast engine, before handing the whole file to the other
+		// (in memory: only when the file fits the budget).
 		repaired = true
-		if data, rerr := repairPDF(path); rerr == nil {
-			if s2, err2 := e.openEngine(ctx, primary, docInput{path: path, data: data}); err2 == nil && s2.numPages() > 0 {
+		if data, rerr := repairPDF(path, bud.limit/2); rerr == nil {
+			if s2, err2 := e.openEngine(ctx, primary, docInput{path: path, data: data}, bud); err2 == nil && s2.numPages() > 0 {
 				src, err, in.data = s2, nil, data
 				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
 			} else if err2 == nil {
@@ -101,7 +113,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		}
 	}
 	if err != nil && secondary != "" && !isFinal(err) {
-		s2, err2 := e.openEngine(ctx, secondary, in)
+		s2, err2 := e.openEngine(ctx, secondary, in, bud)
 		switch {
 		case err2 == nil:
 			src, err, primary, secondary = s2, nil, secondary, ""
@@ -111,10 +123,11 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		}
 	}
 	if err != nil && errors.Is(err, ErrNotPDF) && !repaired {
-		// Damaged: rebuild the cross-reference from the objects left.
-		if data, rerr := repairPDF(path); rerr == nil {
+		// Damaged: rebuild the cross-reference from the objects left (in
+		// memory: only when the file fits the budget).
+		if data, rerr := repairPDF(path, bud.limit/2); rerr == nil {
 			in.data = data
-			if s2, err2 := e.openEngine(ctx, primary, in); err2 == nil {
+			if s2, err2 := e.openEngine(ctx, primary, in, bud); err2 == nil {
 				src, err = s2, nil
 				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
 			}
@@ -124,6 +137,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		return nil, err
 	}
 	defer src.close()
+	if w, ok := src.(interface{ warns() []string }); ok {
+		docWarnings = append(docWarnings, w.warns()...)
+	}
 
 	n := src.numPages()
 	if n <= 0 {
@@ -145,7 +161,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			return "", errNoFallback
 		}
 		if other == nil {
-			s, err := e.openEngine(ctx, secondary, in)
+			s, err := e.openEngine(ctx, secondary, in, bud)
 			if err != nil {
 				otherFailed = true
 				return "", err
@@ -168,13 +184,22 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
+		if errors.Is(perr, ErrMemoryBudget) || errors.Is(perr, ErrEngineFault) {
+			return nil, fmt.Errorf("page %d: %w", i+1, perr)
+		}
 		text := cleanPage(raw)
 		q := judge(src, raw, text, perr, cjkDoc)
 		tried := "" // the fallback's verdict when it was tried and not used
 		if q.reason() != "" && secondary != "" {
 			alt, aerr := fallback(i)
+			if errors.Is(aerr, ErrEngineFault) {
+				otherFailed = true // the instance is gone
+			}
 			if cerr := ctx.Err(); cerr != nil {
 				return nil, cerr
+			}
+			if errors.Is(aerr, ErrMemoryBudget) {
+				return nil, fmt.Errorf("page %d: %w", i+1, aerr)
 			}
 			altText := cleanPage(alt)
 			aq := judge(nil, alt, altText, aerr, cjkDoc || q.cjk)
@@ -214,6 +239,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			cjkDoc = true
 		}
 		p.Text = text
+		if err := bud.keep(int64(len(text))+nodeCost, "document text"); err != nil {
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
+		}
 		switch {
 		case perr != nil:
 			failed++
@@ -249,6 +277,19 @@ var errNoFallback = errors.New("no fallback engine")
 
 // garbledPrefix starts the warning of a page marked Garbled.
 const garbledPrefix = "text looks garbled: "
+
+// memoryBudget is the budget of one document: Options.MemoryBudget, or
+// DefaultMemoryBudget when that is 0; no limit when it is negative.
+func (e *Extractor) memoryBudget() int64 {
+	switch b := e.opts.MemoryBudget; {
+	case b < 0:
+		return 0
+	case b == 0:
+		return DefaultMemoryBudget
+	default:
+		return b
+	}
+}
 
 func (e *Extractor) maxFailed() float64 {
 	if e.opts.MaxFailedPages > 0 {

@@ -19,26 +19,40 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// pdfiumMemoryLimitPages caps one PDFium instance's linear memory (64 KiB
-// pages): 1 GiB, so that a hostile file fails instead of eating the host.
-const pdfiumMemoryLimitPages = 16384
+// Bounds of one PDFium instance's linear memory, which follows the
+// document memory budget between them: a hostile file fails (a trap, and
+// the instance is discarded) instead of eating the host.
+const (
+	pdfiumMinMemory = 128 << 20
+	pdfiumMaxMemory = 1 << 30
+)
+
+// pdfiumMemoryPages is the linear-memory limit, in 64 KiB pages, for a
+// document budget (0: none given).
+func pdfiumMemoryPages(budget int64) uint32 {
+	if budget <= 0 {
+		budget = pdfiumMaxMemory
+	}
+	return uint32(min(max(budget, pdfiumMinMemory), pdfiumMaxMemory) >> 16)
+}
 
 // pdfiumPool lazily starts PDFium (WebAssembly, run by wazero) and hands out
 // instances that are reused across documents.
 type pdfiumPool struct {
 	cacheDir string
 	max      int
+	memPages uint32 // linear-memory limit of each instance
 
 	once sync.Once
 	pool pdfium.Pool
 	err  error
 }
 
-func newPDFiumPool(cacheDir string, max int) *pdfiumPool {
+func newPDFiumPool(cacheDir string, max int, budget int64) *pdfiumPool {
 	if max < 1 {
 		max = 1
 	}
-	return &pdfiumPool{cacheDir: cacheDir, max: max}
+	return &pdfiumPool{cacheDir: cacheDir, max: max, memPages: pdfiumMemoryPages(budget)}
 }
 
 func (p *pdfiumPool) start() (pdfium.Pool, error) {
@@ -49,7 +63,7 @@ func (p *pdfiumPool) start() (pdfium.Pool, error) {
 			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 			// Lets a timed-out document's instance be killed mid-call.
 			WithCloseOnContextDone(true).
-			WithMemoryLimitPages(pdfiumMemoryLimitPages)
+			WithMemoryLimitPages(p.memPages)
 		if dir := p.cacheDir; dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err == nil {
 				if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
@@ -58,6 +72,9 @@ func (p *pdfiumPool) start() (pdfium.Pool, error) {
 			}
 		}
 		p.pool, p.err = webassembly.Init(webassembly.Config{
+			// Instances' linear memory grows in place and is unmapped when
+			// the instance goes (wasmmem_*.go).
+			Context:       experimental.WithMemoryAllocator(context.Background(), memoryAllocator()),
 			MinIdle:       0,
 			MaxIdle:       p.max,
 			MaxTotal:      p.max,
@@ -103,6 +120,11 @@ type pdfiumDoc struct {
 	m      Meta
 	stop   func() bool
 	killed chan struct{}
+	// broken is set when a call failed other than with one of PDFium's
+	// error codes (a trap: out of memory, a crash): the instance is then
+	// discarded instead of going back to the pool, where it would fail
+	// every later document.
+	broken bool
 }
 
 func (p *pdfiumPool) open(ctx context.Context, in docInput, password string) (d *pdfiumDoc, err error) {
@@ -188,6 +210,10 @@ func (d *pdfiumDoc) mapErr(ctx context.Context, err error, password string) erro
 		}
 	default:
 	}
+	if !isPDFiumCode(err) {
+		d.broken = true
+		return fmt.Errorf("%w: %s", ErrEngineFault, firstLine(err.Error()))
+	}
 	switch {
 	case errors.Is(err, pdfiumerr.ErrPassword):
 		if password == "" {
@@ -200,6 +226,25 @@ func (d *pdfiumDoc) mapErr(ctx context.Context, err error, password string) erro
 		return fmt.Errorf("unsupported encryption: %w", err)
 	}
 	return err
+}
+
+// isPDFiumCode reports whether err is one of PDFium's own error codes (as
+// opposed to a failure of the instance running it).
+func isPDFiumCode(err error) bool {
+	for _, e := range []error{pdfiumerr.ErrUnknown, pdfiumerr.ErrFile, pdfiumerr.ErrFormat, pdfiumerr.ErrPassword, pdfiumerr.ErrSecurity, pdfiumerr.ErrPage} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstLine cuts s at its first line break (traps carry a wasm stack).
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // pageText returns the text of page i (0-based) in PDFium's reading order.
@@ -235,6 +280,10 @@ func (d *pdfiumDoc) close() {
 	if d.stop != nil && !d.stop() {
 		// The watchdog ran: the instance is gone already.
 		<-d.killed
+		d.inst = nil
+	}
+	if d.inst != nil && d.broken {
+		_ = d.inst.Kill()
 		d.inst = nil
 	}
 	if d.inst != nil {

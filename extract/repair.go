@@ -21,6 +21,10 @@ import (
 // maxRepairSize bounds the files repair reads into memory.
 const maxRepairSize = 512 << 20
 
+// maxObjStmScan bounds the decoded bytes of one object stream repair reads
+// for its object list.
+const maxObjStmScan = 64 << 20
+
 var (
 	reObj     = regexp.MustCompile(`(?m)(?:^|[\r\n\s])(\d{1,10})\s+(\d{1,5})\s+obj\b`)
 	reRoot    = regexp.MustCompile(`/Root\s+(\d+)\s+(\d+)\s+R`)
@@ -46,12 +50,13 @@ type xrefEntry struct {
 
 // repairPDF returns the file's bytes with a rebuilt cross-reference stream
 // and trailer appended.
-func repairPDF(path string) ([]byte, error) {
+// limit (when > 0) lowers maxRepairSize: repair holds the file twice.
+func repairPDF(path string, limit int64) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() > maxRepairSize {
+	if fi.Size() > maxRepairSize || (limit > 0 && fi.Size() > limit) {
 		return nil, fmt.Errorf("%w: file too large to repair", errUnrepairable)
 	}
 	data, err := os.ReadFile(path)
@@ -219,7 +224,7 @@ func objStmMembers(body []byte) []stmMember {
 		if err != nil {
 			return nil
 		}
-		content, _ = io.ReadAll(io.LimitReader(zr, 64<<20))
+		content, _ = io.ReadAll(io.LimitReader(zr, maxObjStmScan))
 	} else if !bytes.Contains(dict, []byte("/Filter")) {
 		content = raw
 	} else {

@@ -109,6 +109,25 @@ type TokenCounts struct {
 	Completion int `json:"completion"`
 }
 
+// codeSpan writes s as a Markdown code span whose fence is longer than any
+// run of backticks in s, so that a file name cannot close it.
+func codeSpan(s string) string {
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
 // renderMarkdown renders the Markdown output of a document.
 func renderMarkdown(d *DocumentJSON) string {
 	var b strings.Builder
@@ -116,8 +135,8 @@ func renderMarkdown(d *DocumentJSON) string {
 	if title == "" {
 		title = path.Base(d.Source)
 	}
-	fmt.Fprintf(&b, "# %s\n\n", textutil.OneLine(title))
-	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
+	fmt.Fprintf(&b, "# %s\n\n", textutil.EscapeControl(textutil.OneLine(title)))
+	fmt.Fprintf(&b, "Source: %s · %d %s · sha256 %s\n\n", codeSpan(textutil.EscapeControl(d.Source)), d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
 	if d.Backend == "extractive" && d.Parameters.Style == sumz.StyleReleaseNotes && strings.HasPrefix(d.Summary, "### ") {
 		b.WriteString("_Release notes: the document's changelog entries grouped by kind by llsum (no language model configured)._\n\n")
 	} else if d.Backend == "extractive" {
@@ -207,7 +226,23 @@ func outputRel(rel string) string {
 	if len(parts) == 0 {
 		return "_"
 	}
+	if reservedTop(parts[0]) {
+		parts[0] = "_" + parts[0] // the run's own index stays writable
+	}
 	return strings.Join(parts, "/")
+}
+
+// reservedTop reports the names the run writes at the top of the output
+// folder (index.json, index-I-of-N.json): an input folder so named would
+// otherwise become a folder where the index must go.
+func reservedTop(c string) bool {
+	c = strings.ToLower(c)
+	if c == "index.json" {
+		return true
+	}
+	var i, n int
+	_, err := fmt.Sscanf(c, "index-%d-of-%d.json", &i, &n)
+	return err == nil && strings.HasSuffix(c, ".json")
 }
 
 // namer gives each document a distinct output path, deterministically: the

@@ -224,7 +224,17 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 		return nil, err
 	}
 	defer unlock()
+	// Temporary files a killed run left: all of them under the exclusive
+	// lock, only day-old ones while other shards may be writing.
+	sweepAge := time.Duration(0)
+	if cfg.Shard.Enabled() {
+		sweepAge = 24 * time.Hour
+	}
+	swept := sweepTemps(cfg.OutDir, sweepAge)
 	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
+	if swept > 0 {
+		r.cfg.Observer.Event(Event{Kind: EventDebug, Path: cfg.OutDir, Message: fmt.Sprintf("removed %d temporary files left by an interrupted run", swept)})
+	}
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")
@@ -247,8 +257,18 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 // run waits for them) and OUT/.llsum/lock-I-of-N exclusively.
 func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), error) {
 	dir := filepath.Join(out, StateDir)
+	// The lock and the state live in OUT/.llsum: a symbolic link planted
+	// there would move them (and what is written into them) elsewhere.
+	if fi, err := os.Lstat(dir); err == nil && (fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir()) {
+		return nil, errclass.AsFatal(fmt.Errorf("output folder %s: %s is a symbolic link or not a folder; refusing to keep the lock and state through it", out, dir))
+	}
 	main := filepath.Join(dir, "lock")
 	fail := func(err error) error {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Interrupted while waiting (--wait): an interruption, not a
+			// configuration error.
+			return fmt.Errorf("waiting for output folder %s: %w", out, err)
+		}
 		var be *dirlock.BusyError
 		if errors.As(err, &be) {
 			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w", out, err))
@@ -335,6 +355,13 @@ func (r *runner) inputError(p string, err error) {
 	r.inputErrors = append(r.inputErrors, err)
 	r.mu.Unlock()
 	r.cfg.Observer.Event(Event{Kind: EventInputError, Path: p, Err: err})
+}
+
+// fatalErr is the error that stopped the run, if any.
+func (r *runner) fatalErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatal
 }
 
 func (r *runner) setFatal(err error) {

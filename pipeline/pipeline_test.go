@@ -105,6 +105,11 @@ func TestOutputRelStaysInside(t *testing.T) {
 		{"bad\x00name\n.txt", "bad_name_.txt"},
 		{"a\\..\\..\\b.txt", "a/b.txt"},
 		{"\xff\xfe.txt", "_.txt"},
+		{"index.json/a.txt", "_index.json/a.txt"},
+		{"Index.JSON/a.txt", "_Index.JSON/a.txt"},
+		{"index-0-of-2.json/x.md", "_index-0-of-2.json/x.md"},
+		{"sub/index.json/a.txt", "sub/index.json/a.txt"},
+		{"index.json.d/a.txt", "index.json.d/a.txt"},
 	}
 	for _, tt := range tests {
 		if got := outputRel(tt.in); got != tt.want {

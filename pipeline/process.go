@@ -27,6 +27,7 @@ import (
 func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	t0 := time.Now()
 	res = DocResult{Source: j.src.Rel, Path: j.src.Path}
+	runCtx := ctx // the run's: its end interrupts the document
 	defer func() {
 		if p := recover(); p != nil {
 			res.err = fmt.Errorf("%s: internal error: %v", j.src.Path, p)
@@ -38,7 +39,14 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			if res.Status == "" {
 				res.Status = StatusOK
 			}
-		case ctx.Err() != nil && errors.Is(res.err, ctx.Err()):
+		case runCtx.Err() != nil && errors.Is(res.err, runCtx.Err()):
+			if r.fatalErr() != nil {
+				// Cut off by an error that stopped the run: listed as
+				// failed, so that the index accounts for it.
+				res.Status = StatusFailed
+				res.Error = j.src.Path + ": abandoned: the run stopped on an error (index errors give it)"
+				break
+			}
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
@@ -49,6 +57,19 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		}
 	}()
 
+	// The document's time limit covers all of it: reading, extracting,
+	// chunking and summarizing (ctx's own end is an interruption, told
+	// apart above; the limit's end is this document's failure).
+	if lim := r.cfg.Extract.Timeout; lim > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lim)
+		defer cancel()
+		defer func() {
+			if res.err != nil && runCtx.Err() == nil && errors.Is(res.err, context.DeadlineExceeded) && !strings.Contains(res.err.Error(), "time limit") {
+				res.err = fmt.Errorf("%w (document time limit %s)", res.err, lim)
+			}
+		}()
+	}
 	sum, size, err := hashFile(ctx, j.src.Path)
 	if err != nil {
 		res.err = fmt.Errorf("read %s: %w", j.src.Path, err)

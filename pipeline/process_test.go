@@ -4,10 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/llsum/llsum/extract"
+	"github.com/llsum/llsum/infer/extractive"
 )
 
 // hashFile reads under the document's context: an abandoned document stops
@@ -40,5 +47,121 @@ func TestHashFileContext(t *testing.T) {
 				t.Fatalf("got %s %d", got, n)
 			}
 		})
+	}
+}
+
+// TestDocTimeoutCoversSummarizing: the document time limit holds past
+// extraction. An 8 MB text extracts in well under the limit but takes far
+// longer to chunk and summarize; it fails alone, naming the limit, and the
+// small document beside it is summarized.
+func TestDocTimeoutCoversSummarizing(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	var big strings.Builder
+	for big.Len() < 8<<20 {
+		fmt.Fprintf(&big, "Sentence number %d talks about solar panels and the grid. ", big.Len())
+		if big.Len()%4000 < 80 {
+			big.WriteString("\n\n")
+		}
+	}
+	writeFiles(t, in, map[string]string{"big.txt": big.String(), "small.txt": "A small document. It has two sentences."})
+	cfg := Config{Inputs: []string{in}, OutDir: out, Jobs: 1, Extract: extract.Options{Timeout: 500 * time.Millisecond}}
+	start := time.Now()
+	rep, err := Run(context.Background(), cfg, extractive.New(extractive.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]DocResult{}
+	for _, d := range rep.Index.Documents {
+		got[d.Source] = d
+	}
+	if d := got["big.txt"]; d.Status != StatusFailed || !strings.Contains(d.Error, "time limit 500ms") || !strings.Contains(d.Error, "big.txt") {
+		t.Errorf("big.txt: %s %q (after %s)", d.Status, d.Error, time.Since(start))
+	}
+	if d := got["small.txt"]; d.Status != StatusOK {
+		t.Errorf("small.txt: %s %q", d.Status, d.Error)
+	}
+}
+
+// TestLongLineExtractive: a long single line (half a megabyte here) (with sentences, or
+// without any punctuation) is summarized from real pieces of its text by
+// the extractive backend, never from the map-reduce part headings alone.
+func TestLongLineExtractive(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	words := strings.Fields("solar wind grid battery storage power plant energy cost price market demand supply policy carbon emission")
+	var plain, sentences strings.Builder
+	for i := 0; plain.Len() < 512<<10; i++ {
+		plain.WriteString(words[(i*7+i/3)%len(words)] + " ")
+	}
+	for i := 0; sentences.Len() < 512<<10; i++ {
+		fmt.Fprintf(&sentences, "The %s %s changes the %s. ", words[i%len(words)], words[(i/5)%len(words)], words[(i/3)%len(words)])
+	}
+	writeFiles(t, in, map[string]string{"plain.txt": plain.String(), "sentences.txt": sentences.String()})
+	rep, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1, JSON: true}, extractive.New(extractive.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Index.Documents {
+		if d.Status != StatusOK {
+			t.Fatalf("%s: %s %s", d.Source, d.Status, d.Error)
+		}
+	}
+	for _, name := range []string{"plain.txt", "sentences.txt"} {
+		var dj DocumentJSON
+		data, err := os.ReadFile(filepath.Join(out, name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &dj); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(dj.Summary, "Part ") || len(strings.Fields(dj.Summary)) < 20 {
+			t.Errorf("%s: summary %q", name, dj.Summary)
+		}
+		if name == "sentences.txt" && !strings.HasSuffix(dj.Summary, ".") {
+			t.Errorf("%s: summary does not end a sentence: %q", name, dj.Summary)
+		}
+	}
+}
+
+// TestSweepTemps: temporary files of atomic writes left by a killed run
+// are removed by the next run (all under the exclusive lock; a shard run
+// leaves fresh ones alone), and nothing else is.
+func TestSweepTemps(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	writeFiles(t, in, map[string]string{"a.txt": "A document. It has two sentences."})
+	stale := []string{"sub/.b.txt.md.tmp-0123456789abcdef", ".llsum/.state.json.tmp-1234567890", ".index.json.tmp-fedcba9876543210"}
+	keep := []string{"sub/.hidden-user-file", "sub/notes.tmp-abc.txt", ".llsum/.x.tmp-zzzzzz"}
+	for _, f := range append(append([]string{}, stale...), keep...) {
+		p := filepath.Join(out, f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1}, extractive.New(extractive.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range stale {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s left", f)
+		}
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s removed: %v", f, err)
+		}
+	}
+	// Under a shard's shared lock, a fresh temporary file may be another
+	// shard's write in progress: kept; a day-old one goes.
+	fresh, old := filepath.Join(out, ".c.md.tmp-aaaaaaaaaaaaaaaa"), filepath.Join(out, ".d.md.tmp-bbbbbbbbbbbbbbbb")
+	os.WriteFile(fresh, nil, 0o644)
+	os.WriteFile(old, nil, 0o644)
+	day := time.Now().Add(-25 * time.Hour)
+	os.Chtimes(old, day, day)
+	if n := sweepTemps(out, 24*time.Hour); n != 1 {
+		t.Errorf("swept %d, want 1", n)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temp removed under a shard run")
 	}
 }

@@ -30,11 +30,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +57,16 @@ const (
 	DefaultMaxNewTokens    = 512
 	DefaultShutdownTimeout = 2 * time.Minute
 	maxBodyBytes           = 16 << 20
+	// maxParsing bounds the request bodies read and tokenized at once: each
+	// may hold 16 MiB of body and its decoded messages.
+	maxParsing = 4
+	// readTimeout bounds reading one request, body included (a client
+	// trickling its body holds a connection and a parsing slot no longer);
+	// idleTimeout closes keep-alive connections left unused.
+	readTimeout = time.Minute
+	idleTimeout = 2 * time.Minute
+	// maxTokensLimit caps max_tokens when the model's window is unknown.
+	maxTokensLimit = 1 << 20
 )
 
 // Config configures a Server. Zero values take the defaults above.
@@ -93,6 +105,12 @@ type Server struct {
 	// pending counts requests accepted into the queue and not yet answered.
 	pending atomic.Int64
 	mux     *http.ServeMux
+	// parsing holds a slot per request body being read and tokenized.
+	parsing chan struct{}
+	// reading holds the requests whose body is being read, so that
+	// shutdown can cut them off instead of waiting on slow clients.
+	readMu  sync.Mutex
+	reading map[*http.ResponseController]struct{}
 }
 
 // job is one queued request and where its answer goes.
@@ -133,6 +151,9 @@ func New(cfg Config) (*Server, error) {
 		queue: make(chan *job, cfg.Queue),
 		log:   cfg.Logger,
 		mux:   http.NewServeMux(),
+
+		parsing: make(chan struct{}, maxParsing),
+		reading: map[*http.ResponseController]struct{}{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -160,6 +181,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 30 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
@@ -184,6 +207,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.log.Info("serve: shutting down: answering queued requests", "queued", len(s.queue))
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	s.cutReads()
 	err := hs.Shutdown(sctx) // waits for handlers, which wait for their jobs
 	stopDispatch()
 	<-dispatched
@@ -367,17 +391,72 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// cutReads ends the body reads in flight (shutdown: a slow client's
+// request is answered with an error instead of holding the server).
+func (s *Server) cutReads() {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	for rc := range s.reading {
+		_ = rc.SetReadDeadline(time.Now())
+	}
+}
+
 // parse validates a chat request; a non-zero status is the answer to give.
+// At most maxParsing requests are read and tokenized at once.
 func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatRequest, int, string) {
+	select {
+	case s.parsing <- struct{}{}:
+	case <-r.Context().Done():
+		return infer.ChatRequest{}, http.StatusServiceUnavailable, "request abandoned while waiting to be read"
+	}
+	defer func() { <-s.parsing }()
+	rc := http.NewResponseController(w)
+	s.readMu.Lock()
+	s.reading[rc] = struct{}{}
+	s.readMu.Unlock()
+	cr, status, msg := s.readBody(w, r)
+	s.readMu.Lock()
+	delete(s.reading, rc)
+	s.readMu.Unlock()
+	if status != 0 {
+		return infer.ChatRequest{}, status, msg
+	}
+	if s.draining.Load() {
+		return infer.ChatRequest{}, http.StatusServiceUnavailable, "shutting down"
+	}
+	return s.validate(cr)
+}
+
+// readBody decodes the request body: one JSON object, nothing after it.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (oaiwire.ChatRequest, int, string) {
 	var cr oaiwire.ChatRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err := dec.Decode(&cr); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return infer.ChatRequest{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes)
+	err := dec.Decode(&cr)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			if terr == nil {
+				terr = errors.New("data after the JSON object")
+			}
+			err = terr
 		}
-		return infer.ChatRequest{}, http.StatusBadRequest, "request body is not valid JSON: " + err.Error()
 	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			return cr, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes)
+		case errors.As(err, &ne) && ne.Timeout():
+			return cr, http.StatusRequestTimeout, "request body not received in time"
+		}
+		return cr, http.StatusBadRequest, "request body is not valid JSON: " + err.Error()
+	}
+	return cr, 0, ""
+}
+
+// validate checks a decoded request's fields; every limit is checked
+// without overflow, and a bad field gets a 400 naming it.
+func (s *Server) validate(cr oaiwire.ChatRequest) (infer.ChatRequest, int, string) {
 	switch {
 	case cr.Model != "" && cr.Model != s.name:
 		return infer.ChatRequest{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
@@ -398,14 +477,30 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 		}
 	}
 	maxNew := s.cfg.MaxNewTokens
-	for _, p := range []*int{cr.MaxCompletionTokens, cr.MaxTokens} {
-		if p != nil {
-			if *p < 1 {
-				return infer.ChatRequest{}, http.StatusBadRequest, "max_tokens must be at least 1"
+	for _, f := range []struct {
+		name string
+		p    *int
+	}{{"max_completion_tokens", cr.MaxCompletionTokens}, {"max_tokens", cr.MaxTokens}} {
+		if f.p != nil {
+			if *f.p < 1 {
+				return infer.ChatRequest{}, http.StatusBadRequest, f.name + " must be at least 1"
 			}
-			maxNew = *p
+			if w := s.info.ContextWindow; (w > 0 && *f.p > w) || *f.p > maxTokensLimit {
+				return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf("%s %d is larger than the model's context window (%d tokens)", f.name, *f.p, max(w, 0))
+			}
+			maxNew = *f.p
 			break
 		}
+	}
+	switch {
+	case cr.TopP < 0 || cr.TopP > 1:
+		return infer.ChatRequest{}, http.StatusBadRequest, "top_p must be in (0, 1]"
+	case cr.TopK < 0:
+		return infer.ChatRequest{}, http.StatusBadRequest, "top_k must not be negative"
+	case cr.RepetitionPenalty < 0:
+		return infer.ChatRequest{}, http.StatusBadRequest, "repetition_penalty must be positive"
+	case cr.Temperature != nil && *cr.Temperature > 100:
+		return infer.ChatRequest{}, http.StatusBadRequest, "temperature must be at most 100"
 	}
 	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
@@ -420,7 +515,8 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 	if err != nil {
 		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
 	}
-	if w := s.info.ContextWindow; w > 0 && n+maxNew > w {
+	// n > w-maxNew, not n+maxNew > w: the sum must not wrap.
+	if w := s.info.ContextWindow; w > 0 && n > w-maxNew {
 		return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf(
 			"This model's maximum context length is %d tokens. However, you requested %d tokens (%d in the messages, %d in the completion).",
 			w, n+maxNew, n, maxNew)

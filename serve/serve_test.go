@@ -155,6 +155,19 @@ func TestServeValidation(t *testing.T) {
 		{"zero max_tokens", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "max_tokens"},
 		{"n=2", "sk-serve", `{"model":"tiny","n":2,"messages":[{"role":"user","content":"hi"}]}`, 400, "n must be 1"},
 		{"too long", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"` + long + `"}],"max_tokens":16}`, 400, "maximum context length is 2048 tokens"},
+		{"max_tokens 2^63-1", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":9223372036854775807}`, 400, "max_tokens 9223372036854775807 is larger"},
+		{"max_completion_tokens huge", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":4096}`, 400, "max_completion_tokens"},
+		{"max_tokens over int64", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":92233720368547758070}`, 400, "not valid JSON"},
+		{"negative max_tokens", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":-5}`, 400, "max_tokens must be at least 1"},
+		{"top_p > 1", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"top_p":1.5}`, 400, "top_p"},
+		{"top_p < 0", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"top_p":-0.1}`, 400, "top_p"},
+		{"top_k < 0", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"top_k":-1}`, 400, "top_k"},
+		{"repetition_penalty < 0", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"repetition_penalty":-1}`, 400, "repetition_penalty"},
+		{"negative temperature", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"temperature":-1}`, 400, "temperature"},
+		{"huge temperature", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"temperature":1e300}`, 400, "temperature"},
+		{"junk after body", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":4} {"x":1}`, 400, "after the JSON"},
+		{"garbage after body", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":4}]]`, 400, "not valid JSON"},
+		{"trailing space ok", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":4}` + "\n  ", 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +199,57 @@ func TestServeValidation(t *testing.T) {
 	}
 	if resp, err := http.Get(base + "/v1/models"); err != nil || resp.StatusCode != 401 {
 		t.Fatalf("models without key: %v %v", resp, err)
+	}
+}
+
+// TestServeBadBatchMate: a request whose max_tokens would overflow the
+// context arithmetic is refused alone (400) while requests sent with it,
+// which may share its batch, are answered.
+func TestServeBadBatchMate(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 8, BatchWait: 50 * time.Millisecond})
+	var wg sync.WaitGroup
+	codes := make([]int, 6)
+	for i := range codes {
+		wg.Go(func() {
+			maxTok := "4"
+			if i%2 == 0 {
+				maxTok = "9223372036854775807"
+			}
+			resp, _ := post(t, base+"/v1/chat/completions", "", `{"model":"tiny","messages":[{"role":"user","content":"hello `+fmt.Sprint(i)+`"}],"max_tokens":`+maxTok+`}`)
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		want := 200
+		if i%2 == 0 {
+			want = 400
+		}
+		if c != want {
+			t.Errorf("request %d: status %d, want %d", i, c, want)
+		}
+	}
+}
+
+// TestServeShutdownSlowClient: a client that sends its headers and then
+// trickles its body does not hold the shutdown.
+func TestServeShutdownSlowClient(t *testing.T) {
+	m := openModel(t)
+	base, stop := startServer(t, Config{Model: m, ModelName: "tiny", ShutdownTimeout: time.Minute})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\":")
+	time.Sleep(200 * time.Millisecond) // the handler is reading the body
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("shutdown waited %s on a slow client", d)
 	}
 }
 
@@ -380,5 +444,43 @@ func BenchmarkEngineDirect(b *testing.B) {
 			}
 		}
 		b.ReportMetric(200/time.Since(start).Seconds(), "req/s")
+	}
+}
+
+// TestServeParsingBound: at most maxParsing request bodies are read and
+// tokenized at once; another request waits for a slot (it is not
+// refused), and gets one as soon as a reader finishes.
+func TestServeParsingBound(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny"})
+	var conns []net.Conn
+	for range maxParsing {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+		conns = append(conns, conn)
+	}
+	time.Sleep(200 * time.Millisecond)
+	done := make(chan int, 1)
+	go func() {
+		resp, _ := post(t, base+"/v1/chat/completions", "", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":2}`)
+		done <- resp.StatusCode
+	}()
+	select {
+	case code := <-done:
+		t.Fatalf("a request was read while %d bodies were being read (status %d)", maxParsing, code)
+	case <-time.After(500 * time.Millisecond):
+	}
+	conns[0].Close() // its read fails and frees a slot
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting request never got a slot")
 	}
 }

@@ -166,7 +166,7 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	}
 	if whole {
 		c := plan.Chunks[0]
-		res, err := r.call(ctx, r.prompts.whole, []string{c.Text})
+		res, err := r.call(ctx, r.prompts.whole, []string{c.Text}, false)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +177,7 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	for i, c := range plan.Chunks {
 		texts[i] = c.Text
 	}
-	sums, err := r.call(ctx, r.prompts.mapper, texts)
+	sums, err := r.call(ctx, r.prompts.mapper, texts, false)
 	if err != nil {
 		return nil, fmt.Errorf("map %d chunks: %w", len(texts), err)
 	}
@@ -337,7 +337,12 @@ func (r *run) budget(instruction string) (int, error) {
 // call summarizes texts under one instruction in one batched call (or
 // calls of at most MaxBatch tasks) and returns the summaries, trimmed, in
 // order.
-func (r *run) call(ctx context.Context, instruction string, texts []string) ([]string, error) {
+//
+// reduce marks a reduce call: after each batch, every summary must be
+// shorter than its input or within max-new-tokens, else the call stops
+// with ErrNoProgress at once (a server that ignores max_tokens would
+// otherwise grow the tree for a whole level, hundreds of requests).
+func (r *run) call(ctx context.Context, instruction string, texts []string, reduce bool) ([]string, error) {
 	tasks := make([]infer.Task, len(texts))
 	for i, t := range texts {
 		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew, Schema: r.opts.Schema}
@@ -355,6 +360,17 @@ func (r *run) call(ctx context.Context, instruction string, texts []string) ([]s
 		}
 		if len(got) != len(part) {
 			return nil, fmt.Errorf("summarizer returned %d results for %d tasks", len(got), len(part))
+		}
+		if reduce {
+			for i, x := range got {
+				out, in := r.s.Tokens(strings.TrimSpace(x.Summary)), r.s.Tokens(part[i].Text)
+				// Not 10% shorter than its input and well over the
+				// requested length (a quarter of slack for tokenizers
+				// that count differently from the server's).
+				if out*10 >= in*9 && out > r.maxNew+r.maxNew/4 {
+					return nil, fmt.Errorf("%w: group %d of %d tokens gave a summary of %d tokens (more than max-new-tokens %d)", ErrNoProgress, lo+i+1, in, out, r.maxNew)
+				}
+			}
 		}
 		res = append(res, got...)
 	}
@@ -427,7 +443,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 		for i, c := range plan.Chunks {
 			texts[i] = c.Text
 		}
-		sums, err := r.call(ctx, instruction, texts)
+		sums, err := r.call(ctx, instruction, texts, true)
 		if err != nil {
 			return nil, fmt.Errorf("reduce level %d (%d groups): %w", level, len(texts), err)
 		}

@@ -198,11 +198,33 @@ func TestDocumentOneCall(t *testing.T) {
 func TestDocumentNoProgress(t *testing.T) {
 	f := echoSummarizer(512)
 	_, err := Document(context.Background(), f, taggedDoc(40), Options{MaxNewTokens: 64})
-	if !errors.Is(err, ErrNoProgress) || !strings.HasPrefix(err.Error(), "reduce level 1: ") {
+	if !errors.Is(err, ErrNoProgress) || !strings.HasPrefix(err.Error(), "reduce level 1") {
 		t.Fatalf("error %v, want ErrNoProgress", err)
 	}
 	if len(f.calls) != 2 {
 		t.Fatalf("%d batched calls before giving up", len(f.calls))
+	}
+}
+
+// TestReduceCallNoProgress: the guard runs after each reduce call, not
+// after a whole level: with batches of 2, a summarizer whose answers are
+// as long as its input (a server ignoring max_tokens) is stopped after the
+// map calls and one reduce call.
+func TestReduceCallNoProgress(t *testing.T) {
+	f := echoSummarizer(512)
+	doc := taggedDoc(40)
+	_, err := Document(context.Background(), f, doc, Options{MaxNewTokens: 64, MaxBatch: 2})
+	if !errors.Is(err, ErrNoProgress) || !strings.Contains(err.Error(), "more than max-new-tokens 64") {
+		t.Fatalf("error %v, want ErrNoProgress per call", err)
+	}
+	mapCalls := 0
+	for _, c := range f.calls {
+		if len(c) > 0 && c[0].Instruction == f.calls[0][0].Instruction {
+			mapCalls++
+		}
+	}
+	if reduceCalls := len(f.calls) - mapCalls; reduceCalls != 1 {
+		t.Fatalf("%d reduce calls before giving up, want 1 (of %d map calls)", reduceCalls, mapCalls)
 	}
 }
 

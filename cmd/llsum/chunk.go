@@ -95,7 +95,7 @@ func (o *chunkOptions) Finalize() error {
 
 // runChunk is `llsum chunk`.
 func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []string) error {
-	doc, err := extract.File(ctx, args[0], opts.Extract.options())
+	doc, err := extract.File(ctx, args[0], opts.Extract.options(1))
 	if err != nil {
 		return documentFailed(err)
 	}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -47,20 +44,8 @@ type runResult struct {
 // output.
 func runLLSum(t *testing.T, dir string, args ...string) runResult {
 	t.Helper()
-	cmd := exec.Command(llsumBin(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LLSUM_MODEL=")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run llsum: %v", err)
-	}
-	return runResult{code, out.String(), errb.String()}
+	r, _ := runLLSumRSS(t, dir, args...)
+	return r
 }
 
 // copyTree copies the regular files under src into dst.

@@ -139,7 +139,7 @@ var hints = []struct {
 
 // describe is err's message on one line, with the hint for its kind.
 func describe(err error) string {
-	s := textutil.OneLine(err.Error())
+	s := textutil.EscapeControl(textutil.OneLine(err.Error()))
 	for _, h := range hints {
 		if h.is(err) {
 			s += "; " + h.hint

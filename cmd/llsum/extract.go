@@ -48,7 +48,7 @@ number, text, engine and warnings.`,
 
 // runExtract is `llsum extract`.
 func runExtract(ctx context.Context, g *globalOptions, opts extractOptions, args []string) error {
-	eo := opts.Extract.options()
+	eo := opts.Extract.options(1)
 	eo.Workers = 1
 	ex := extract.New(eo)
 	defer ex.Close()

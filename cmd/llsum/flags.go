@@ -144,6 +144,7 @@ type extractFlags struct {
 	PDFPassword  string
 	StripHeaders bool
 	DocTimeout   time.Duration
+	DocMemory    int64
 }
 
 // AddFlags registers the extraction flags.
@@ -151,11 +152,13 @@ func (o *extractFlags) AddFlags(f *pflag.FlagSet) {
 	choiceFlag(f, &o.PDFEngine, "pdf-engine", "auto", []string{"auto", "ledongthuc", "pdfium"}, nil, "PDF text engine")
 	f.StringVar(&o.PDFPassword, "pdf-password", "", "password for encrypted PDFs (or LLSUM_PDF_PASSWORD)")
 	f.BoolVar(&o.StripHeaders, "strip-headers", false, "drop running headers and footers repeated across pages")
-	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for extracting one document (0: none)")
+	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for one document: extraction, and in run also chunking and summarizing (0: none)")
+	f.Var(byteSizeValue{&o.DocMemory}, "doc-memory", "memory budget for reading one document, e.g. 512MiB; a document over it fails alone (auto: a quarter of RAM divided by --jobs, 64–192 MiB; none: no limit)")
 }
 
-// options resolves the flags and the environment into extract.Options.
-func (o *extractFlags) options() extract.Options {
+// options resolves the flags and the environment into extract.Options for
+// jobs documents read at once.
+func (o *extractFlags) options(jobs int) extract.Options {
 	pw := o.PDFPassword
 	if pw == "" {
 		pw = envconfig.PDFPassword()
@@ -165,6 +168,7 @@ func (o *extractFlags) options() extract.Options {
 		Password:     pw,
 		StripHeaders: o.StripHeaders,
 		Timeout:      o.DocTimeout,
+		MemoryBudget: docMemory(o.DocMemory, jobs),
 		CacheDir:     filepath.Join(envconfig.CacheDir(), "pdfium"),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/llsum/llsum/infer/onnx/onnxtest"
 	"github.com/llsum/llsum/internal/testenv"
+	"github.com/llsum/llsum/pipeline"
 )
 
 // End to end over real HTTP and real processes: `llsum run --backend openai`
@@ -338,5 +340,45 @@ func TestRunOpenAIRetriesFlag(t *testing.T) {
 				t.Errorf("--retries %s: %d attempts, want %d", tt.retries, hits, tt.wantHits)
 			}
 		})
+	}
+}
+
+// TestRunFatalOnce: when the endpoint rejects the key mid-run (401 is
+// fatal), the cause is printed once, and the document in flight that the
+// stop cut off is listed in index.json as failed, not left out.
+func TestRunFatalOnce(t *testing.T) {
+	docs := t.TempDir()
+	os.WriteFile(filepath.Join(docs, "a-slow.txt"), []byte("This is the slow document. It takes a while to answer.\n"), 0o644)
+	os.WriteFile(filepath.Join(docs, "b-auth.txt"), []byte("This is the auth document. Its request is refused.\n"), 0o644)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":[{"id":"m","max_model_len":2048}]}`)
+	})
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(raw), "slow document") {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(20 * time.Second):
+			}
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the slow one is in flight
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":{"message":"key revoked"}}`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	r := runLLSum(t, ".", "run", "--backend", "openai", "--endpoint", srv.URL+"/v1", "-j", "2", "--out", out, docs)
+	if r.code != exitUsage {
+		t.Fatalf("exit %d, want %d:\n%s", r.code, exitUsage, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "key revoked"); n != 1 {
+		t.Errorf("the cause is printed %d times:\n%s", n, r.stderr)
+	}
+	st := statuses(readIndex(t, out))
+	if st["a-slow.txt"] != pipeline.StatusFailed || st["b-auth.txt"] != pipeline.StatusFailed {
+		t.Errorf("statuses %v", st)
 	}
 }

@@ -169,7 +169,7 @@ starts and those in flight get --grace to finish; the next run resumes.`,
 // runRun is `llsum run`.
 func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []string) error {
 	g.jsonLog = opts.LogFormat == "json"
-	ex := opts.Extract.options()
+	ex := opts.Extract.options(opts.Jobs)
 	cfg := pipeline.Config{
 		Inputs:   args,
 		OutDir:   opts.Out,
@@ -212,8 +212,11 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	cfg.Observer = newObserver(g, opts.LogFormat)
 	rep, err := pipeline.Run(ctx, cfg, s)
 	if err != nil {
-		// The run could not start: a configuration error.
-		err = configError(err)
+		// The run could not start: a configuration error, unless an
+		// interrupt ended the wait for the output folder (--wait): 130.
+		if ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+			err = configError(err)
+		}
 		if g.jsonLog {
 			// The log stays JSON lines: the error is its last line.
 			ui.WriteJSONError(g.stderr, errors.New(describe(err)))

@@ -152,13 +152,15 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 }
 
 // joinSentences joins with a space, except between CJK sentences.
-// preferSentences drops heading-like fragments (no final punctuation) from
-// the ranking when the text has at least three real sentences: a summary of
-// titles reads badly.
+// preferSentences drops heading-like fragments (short, no final
+// punctuation) from the ranking when the text has at least three real
+// sentences: a summary of titles reads badly.
 func preferSentences(sents []string, idx []int) []int {
 	var real []int
 	for _, i := range idx {
-		if endsSentence(sents[i]) {
+		// A piece of a text without punctuation (SplitSentences cuts
+		// those) is real too when it is long: headings are short.
+		if endsSentence(sents[i]) || len(strings.Fields(sents[i])) >= 12 {
 			real = append(real, i)
 		}
 	}

@@ -13,8 +13,33 @@ import (
 	"github.com/llsum/llsum/internal/errclass"
 )
 
-// maxReplyBytes bounds a reply body; a summary is a few kilobytes.
+// maxReplyBytes bounds a reply body when the request sets no max_tokens
+// (GET /models); a summary is a few kilobytes.
 const maxReplyBytes = 32 << 20
+
+// A chat reply may be at most replyOverhead + max_tokens × replyBytesPerToken
+// bytes: a token is rarely more than 16 bytes of UTF-8, and JSON escaping
+// at most quadruples that in practice. A server that sends more (a broken
+// or hostile one: 10 MB answers to every request) is at fault, and the
+// client never holds more than that per request.
+const (
+	replyOverhead      = 64 << 10
+	replyBytesPerToken = 64
+)
+
+// replyLimit is the largest reply accepted for a request of maxTokens new
+// tokens (0: not set).
+func replyLimit(maxTokens int) int64 {
+	if maxTokens <= 0 {
+		return maxReplyBytes
+	}
+	return min(int64(replyOverhead)+int64(maxTokens)*replyBytesPerToken, maxReplyBytes)
+}
+
+// errCrossHostRedirect marks a redirect to another host, which the client
+// refuses: following it would send the document's text to a server the
+// user never named.
+var errCrossHostRedirect = errors.New("redirect to another host refused")
 
 // outcome says what a failed attempt means for retries and the breaker.
 type outcome int
@@ -47,7 +72,9 @@ var ErrUnauthorized = errors.New("unauthorized")
 // Its errors are redacted and classed: Fatal (circuit open, auth, 404),
 // Document (everything else, retries exhausted included), or unclassed
 // wrapping ctx.Err() when ctx ended.
-func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+//
+// limit bounds the reply's size (see replyLimit).
+func (c *Client) do(ctx context.Context, method, path string, body, out any, limit int64) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -59,7 +86,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		if err := c.breaker.check(); err != nil {
 			return err
 		}
-		oc, retryAfter, err := c.attempt(ctx, method, path, payload, out)
+		oc, retryAfter, err := c.attempt(ctx, method, path, payload, out, limit)
 		if err == nil {
 			c.breaker.success()
 			return nil
@@ -106,7 +133,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // attempt makes one HTTP exchange.
-func (c *Client) attempt(ctx context.Context, method, path string, payload []byte, out any) (outcome, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, method, path string, payload []byte, out any, limit int64) (outcome, time.Duration, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -134,21 +161,32 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if errors.Is(err, errCrossHostRedirect) {
+			return fatal, 0, err
+		}
 		if terr := timedOut(err); terr != nil {
 			return unreachable, 0, terr
 		}
 		return unreachable, 0, err // *url.Error names method and URL
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
+	tooLarge := func() (outcome, time.Duration, error) {
+		// A server fault: retried as a 5xx is, and each attempt holds at
+		// most limit bytes.
+		return busy, 0, fmt.Errorf("%s %s: reply from %s is larger than %d bytes (HTTP %d; at most %d bytes are accepted for this request's max_tokens): server fault", method, path, c.host, limit, resp.StatusCode, limit)
+	}
+	if resp.ContentLength > limit {
+		return tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if terr := timedOut(err); terr != nil {
 			return unreachable, 0, terr
 		}
 		return unreachable, 0, fmt.Errorf("%s %s: reply from %s cut off after %d bytes (HTTP %d): %w", method, path, c.host, len(body), resp.StatusCode, err)
 	}
-	if len(body) > maxReplyBytes {
-		return rejected, 0, fmt.Errorf("%s %s: reply from %s is larger than %d bytes", method, path, c.host, maxReplyBytes)
+	if int64(len(body)) > limit {
+		return tooLarge()
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -198,7 +198,7 @@ func newClient(cfg Config) (*Client, error) {
 		cfg:     cfg,
 		base:    u.String(),
 		host:    u.Host,
-		http:    &http.Client{Transport: tr},
+		http:    &http.Client{Transport: tr, CheckRedirect: sameHost(u)},
 		sem:     make(chan struct{}, cfg.Concurrency),
 		breaker: newBreaker(u.Host, cfg.BreakerThreshold, cfg.BreakerMinDuration),
 		redact:  red,
@@ -208,6 +208,19 @@ func newClient(cfg Config) (*Client, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
+}
+
+// sameHost follows redirects only within the endpoint's scheme and host.
+func sameHost(base *url.URL) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
+			return fmt.Errorf("%w: %s to %s://%s", errCrossHostRedirect, base.Host, req.URL.Scheme, req.URL.Host)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 func withDefaults(cfg Config) Config {
@@ -247,7 +260,7 @@ func withDefaults(cfg Config) Config {
 // discover fills c.info from the configuration and the server's /models.
 func (c *Client) discover(ctx context.Context) error {
 	var list oaiwire.ModelList
-	err := c.do(ctx, http.MethodGet, "/models", nil, &list)
+	err := c.do(ctx, http.MethodGet, "/models", nil, &list, maxReplyBytes)
 	notFound := errors.Is(err, ErrNotFound)
 	switch {
 	case notFound && c.cfg.ModelName != "" && c.cfg.ContextWindow > 0:
@@ -424,7 +437,7 @@ func (c *Client) chatOnce(ctx context.Context, req infer.ChatRequest) (infer.Cha
 	}
 	defer func() { <-c.sem }()
 	var resp oaiwire.ChatResponse
-	if err := c.do(ctx, http.MethodPost, "/chat/completions", newChatRequest(c.info.Model, req), &resp); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/chat/completions", newChatRequest(c.info.Model, req), &resp, replyLimit(req.MaxNewTokens)); err != nil {
 		if errclass.IsFatal(err) && c.breaker.trip(err) {
 			c.log.Error("openai: not sending the remaining requests: " + err.Error())
 		}

@@ -2,11 +2,31 @@ package atomicfile
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// createTemp is os.CreateTemp with the file's final permissions: created
+// with perm, which the process umask then narrows as for any new file (a
+// umask of 077 gives 0600 outputs).
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	var b [8]byte
+	for try := 0; ; try++ {
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if err == nil || !os.IsExist(err) || try >= 100 {
+			return f, err
+		}
+	}
+}
 
 // Write is WriteFile for content produced by fill, streamed through a
 // buffer rather than held in memory whole. The target is replaced only when
@@ -16,7 +36,7 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
 		return err
 	}
@@ -35,9 +55,6 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
@@ -49,4 +66,27 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
 	}
 	ok = true
 	return syncDir(dir)
+}
+
+// IsTemp reports whether name (a base name) is one of the temporary files
+// Write creates (".NAME.tmp-RANDOM"), which a process killed mid-write
+// leaves behind.
+func IsTemp(name string) bool {
+	if !strings.HasPrefix(name, ".") {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	if i <= 0 {
+		return false
+	}
+	tail := name[i+len(".tmp-"):]
+	if len(tail) < 6 {
+		return false
+	}
+	for _, c := range tail {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,11 @@
 // and the backends.
 package textutil
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
 // OneLine folds s onto one line: NUL bytes are dropped and every run of
 // white space (line breaks included) becomes one space, with none at either
@@ -23,4 +27,54 @@ func OneLineMax(s string, max int) string {
 		return string(r[:max]) + "…"
 	}
 	return s
+}
+
+// EscapeControl makes s safe to print on a terminal or in a log line:
+// control characters (C0 and C1, DEL), Unicode bidirectional overrides and
+// invalid UTF-8 bytes are written as Go-style escapes (\n, \x1b, \u202e),
+// so that a file name cannot start a forged log line or send a terminal
+// escape sequence. Other text is kept as is.
+func EscapeControl(s string) string {
+	clean := true
+	for _, r := range s {
+		if escapeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case escapeRune(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case escapeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func escapeRune(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == utf8.RuneError:
+		return true
+	case r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }

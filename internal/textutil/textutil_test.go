@@ -37,3 +37,19 @@ func TestOneLineMax(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeControl(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"plain/path é 中.pdf", "plain/path é 中.pdf"},
+		{"a\nllsum: ok forged.pdf", `a\nllsum: ok forged.pdf`},
+		{"x\x1b[2Jy", `x\x1b[2Jy`},
+		{"tab\there\r", `tab\there\r`},
+		{"rtl\u202eftp.exe", `rtl\u202eftp.exe`},
+		{"bad\xffbyte", `bad\xffbyte`},
+		{"c1\u0085", `c1\x85`},
+	} {
+		if got := EscapeControl(tt.in); got != tt.want {
+			t.Errorf("EscapeControl(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (o *barObserver) Event(e pipeline.Event) {
 		o.found = e.Found
 		o.bar.ChangeMax(o.found)
 	case pipeline.EventStart:
-		o.bar.Describe(shorten(filepath.Base(e.Path), 40))
+		o.bar.Describe(shorten(safeLine(filepath.Base(e.Path)), 40))
 	case pipeline.EventDone:
 		if e.Doc.Status == pipeline.StatusFailed {
 			o.above(eventLine(e, o.opts))

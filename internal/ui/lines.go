@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 )
@@ -49,13 +50,32 @@ func (o *lineObserver) Event(e pipeline.Event) {
 	}
 }
 
-// eventLine formats an event as one line, or "" when it prints nothing.
+// safeLine escapes control characters (file names with line breaks or
+// terminal escapes) so that one event stays one harmless line.
+func safeLine(s string) string { return textutil.EscapeControl(s) }
+
+// eventLine formats an event as one line, or "" when it prints nothing;
+// control characters in it are escaped (a debug event's stack keeps its
+// lines, its path is escaped).
 func eventLine(e pipeline.Event, opts LogOptions) string {
+	if e.Kind == pipeline.EventDebug {
+		if opts.Verbose {
+			return "llsum: debug: " + safeLine(e.Path) + ":\n" + e.Message
+		}
+		return ""
+	}
+	return safeLine(eventText(e, opts))
+}
+
+func eventText(e pipeline.Event, opts LogOptions) string {
 	switch e.Kind {
 	case pipeline.EventDone:
 		d := e.Doc
 		switch d.Status {
 		case pipeline.StatusFailed:
+			if errclass.IsFatal(e.Err) {
+				return "" // the run's last line gives it
+			}
 			return "llsum: error: " + d.Error
 		case pipeline.StatusSkipped:
 			if opts.Quiet {
@@ -89,10 +109,6 @@ func eventLine(e pipeline.Event, opts LogOptions) string {
 		return "llsum: interrupted: abandoning the documents in flight"
 	case pipeline.EventInputError:
 		return "llsum: error: " + opts.describe(e.Err)
-	case pipeline.EventDebug:
-		if opts.Verbose {
-			return "llsum: debug: " + e.Path + ":\n" + e.Message
-		}
 	case pipeline.EventFinish:
 		r := e.Report
 		if r.Fatal != nil {
