@@ -43,6 +43,11 @@ const (
 	StopEOS     = "eos"
 	StopLength  = "length"
 	StopContext = "context"
+	// StopSequence: the reply reached one of ChatRequest.Stop (the stop
+	// text itself is not part of the reply).
+	StopSequence = "stop"
+	// StopCancelled: ChatRequest.OnDelta returned false (its client left).
+	StopCancelled = "cancelled"
 )
 
 // ChatRequest is one conversation to complete.
@@ -54,6 +59,29 @@ type ChatRequest struct {
 	// MaxNewTokens. Only benchmarks set it (fixed output lengths); backends
 	// that cannot honour it ignore it.
 	IgnoreEOS bool
+	// Stop lists strings that end the reply: it stops before the first of
+	// them generated, with Stop StopSequence. Backends that cannot honour
+	// it fail the request rather than ignore it.
+	Stop []string
+	// OnDelta, when set, receives the reply while it is generated: one
+	// call per decode step of this request, with the new text (possibly
+	// empty: text that may begin a stop string, or half a multi-byte
+	// character, is held back until it is known), and a last call whose
+	// Stop is set. Returning false ends the request at the next step with
+	// StopCancelled. It runs on the backend's decode loop: it must not
+	// block.
+	OnDelta func(Delta) bool
+}
+
+// Delta is one piece of a reply being generated (ChatRequest.OnDelta).
+type Delta struct {
+	// Text is the new text: whole UTF-8 characters, never past a stop
+	// string.
+	Text string
+	// Stop is set on the last delta: the reply's stop reason.
+	Stop string
+	// CompletionTokens counts the tokens generated so far.
+	CompletionTokens int
 }
 
 // ChatResult is the model's answer to one ChatRequest.

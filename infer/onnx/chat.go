@@ -18,6 +18,9 @@ import (
 type ChatTokenizer interface {
 	EncodeChat(msgs []infer.Message) ([]int, error)
 	Decode(ids []int) (string, error)
+	// AppendText appends the raw bytes of generated ids (special tokens
+	// dropped), which may end inside a multi-byte character.
+	AppendText(dst []byte, ids []int) ([]byte, error)
 }
 
 // ChatModel is an Engine with a tokenizer: an infer.ChatModel. Concurrent
@@ -38,12 +41,17 @@ func NewChatModel(e *Engine, tok ChatTokenizer) *ChatModel {
 // Chat answers the requests, batched with other concurrent calls.
 func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
 	gr := make([]GenRequest, len(reqs))
+	streams := make([]*tokenStream, len(reqs))
 	for i, r := range reqs {
 		ids, err := c.tok.EncodeChat(r.Messages)
 		if err != nil {
 			return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
 		}
 		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS}
+		if len(r.Stop) > 0 || r.OnDelta != nil {
+			streams[i] = &tokenStream{tok: c.tok, text: infer.NewTextStream(r.Stop), onDelta: r.OnDelta}
+			gr[i].OnToken = streams[i].onToken
+		}
 	}
 	res, err := c.b.Generate(ctx, gr)
 	if err != nil {
@@ -51,13 +59,54 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 	}
 	out := make([]infer.ChatResult, len(res))
 	for i, r := range res {
-		text, err := c.tok.Decode(r.OutputIDs)
-		if err != nil {
+		var text string
+		if st := streams[i]; st != nil {
+			if st.err != nil {
+				return nil, fmt.Errorf("chat request %d: decode: %w", i, st.err)
+			}
+			text = st.text.Text()
+		} else if text, err = c.tok.Decode(r.OutputIDs); err != nil {
 			return nil, fmt.Errorf("chat request %d: decode: %w", i, err)
 		}
 		out[i] = infer.ChatResult{Text: text, Stop: r.Stop, PromptTokens: len(gr[i].InputIDs), CompletionTokens: len(r.OutputIDs)}
 	}
 	return out, nil
+}
+
+// tokenStream detokenizes one request incrementally on the engine's decode
+// loop: it applies the stop strings and feeds OnDelta.
+type tokenStream struct {
+	tok     ChatTokenizer
+	text    *infer.TextStream
+	onDelta func(infer.Delta) bool
+	n       int    // tokens produced
+	b       []byte // scratch for one token's bytes
+	err     error
+}
+
+// onToken is the request's GenRequest.OnToken.
+func (s *tokenStream) onToken(tok int, stop string) string {
+	var piece string
+	if tok >= 0 {
+		s.n++
+		var err error
+		if s.b, err = s.tok.AppendText(s.b[:0], []int{tok}); err != nil && s.err == nil {
+			s.err = err
+			stop = infer.StopCancelled
+		}
+		var matched bool
+		if piece, matched = s.text.Append(s.b); matched {
+			stop = infer.StopSequence
+		}
+	}
+	if stop != "" && stop != infer.StopSequence {
+		piece += s.text.Finish()
+	}
+	if s.onDelta != nil && !s.onDelta(infer.Delta{Text: piece, Stop: stop, CompletionTokens: s.n}) && stop == "" {
+		stop = infer.StopCancelled
+		s.onDelta(infer.Delta{Stop: stop, CompletionTokens: s.n})
+	}
+	return stop
 }
 
 // CountTokens counts the rendered conversation's ids.

@@ -64,6 +64,13 @@ type GenRequest struct {
 	Sampling     infer.Sampling
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
+	// OnToken, when set, is called from the decode loop once per step of
+	// this request: with each token it produces and the reason when that
+	// token ends it (else ""), or with tok -1 and the reason when the
+	// request ends without a token (the EOS id, the cache full). A non-empty return ends the request at this token with
+	// that reason (a stop string, a client gone), freeing its batch row from
+	// the next step on. It runs on the engine's goroutine: it must not block.
+	OnToken func(tok int, stop string) string
 }
 
 // GenResult is what one GenRequest produced.
@@ -471,6 +478,9 @@ func (g *gen) accept(r *row, tok int) {
 	for _, e := range g.e.spec.EOS {
 		if tok == e && !r.req.IgnoreEOS {
 			r.done, r.res.Stop = true, infer.StopEOS
+			if r.req.OnToken != nil {
+				r.req.OnToken(-1, infer.StopEOS)
+			}
 			return
 		}
 	}
@@ -481,6 +491,11 @@ func (g *gen) accept(r *row, tok int) {
 		r.done, r.res.Stop = true, infer.StopLength
 	case r.length+1 > g.capacity || r.length+1 > g.e.spec.ContextLength:
 		r.done, r.res.Stop = true, infer.StopContext
+	}
+	if r.req.OnToken != nil {
+		if why := r.req.OnToken(tok, r.res.Stop); why != "" {
+			r.done, r.res.Stop = true, why
+		}
 	}
 }
 
@@ -744,6 +759,9 @@ func (g *gen) decode() (int, error) {
 		for _, r := range g.rows {
 			if !r.done {
 				r.done, r.res.Stop = true, infer.StopContext
+				if r.req.OnToken != nil {
+					r.req.OnToken(-1, infer.StopContext)
+				}
 			}
 		}
 		return 0, nil
