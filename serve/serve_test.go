@@ -149,7 +149,6 @@ func TestServeValidation(t *testing.T) {
 		{"wrong key", "sk-other", `{"model":"tiny","messages":[{"role":"user","content":"hi"}]}`, 401, "API key"},
 		{"unknown model", "sk-serve", `{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}`, 404, "`gpt-9` does not exist"},
 		{"not json", "sk-serve", `{"model":`, 400, "not valid JSON"},
-		{"stream", "sk-serve", `{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}`, 400, "stream"},
 		{"no messages", "sk-serve", `{"model":"tiny","messages":[]}`, 400, "messages must not be empty"},
 		{"bad role", "sk-serve", `{"model":"tiny","messages":[{"role":"tool","content":"hi"}]}`, 400, `role "tool"`},
 		{"zero max_tokens", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "max_tokens"},

@@ -6,7 +6,10 @@
 // max_model_len, ...) are included where llsum reads them.
 package oaiwire
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+)
 
 // Message is one chat message. It has infer.Message's fields, so each
 // converts to the other (oaiwire sits below infer and does not import it).
@@ -30,6 +33,56 @@ type ChatRequest struct {
 	RepetitionPenalty   float64   `json:"repetition_penalty,omitempty"`
 	N                   *int      `json:"n,omitempty"`
 	Stream              bool      `json:"stream"`
+	// StreamOptions is only allowed with Stream.
+	StreamOptions *StreamOptions `json:"stream_options,omitempty"`
+	// Stop is a string or a list of up to 4 strings.
+	Stop StopList `json:"stop,omitempty"`
+
+	// Parameters a server must either honour or refuse: llsum's server
+	// reads them to refuse what it cannot do (never to ignore it).
+	Logprobs         *bool           `json:"logprobs,omitempty"`
+	TopLogprobs      *int            `json:"top_logprobs,omitempty"`
+	Tools            json.RawMessage `json:"tools,omitempty"`
+	ToolChoice       json.RawMessage `json:"tool_choice,omitempty"`
+	Functions        json.RawMessage `json:"functions,omitempty"`
+	FunctionCall     json.RawMessage `json:"function_call,omitempty"`
+	ResponseFormat   json.RawMessage `json:"response_format,omitempty"`
+	LogitBias        json.RawMessage `json:"logit_bias,omitempty"`
+	FrequencyPenalty *float64        `json:"frequency_penalty,omitempty"`
+	PresencePenalty  *float64        `json:"presence_penalty,omitempty"`
+}
+
+// StreamOptions is a streaming request's stream_options.
+type StreamOptions struct {
+	// IncludeUsage adds a last chunk with the usage and no choices.
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// StopList is the stop parameter: the API takes a string or an array of
+// strings; a list of one is sent as a string.
+type StopList []string
+
+// UnmarshalJSON accepts null, a string or an array of strings.
+func (l *StopList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StopList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("stop: want a string or an array of strings")
+	}
+	*l = many
+	return nil
+}
+
+// MarshalJSON writes one stop string as a string.
+func (l StopList) MarshalJSON() ([]byte, error) {
+	if len(l) == 1 {
+		return json.Marshal(l[0])
+	}
+	return json.Marshal([]string(l))
 }
 
 // ChatResponse is a /chat/completions reply.

@@ -1,0 +1,83 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/llsum/llsum/internal/oaiwire"
+)
+
+// maxStop is the most stop strings a request may give (the API's limit).
+const maxStop = 4
+
+// refuseUnsupported returns the 400 message for a parameter the server would
+// otherwise have to ignore (a client that asked for it must not get a reply
+// that silently lacks it), or "". Parameters at their no-op value (logprobs
+// false, tool_choice "none", response_format text, zero penalties, an empty
+// logit_bias) are accepted.
+func refuseUnsupported(cr *oaiwire.ChatRequest) string {
+	unsupported := func(param, why string) string {
+		return fmt.Sprintf("%s is not supported by this server (%s)", param, why)
+	}
+	switch {
+	case cr.StreamOptions != nil && !cr.Stream:
+		return "stream_options is only allowed when stream is true"
+	case len(cr.Stop) > maxStop:
+		return fmt.Sprintf("stop: at most %d sequences, got %d", maxStop, len(cr.Stop))
+	case cr.Logprobs != nil && *cr.Logprobs:
+		return unsupported("logprobs", "no log probabilities are returned")
+	case cr.TopLogprobs != nil:
+		return unsupported("top_logprobs", "no log probabilities are returned")
+	case present(cr.Tools):
+		return unsupported("tools", "no tool calling")
+	case present(cr.ToolChoice) && !isJSONString(cr.ToolChoice, "none"):
+		return unsupported("tool_choice", "no tool calling")
+	case present(cr.Functions):
+		return unsupported("functions", "no tool calling")
+	case present(cr.FunctionCall) && !isJSONString(cr.FunctionCall, "none"):
+		return unsupported("function_call", "no tool calling")
+	case present(cr.ResponseFormat) && !isTextFormat(cr.ResponseFormat):
+		return unsupported("response_format", "only {\"type\": \"text\"}")
+	case present(cr.LogitBias):
+		return unsupported("logit_bias", "no logit bias")
+	case cr.FrequencyPenalty != nil && *cr.FrequencyPenalty != 0:
+		return unsupported("frequency_penalty", "use repetition_penalty")
+	case cr.PresencePenalty != nil && *cr.PresencePenalty != 0:
+		return unsupported("presence_penalty", "use repetition_penalty")
+	}
+	return ""
+}
+
+// present tells whether a raw parameter holds more than null, [] or {}.
+func present(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "", "null", "[]", "{}":
+		return false
+	}
+	return true
+}
+
+func isJSONString(raw json.RawMessage, want string) bool {
+	var s string
+	return json.Unmarshal(raw, &s) == nil && s == want
+}
+
+func isTextFormat(raw json.RawMessage) bool {
+	var f struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(raw, &f) == nil && f.Type == "text"
+}
+
+// stopStrings drops the empty stop strings (they could never be generated
+// as such and would stop every reply at once).
+func stopStrings(l oaiwire.StopList) []string {
+	var out []string
+	for _, s := range l {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

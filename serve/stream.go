@@ -1,0 +1,208 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/oaiwire"
+)
+
+// progress follows one request's reply while the engine generates it. Its
+// onDelta runs on the engine's decode loop, so it only records and wakes
+// the handler (never blocks); it also ends the request at the next step
+// once the client has gone, which frees its row of the batch.
+type progress struct {
+	ctx    context.Context
+	queued time.Time
+	keep   bool          // streaming: keep the text for the handler
+	wake   chan struct{} // buffered, 1
+
+	mu     sync.Mutex
+	first  time.Time // first token
+	last   time.Time // latest token
+	text   strings.Builder
+	seen   bool // onDelta was called at least once
+	stop   string
+	tokens int
+}
+
+func newProgress(ctx context.Context, queued time.Time, keep bool) *progress {
+	return &progress{ctx: ctx, queued: queued, keep: keep, wake: make(chan struct{}, 1)}
+}
+
+// onDelta is the request's infer.ChatRequest.OnDelta.
+func (p *progress) onDelta(d infer.Delta) bool {
+	now := time.Now()
+	p.mu.Lock()
+	if d.CompletionTokens > p.tokens {
+		if p.first.IsZero() {
+			p.first = now
+		}
+		p.last = now
+		p.tokens = d.CompletionTokens
+	}
+	p.seen = true
+	if p.keep {
+		p.text.WriteString(d.Text)
+	}
+	if d.Stop != "" {
+		p.stop = d.Stop
+	}
+	p.mu.Unlock()
+	if p.keep {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	return p.ctx.Err() == nil
+}
+
+// take returns the text not yet taken and the state so far.
+func (p *progress) take() (text, stop string, tokens int, seen bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	text = p.text.String()
+	p.text.Reset()
+	return text, p.stop, p.tokens, p.seen
+}
+
+// timing returns the time to the first token and the decode rate after it
+// (tokens per second; 0 when under two tokens).
+func (p *progress) timing() (ttft time.Duration, ok bool, rate float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.first.IsZero() {
+		return 0, false, 0
+	}
+	if d := p.last.Sub(p.first).Seconds(); p.tokens > 1 && d > 0 {
+		rate = float64(p.tokens-1) / d
+	}
+	return p.first.Sub(p.queued), true, rate
+}
+
+// sse writes one streamed reply as Server-Sent Events.
+type sse struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	id      string
+	created int64
+	model   string
+	usage   bool // stream_options.include_usage
+	started bool
+}
+
+// start sends the headers and the first chunk: the assistant role.
+func (e *sse) start() {
+	if e.started {
+		return
+	}
+	e.started = true
+	h := e.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // proxies: do not buffer the stream
+	e.w.WriteHeader(http.StatusOK)
+	empty := ""
+	e.chunk(oaiwire.Delta{Role: infer.RoleAssistant, Content: &empty}, nil)
+}
+
+func (e *sse) chunk(d oaiwire.Delta, finish *string) {
+	c := oaiwire.ChatChunk{ID: e.id, Object: "chat.completion.chunk", Created: e.created, Model: e.model,
+		Choices: []oaiwire.ChunkChoice{{Delta: d, FinishReason: finish}}}
+	if e.usage {
+		c.Usage = &oaiwire.NullableUsage{}
+	}
+	e.event(c)
+}
+
+func (e *sse) content(text string) {
+	if text != "" {
+		e.chunk(oaiwire.Delta{Content: &text}, nil)
+	}
+}
+
+// finish sends the chunk with the finish reason, the usage chunk when asked
+// for, and [DONE].
+func (e *sse) finish(stop string, prompt, completion int) {
+	reason := finishReason(stop)
+	e.chunk(oaiwire.Delta{}, &reason)
+	if e.usage {
+		e.event(oaiwire.ChatChunk{ID: e.id, Object: "chat.completion.chunk", Created: e.created, Model: e.model,
+			Choices: []oaiwire.ChunkChoice{}, Usage: &oaiwire.NullableUsage{Usage: &oaiwire.Usage{
+				PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}}})
+	}
+	e.raw("[DONE]")
+}
+
+// fail ends a stream that has started with an error event.
+func (e *sse) fail(msg string) {
+	b, _ := json.Marshal(oaiwire.ErrorReply{Error: oaiwire.ErrorDetail{Message: msg, Type: "server_error", Code: http.StatusInternalServerError}})
+	e.raw(string(b))
+}
+
+func (e *sse) event(v any) {
+	b, _ := json.Marshal(v)
+	e.raw(string(b))
+}
+
+// raw writes one data event and flushes it; a client gone shows as a write
+// error, which the request's context reports as well.
+func (e *sse) raw(data string) {
+	_, _ = e.w.Write([]byte("data: " + data + "\n\n"))
+	_ = e.rc.Flush()
+}
+
+// stream answers a queued streaming request: headers and the role chunk at
+// the first token (so that a request that fails before any output still
+// gets a plain error status), then content chunks as text comes, then the
+// finish chunk, the usage and [DONE]. A client that leaves ends the
+// request at the engine's next step (progress.onDelta).
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed) {
+	e := &sse{w: w, rc: http.NewResponseController(w), id: s.newID(), created: time.Now().Unix(), model: s.name, usage: p.includeUsage}
+	for {
+		select {
+		case <-j.progress.wake:
+			text, stop, tokens, _ := j.progress.take()
+			if stop == infer.StopCancelled {
+				return
+			}
+			e.start()
+			e.content(text)
+			if stop != "" {
+				e.finish(stop, p.promptTokens, tokens)
+				s.metrics.answered(j, infer.ChatResult{Stop: stop, PromptTokens: p.promptTokens, CompletionTokens: tokens})
+				return
+			}
+		case jr := <-j.done:
+			if r.Context().Err() != nil {
+				return
+			}
+			if jr.err != nil {
+				if !e.started {
+					s.writeJobError(w, jr.err)
+					return
+				}
+				s.log.Error("serve: chat failed mid-stream", "err", jr.err)
+				e.fail(jr.err.Error())
+				return
+			}
+			text, _, _, seen := j.progress.take()
+			if !seen { // a backend that does not stream: the reply at once
+				text = jr.res.Text
+			}
+			e.start()
+			e.content(text)
+			e.finish(jr.res.Stop, p.promptTokens, jr.res.CompletionTokens)
+			s.metrics.answered(j, jr.res)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
