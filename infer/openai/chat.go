@@ -28,6 +28,9 @@ func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
 		Seed:              r.Sampling.Seed,
 		RepetitionPenalty: r.Sampling.RepetitionPenalty,
 	}
+	if len(r.Stop) > 0 {
+		body.Stop = r.Stop
+	}
 	if r.MaxNewTokens > 0 {
 		n := r.MaxNewTokens
 		body.MaxTokens = &n
