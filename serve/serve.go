@@ -11,11 +11,17 @@
 // client went away before its batch started is dropped unanswered.
 //
 // Validation happens before queueing, so that one bad request never fails a
-// batch: unknown model → 404, malformed body, streaming, bad roles or a
-// prompt plus max_tokens over the context window → 400 with the reason in
+// batch: unknown model → 404, malformed body, bad roles, parameters the
+// server cannot honour (params.go: logprobs, tools, response_format, ...) or
+// a prompt plus max_tokens over the context window → 400 with the reason in
 // OpenAI's error shape.
 //
-// Sampling: temperature, top_p, top_k, seed and repetition_penalty pass to
+// stream: true answers Server-Sent Events of chat.completion.chunk objects
+// (stream.go); every request follows its generation through the engine's
+// per-step callback, which also ends it at the next step once its client has
+// gone. GET /metrics serves Prometheus metrics (metrics.go).
+//
+// Sampling: temperature, top_p, top_k, seed, stop and repetition_penalty pass to
 // the engine; a request without temperature is decoded greedily (OpenAI's
 // default would be 1), so that summaries are reproducible. max_tokens (or
 // max_completion_tokens) defaults to Config.MaxNewTokens.

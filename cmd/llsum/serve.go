@@ -46,8 +46,11 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 box can serve several llsum clients (llsum run --backend openai) and other
 OpenAI clients.
 
-Endpoints: POST /v1/chat/completions (no streaming), GET /v1/models (with
-max_model_len), GET /healthz. Requests are queued and decoded in batches of
+Endpoints: POST /v1/chat/completions (plain, or streamed with stream: true),
+GET /v1/models (with max_model_len), GET /healthz, GET /metrics (Prometheus).
+Stop strings, max_tokens/max_completion_tokens, temperature, top_p and seed
+are honoured; parameters it cannot honour (logprobs, tools, response_format
+other than text, n above 1) are answered 400 naming them. Requests are queued and decoded in batches of
 up to --max-batch; when --queue requests are waiting, more are answered 429
 with Retry-After. With LLSUM_API_KEY set, clients must send it as a Bearer
 token. SIGINT/SIGTERM stop accepting, answer what is queued, then exit.
