@@ -60,6 +60,7 @@ const (
 	DefaultBatchWait       = 5 * time.Millisecond
 	DefaultMaxNewTokens    = 512
 	DefaultShutdownTimeout = 2 * time.Minute
+	DefaultStreamInterval  = 5 * time.Millisecond
 	maxBodyBytes           = 16 << 20
 )
 
@@ -83,6 +84,11 @@ type Config struct {
 	APIKey string
 	// ShutdownTimeout bounds the wait for queued requests at shutdown.
 	ShutdownTimeout time.Duration
+	// StreamInterval is the shortest time between two events of a
+	// streamed reply after its first token (text generated meanwhile goes
+	// in one chunk); 0 means DefaultStreamInterval, negative: every token
+	// at once.
+	StreamInterval time.Duration
 	// Logger receives one line per batch (debug) and errors; nil discards.
 	Logger *slog.Logger
 }
@@ -135,6 +141,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	switch {
+	case cfg.StreamInterval == 0:
+		cfg.StreamInterval = DefaultStreamInterval
+	case cfg.StreamInterval < 0:
+		cfg.StreamInterval = 0
 	}
 	s := &Server{
 		cfg:   cfg,

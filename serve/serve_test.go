@@ -297,8 +297,13 @@ type loadStats struct {
 
 // loadTest sends n single-request Chat calls from conc goroutines.
 func loadTest(t testing.TB, base string, n, conc int) loadStats {
+	return loadTestStream(t, base, n, conc, false)
+}
+
+// loadTestStream is loadTest with streamed replies or not.
+func loadTestStream(t testing.TB, base string, n, conc int, stream bool) loadStats {
 	t.Helper()
-	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: conc,
+	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: conc, Stream: stream,
 		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, MaxRetries: 50})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ type progress struct {
 	last   time.Time // latest token
 	text   strings.Builder
 	seen   bool // onDelta was called at least once
+	quiet  bool // the handler will take the text at its next send: no wake needed
 	stop   string
 	tokens int
 }
@@ -53,8 +54,9 @@ func (p *progress) onDelta(d infer.Delta) bool {
 	if d.Stop != "" {
 		p.stop = d.Stop
 	}
+	wake := p.keep && (!p.quiet || d.Stop != "")
 	p.mu.Unlock()
-	if p.keep {
+	if wake {
 		select {
 		case p.wake <- struct{}{}:
 		default:
@@ -63,10 +65,12 @@ func (p *progress) onDelta(d infer.Delta) bool {
 	return p.ctx.Err() == nil
 }
 
-// take returns the text not yet taken and the state so far.
-func (p *progress) take() (text, stop string, tokens int, seen bool) {
+// take returns the text not yet taken and the state so far; quiet says
+// whether the handler needs no wake for text until its next take.
+func (p *progress) take(quiet bool) (text, stop string, tokens int, seen bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.quiet = quiet
 	text = p.text.String()
 	p.text.Reset()
 	return text, p.stop, p.tokens, p.seen
@@ -138,12 +142,14 @@ func (e *sse) finish(stop string, prompt, completion int) {
 				PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}}})
 	}
 	e.raw("[DONE]")
+	e.flush()
 }
 
 // fail ends a stream that has started with an error event.
 func (e *sse) fail(msg string) {
 	b, _ := json.Marshal(oaiwire.ErrorReply{Error: oaiwire.ErrorDetail{Message: msg, Type: "server_error", Code: http.StatusInternalServerError}})
 	e.raw(string(b))
+	e.flush()
 }
 
 func (e *sse) event(v any) {
@@ -151,34 +157,65 @@ func (e *sse) event(v any) {
 	e.raw(string(b))
 }
 
-// raw writes one data event and flushes it; a client gone shows as a write
-// error, which the request's context reports as well.
+// raw writes one data event into the response's buffer; a client gone
+// shows as a write error, which the request's context reports as well.
 func (e *sse) raw(data string) {
 	_, _ = e.w.Write([]byte("data: " + data + "\n\n"))
-	_ = e.rc.Flush()
 }
+
+// flush sends what was written.
+func (e *sse) flush() { _ = e.rc.Flush() }
 
 // stream answers a queued streaming request: headers and the role chunk at
 // the first token (so that a request that fails before any output still
 // gets a plain error status), then content chunks as text comes, then the
-// finish chunk, the usage and [DONE]. A client that leaves ends the
-// request at the engine's next step (progress.onDelta).
+// finish chunk, the usage and [DONE]. The first token goes out at once;
+// later text is sent at most every Config.StreamInterval, in one chunk, so
+// that a model faster than that costs one event per interval rather than
+// per token. A client that leaves ends the request at the engine's next
+// step (progress.onDelta).
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed) {
 	e := &sse{w: w, rc: http.NewResponseController(w), id: s.newID(), created: time.Now().Unix(), model: s.name, usage: p.includeUsage}
+	var pending strings.Builder
+	var last time.Time        // last flush
+	var tick <-chan time.Time // armed while text waits for the interval
+	send := func() {
+		text, _, _, _ := j.progress.take(false)
+		pending.WriteString(text)
+		e.content(pending.String())
+		pending.Reset()
+		e.flush()
+		last, tick = time.Now(), nil
+	}
 	for {
 		select {
 		case <-j.progress.wake:
-			text, stop, tokens, _ := j.progress.take()
+			text, stop, tokens, _ := j.progress.take(true)
 			if stop == infer.StopCancelled {
 				return
 			}
-			e.start()
-			e.content(text)
+			pending.WriteString(text)
+			if !e.started {
+				e.start()
+				if stop == "" {
+					send()
+				}
+			}
 			if stop != "" {
+				e.content(pending.String())
 				e.finish(stop, p.promptTokens, tokens)
 				s.metrics.answered(j, infer.ChatResult{Stop: stop, PromptTokens: p.promptTokens, CompletionTokens: tokens})
 				return
 			}
+			switch {
+			case tick != nil: // a send is due
+			case time.Since(last) >= s.cfg.StreamInterval:
+				send()
+			default: // until the send, the engine need not wake us for text
+				tick = time.After(s.cfg.StreamInterval - time.Since(last))
+			}
+		case <-tick:
+			send()
 		case jr := <-j.done:
 			if r.Context().Err() != nil {
 				return
@@ -189,15 +226,16 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 					return
 				}
 				s.log.Error("serve: chat failed mid-stream", "err", jr.err)
+				e.content(pending.String())
 				e.fail(jr.err.Error())
 				return
 			}
-			text, _, _, seen := j.progress.take()
+			text, _, _, seen := j.progress.take(false)
 			if !seen { // a backend that does not stream: the reply at once
 				text = jr.res.Text
 			}
 			e.start()
-			e.content(text)
+			e.content(pending.String() + text)
 			e.finish(jr.res.Stop, p.promptTokens, jr.res.CompletionTokens)
 			s.metrics.answered(j, jr.res)
 			return

@@ -35,7 +35,7 @@ func (s *streamReply) read(r io.Reader) (oc outcome, err error) {
 	tokens := 0
 	s.resp = oaiwire.ChatResponse{}
 	sc := bufio.NewScanner(io.LimitReader(r, maxReplyBytes))
-	sc.Buffer(make([]byte, 64<<10), maxReplyBytes)
+	sc.Buffer(make([]byte, 0, 4<<10), maxReplyBytes)
 	for sc.Scan() {
 		data, ok := strings.CutPrefix(sc.Text(), "data:")
 		if !ok {
