@@ -231,7 +231,10 @@ func TestServeQueueFull(t *testing.T) {
 // TestServeShutdown: requests accepted before shutdown are answered; Run
 // returns cleanly; afterwards nothing listens.
 func TestServeShutdown(t *testing.T) {
-	m := openModel(t)
+	// The engine is held until shutdown has begun, so that all requests
+	// are queued or running when it does (the tiny model would otherwise
+	// answer some before the last arrive).
+	m := &gatedModel{ChatModel: openModel(t), gate: make(chan struct{})}
 	base, stop := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2})
 	const n = 6
 	var codes []int
@@ -258,6 +261,7 @@ func TestServeShutdown(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	time.AfterFunc(50*time.Millisecond, func() { close(m.gate) }) // once draining
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -270,6 +274,18 @@ func TestServeShutdown(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("still listening after shutdown")
 	}
+}
+
+// gatedModel is the real model behind a gate: Chat waits until gate is
+// closed.
+type gatedModel struct {
+	infer.ChatModel
+	gate chan struct{}
+}
+
+func (m *gatedModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
+	<-m.gate
+	return m.ChatModel.Chat(ctx, reqs)
 }
 
 // TestServeLoad: 200 requests, 16 at a time, through llsum's openai client:
