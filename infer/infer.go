@@ -71,6 +71,31 @@ type ChatRequest struct {
 	// StopCancelled. It runs on the backend's decode loop: it must not
 	// block.
 	OnDelta func(Delta) bool
+	// Logprobs asks for each generated token's log probability
+	// (ChatResult.Logprobs, Delta.Logprobs) with the TopLogprobs likeliest
+	// alternatives; backends that cannot give them fail the request.
+	Logprobs    bool
+	TopLogprobs int
+}
+
+// MaxTopLogprobs is the most alternatives a request may ask for per token
+// (the API's limit).
+const MaxTopLogprobs = 20
+
+// TokenLogprob is a generated token's log probability under the model, with
+// the likeliest tokens at its position (likeliest first).
+type TokenLogprob struct {
+	TopLogprob
+	Top []TopLogprob
+}
+
+// TopLogprob is one token and its log probability. Bytes are the token's
+// own bytes (part of a multi-byte character, possibly); Token is them as
+// valid UTF-8.
+type TopLogprob struct {
+	Token   string
+	Bytes   []byte
+	Logprob float64
 }
 
 // Delta is one piece of a reply being generated (ChatRequest.OnDelta).
@@ -82,6 +107,8 @@ type Delta struct {
 	Stop string
 	// CompletionTokens counts the tokens generated so far.
 	CompletionTokens int
+	// Logprobs are those of this delta's tokens, when asked for.
+	Logprobs []TokenLogprob
 }
 
 // ChatResult is the model's answer to one ChatRequest.
@@ -90,6 +117,14 @@ type ChatResult struct {
 	Stop             string
 	PromptTokens     int
 	CompletionTokens int
+	// Logprobs is set when the request asked for log probabilities (a
+	// pointer, so that ChatResult stays comparable).
+	Logprobs *Logprobs
+}
+
+// Logprobs are a reply's log probabilities: one entry per generated token.
+type Logprobs struct {
+	Tokens []TokenLogprob
 }
 
 // ModelInfo identifies a backend and its model in outputs and cache keys.

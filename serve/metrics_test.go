@@ -54,7 +54,7 @@ func TestServeMetrics(t *testing.T) {
 		prompt += u["prompt_tokens"].(float64)
 		completion += u["completion_tokens"].(float64)
 	}
-	post(t, base+"/v1/chat/completions", "k", `{"messages":[{"role":"user","content":"x"}],"logprobs":true}`)
+	post(t, base+"/v1/chat/completions", "k", `{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}`)
 	post(t, base+"/v1/chat/completions", "", `{"messages":[{"role":"user","content":"x"}]}`)
 
 	got := scrape(t, base)

@@ -16,8 +16,9 @@ func TestServeParameters(t *testing.T) {
 		name, extra string
 		wantMsg     string // "" means 200
 	}{
-		{"logprobs", `"logprobs":true`, "logprobs is not supported"},
-		{"top_logprobs", `"logprobs":false,"top_logprobs":2`, "top_logprobs is not supported"},
+		{"top_logprobs without logprobs", `"logprobs":false,"top_logprobs":2`, "top_logprobs needs logprobs: true"},
+		{"top_logprobs over 20", `"logprobs":true,"top_logprobs":21`, "top_logprobs must be between 0 and 20"},
+		{"logprobs", `"logprobs":true,"top_logprobs":20`, ""},
 		{"tools", `"tools":[{"type":"function","function":{"name":"f"}}]`, "tools is not supported"},
 		{"tool_choice", `"tool_choice":"auto"`, "tool_choice is not supported"},
 		{"functions", `"functions":[{"name":"f"}]`, "functions is not supported"},

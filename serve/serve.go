@@ -12,7 +12,7 @@
 //
 // Validation happens before queueing, so that one bad request never fails a
 // batch: unknown model → 404, malformed body, bad roles, parameters the
-// server cannot honour (params.go: logprobs, tools, response_format, ...) or
+// server cannot honour (params.go: tools, response_format, n > 1, ...) or
 // a prompt plus max_tokens over the context window → 400 with the reason in
 // OpenAI's error shape.
 //
@@ -372,6 +372,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.metrics.answered(j, jr.res)
 	text := jr.res.Text
 	finish := finishReason(jr.res.Stop)
+	var lps *oaiwire.Logprobs
+	if p.Logprobs && jr.res.Logprobs != nil {
+		lps = wireLogprobs(jr.res.Logprobs.Tokens)
+	}
 	writeJSON(w, http.StatusOK, oaiwire.ChatResponse{
 		ID:      s.newID(),
 		Object:  "chat.completion",
@@ -380,6 +384,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		Choices: []oaiwire.Choice{{
 			Message:      oaiwire.ReplyMessage{Role: infer.RoleAssistant, Content: &text},
 			FinishReason: finish,
+			Logprobs:     lps,
 		}},
 		Usage: &oaiwire.Usage{
 			PromptTokens:     jr.res.PromptTokens,
@@ -465,6 +470,12 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (parsed, int, str
 	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
 	}, Stop: stopStrings(cr.Stop)}
+	if cr.Logprobs != nil && *cr.Logprobs {
+		req.Logprobs = true
+		if cr.TopLogprobs != nil {
+			req.TopLogprobs = *cr.TopLogprobs
+		}
+	}
 	if cr.Temperature != nil {
 		if *cr.Temperature < 0 {
 			return parsed{}, http.StatusBadRequest, "temperature must not be negative"

@@ -26,6 +26,7 @@ type progress struct {
 	first  time.Time // first token
 	last   time.Time // latest token
 	text   strings.Builder
+	lps    []infer.TokenLogprob
 	seen   bool // onDelta was called at least once
 	quiet  bool // the handler will take the text at its next send: no wake needed
 	stop   string
@@ -50,6 +51,7 @@ func (p *progress) onDelta(d infer.Delta) bool {
 	p.seen = true
 	if p.keep {
 		p.text.WriteString(d.Text)
+		p.lps = append(p.lps, d.Logprobs...)
 	}
 	if d.Stop != "" {
 		p.stop = d.Stop
@@ -67,13 +69,14 @@ func (p *progress) onDelta(d infer.Delta) bool {
 
 // take returns the text not yet taken and the state so far; quiet says
 // whether the handler needs no wake for text until its next take.
-func (p *progress) take(quiet bool) (text, stop string, tokens int, seen bool) {
+func (p *progress) take(quiet bool) (text string, lps []infer.TokenLogprob, stop string, tokens int, seen bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.quiet = quiet
-	text = p.text.String()
+	text, lps = p.text.String(), p.lps
 	p.text.Reset()
-	return text, p.stop, p.tokens, p.seen
+	p.lps = nil
+	return text, lps, p.stop, p.tokens, p.seen
 }
 
 // timing returns the time to the first token and the decode rate after it
@@ -116,19 +119,27 @@ func (e *sse) start() {
 	e.chunk(oaiwire.Delta{Role: infer.RoleAssistant, Content: &empty}, nil)
 }
 
-func (e *sse) chunk(d oaiwire.Delta, finish *string) {
+func (e *sse) chunk(d oaiwire.Delta, finish *string) { e.event(e.newChunk(d, finish)) }
+
+func (e *sse) newChunk(d oaiwire.Delta, finish *string) oaiwire.ChatChunk {
 	c := oaiwire.ChatChunk{ID: e.id, Object: "chat.completion.chunk", Created: e.created, Model: e.model,
 		Choices: []oaiwire.ChunkChoice{{Delta: d, FinishReason: finish}}}
 	if e.usage {
 		c.Usage = &oaiwire.NullableUsage{}
 	}
-	e.event(c)
+	return c
 }
 
-func (e *sse) content(text string) {
-	if text != "" {
-		e.chunk(oaiwire.Delta{Content: &text}, nil)
+// content sends text and the log probabilities of its tokens, if any.
+func (e *sse) content(text string, lps []infer.TokenLogprob) {
+	if text == "" && len(lps) == 0 {
+		return
 	}
+	c := e.newChunk(oaiwire.Delta{Content: &text}, nil)
+	if len(lps) > 0 {
+		c.Choices[0].Logprobs = wireLogprobs(lps)
+	}
+	e.event(c)
 }
 
 // finish sends the chunk with the finish reason, the usage chunk when asked
@@ -177,24 +188,27 @@ func (e *sse) flush() { _ = e.rc.Flush() }
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed) {
 	e := &sse{w: w, rc: http.NewResponseController(w), id: s.newID(), created: time.Now().Unix(), model: s.name, usage: p.includeUsage}
 	var pending strings.Builder
+	var lps []infer.TokenLogprob
 	var last time.Time        // last flush
 	var tick <-chan time.Time // armed while text waits for the interval
 	send := func() {
-		text, _, _, _ := j.progress.take(false)
+		text, l, _, _, _ := j.progress.take(false)
 		pending.WriteString(text)
-		e.content(pending.String())
+		e.content(pending.String(), append(lps, l...))
 		pending.Reset()
+		lps = nil
 		e.flush()
 		last, tick = time.Now(), nil
 	}
 	for {
 		select {
 		case <-j.progress.wake:
-			text, stop, tokens, _ := j.progress.take(true)
+			text, l, stop, tokens, _ := j.progress.take(true)
 			if stop == infer.StopCancelled {
 				return
 			}
 			pending.WriteString(text)
+			lps = append(lps, l...)
 			if !e.started {
 				e.start()
 				if stop == "" {
@@ -202,7 +216,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 				}
 			}
 			if stop != "" {
-				e.content(pending.String())
+				e.content(pending.String(), lps)
 				e.finish(stop, p.promptTokens, tokens)
 				s.metrics.answered(j, infer.ChatResult{Stop: stop, PromptTokens: p.promptTokens, CompletionTokens: tokens})
 				return
@@ -226,16 +240,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 					return
 				}
 				s.log.Error("serve: chat failed mid-stream", "err", jr.err)
-				e.content(pending.String())
+				e.content(pending.String(), lps)
 				e.fail(jr.err.Error())
 				return
 			}
-			text, _, _, seen := j.progress.take(false)
+			text, l, _, _, seen := j.progress.take(false)
+			lps = append(lps, l...)
 			if !seen { // a backend that does not stream: the reply at once
 				text = jr.res.Text
+				if jr.res.Logprobs != nil {
+					lps = jr.res.Logprobs.Tokens
+				}
 			}
 			e.start()
-			e.content(pending.String() + text)
+			e.content(pending.String()+text, lps)
 			e.finish(jr.res.Stop, p.promptTokens, jr.res.CompletionTokens)
 			s.metrics.answered(j, jr.res)
 			return

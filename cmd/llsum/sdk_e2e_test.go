@@ -117,6 +117,39 @@ func TestOfficialSDKAgainstServe(t *testing.T) {
 		t.Errorf("streamed stop %q: %+v, %v; want %q", stop, acc.Choices, err, prefix)
 	}
 
+	// Log probabilities: one per generated token, the sampled token among
+	// the likeliest alternatives or below them, streamed the same.
+	p = params()
+	p.Logprobs, p.TopLogprobs = oai.Bool(true), oai.Int(3)
+	withLP, err := client.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lps := withLP.Choices[0].Logprobs.Content
+	if withLP.Choices[0].Message.Content != want || int64(len(lps)) != plain.Usage.CompletionTokens {
+		t.Fatalf("logprobs reply %q with %d entries, want %q and %d", withLP.Choices[0].Message.Content, len(lps), want, plain.Usage.CompletionTokens)
+	}
+	for i, lp := range lps {
+		if lp.Logprob > 0 || len(lp.TopLogprobs) != 3 || lp.TopLogprobs[0].Logprob < lp.TopLogprobs[2].Logprob || lp.Logprob > lp.TopLogprobs[0].Logprob+1e-5 {
+			t.Errorf("token %d: %+v", i, lp)
+		}
+	}
+	stream = client.Chat.Completions.NewStreaming(ctx, p)
+	var streamedLP []oai.ChatCompletionTokenLogprob
+	for stream.Next() {
+		if c := stream.Current(); len(c.Choices) > 0 {
+			streamedLP = append(streamedLP, c.Choices[0].Logprobs.Content...)
+		}
+	}
+	if err := stream.Err(); err != nil || len(streamedLP) != len(lps) {
+		t.Errorf("streamed logprobs: %d entries (%v), want %d", len(streamedLP), err, len(lps))
+	}
+	for i := range min(len(lps), len(streamedLP)) {
+		if streamedLP[i].Token != lps[i].Token || streamedLP[i].Logprob != lps[i].Logprob {
+			t.Errorf("streamed logprob %d: %+v, plain %+v", i, streamedLP[i], lps[i])
+		}
+	}
+
 	// Refusals and errors arrive as *openai.Error with the status.
 	for _, tt := range []struct {
 		name   string
@@ -124,7 +157,7 @@ func TestOfficialSDKAgainstServe(t *testing.T) {
 		status int
 		has    string
 	}{
-		{"logprobs", func(p *oai.ChatCompletionNewParams) { p.Logprobs = oai.Bool(true) }, 400, "logprobs"},
+		{"top_logprobs", func(p *oai.ChatCompletionNewParams) { p.Logprobs, p.TopLogprobs = oai.Bool(true), oai.Int(25) }, 400, "top_logprobs"},
 		{"n=2", func(p *oai.ChatCompletionNewParams) { p.N = oai.Int(2) }, 400, "n must be 1"},
 		{"tools", func(p *oai.ChatCompletionNewParams) {
 			p.Tools = []oai.ChatCompletionToolUnionParam{oai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{Name: "f"})}

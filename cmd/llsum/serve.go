@@ -48,8 +48,8 @@ OpenAI clients.
 
 Endpoints: POST /v1/chat/completions (plain, or streamed with stream: true),
 GET /v1/models (with max_model_len), GET /healthz, GET /metrics (Prometheus).
-Stop strings, max_tokens/max_completion_tokens, temperature, top_p and seed
-are honoured; parameters it cannot honour (logprobs, tools, response_format
+Stop strings, max_tokens/max_completion_tokens, temperature, top_p, seed and
+logprobs are honoured; parameters it cannot honour (tools, response_format
 other than text, n above 1) are answered 400 naming them. Requests are queued and decoded in batches of
 up to --max-batch; when --queue requests are waiting, more are answered 429
 with Retry-After. With LLSUM_API_KEY set, clients must send it as a Bearer

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/llsum/llsum/infer"
 )
@@ -47,9 +48,10 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 		if err != nil {
 			return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
 		}
-		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS}
+		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS,
+			Logprobs: r.Logprobs, TopLogprobs: r.TopLogprobs}
 		if len(r.Stop) > 0 || r.OnDelta != nil {
-			streams[i] = &tokenStream{tok: c.tok, text: infer.NewTextStream(r.Stop), onDelta: r.OnDelta}
+			streams[i] = &tokenStream{c: c, text: infer.NewTextStream(r.Stop), onDelta: r.OnDelta}
 			gr[i].OnToken = streams[i].onToken
 		}
 	}
@@ -69,14 +71,34 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 			return nil, fmt.Errorf("chat request %d: decode: %w", i, err)
 		}
 		out[i] = infer.ChatResult{Text: text, Stop: r.Stop, PromptTokens: len(gr[i].InputIDs), CompletionTokens: len(r.OutputIDs)}
+		if gr[i].Logprobs {
+			out[i].Logprobs = &infer.Logprobs{Tokens: make([]infer.TokenLogprob, 0, len(r.Logprobs))}
+			for _, lp := range r.Logprobs {
+				out[i].Logprobs.Tokens = append(out[i].Logprobs.Tokens, c.logprob(lp))
+			}
+		}
 	}
 	return out, nil
+}
+
+// logprob names the tokens of an engine TokenLogprob.
+func (c *ChatModel) logprob(lp TokenLogprob) infer.TokenLogprob {
+	out := infer.TokenLogprob{TopLogprob: c.topLogprob(lp.ID, lp.Logprob)}
+	for _, t := range lp.Top {
+		out.Top = append(out.Top, c.topLogprob(t.ID, t.Logprob))
+	}
+	return out
+}
+
+func (c *ChatModel) topLogprob(id int, logprob float32) infer.TopLogprob {
+	b, _ := c.tok.AppendText(nil, []int{id})
+	return infer.TopLogprob{Token: strings.ToValidUTF8(string(b), "\uFFFD"), Bytes: b, Logprob: float64(logprob)}
 }
 
 // tokenStream detokenizes one request incrementally on the engine's decode
 // loop: it applies the stop strings and feeds OnDelta.
 type tokenStream struct {
-	tok     ChatTokenizer
+	c       *ChatModel
 	text    *infer.TextStream
 	onDelta func(infer.Delta) bool
 	n       int    // tokens produced
@@ -85,12 +107,16 @@ type tokenStream struct {
 }
 
 // onToken is the request's GenRequest.OnToken.
-func (s *tokenStream) onToken(tok int, stop string) string {
+func (s *tokenStream) onToken(tok int, lp *TokenLogprob, stop string) string {
 	var piece string
+	var lps []infer.TokenLogprob
+	if lp != nil && s.onDelta != nil {
+		lps = []infer.TokenLogprob{s.c.logprob(*lp)}
+	}
 	if tok >= 0 {
 		s.n++
 		var err error
-		if s.b, err = s.tok.AppendText(s.b[:0], []int{tok}); err != nil && s.err == nil {
+		if s.b, err = s.c.tok.AppendText(s.b[:0], []int{tok}); err != nil && s.err == nil {
 			s.err = err
 			stop = infer.StopCancelled
 		}
@@ -102,7 +128,7 @@ func (s *tokenStream) onToken(tok int, stop string) string {
 	if stop != "" && stop != infer.StopSequence {
 		piece += s.text.Finish()
 	}
-	if s.onDelta != nil && !s.onDelta(infer.Delta{Text: piece, Stop: stop, CompletionTokens: s.n}) && stop == "" {
+	if s.onDelta != nil && !s.onDelta(infer.Delta{Text: piece, Stop: stop, CompletionTokens: s.n, Logprobs: lps}) && stop == "" {
 		stop = infer.StopCancelled
 		s.onDelta(infer.Delta{Stop: stop, CompletionTokens: s.n})
 	}

@@ -65,12 +65,18 @@ type GenRequest struct {
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
 	// OnToken, when set, is called from the decode loop once per step of
-	// this request: with each token it produces and the reason when that
-	// token ends it (else ""), or with tok -1 and the reason when the
-	// request ends without a token (the EOS id, the cache full). A non-empty return ends the request at this token with
+	// this request: with each token it produces (and its log probability
+	// when Logprobs, else nil) and the reason when that token ends it (else
+	// ""), or with tok -1 and the reason when the request ends without a
+	// token (the EOS id, the cache full). A non-empty return ends the request at this token with
 	// that reason (a stop string, a client gone), freeing its batch row from
 	// the next step on. It runs on the engine's goroutine: it must not block.
-	OnToken func(tok int, stop string) string
+	OnToken func(tok int, lp *TokenLogprob, stop string) string
+	// Logprobs records each generated token's log probability
+	// (GenResult.Logprobs), with the TopLogprobs likeliest alternatives (at
+	// most infer.MaxTopLogprobs).
+	Logprobs    bool
+	TopLogprobs int
 }
 
 // GenResult is what one GenRequest produced.
@@ -85,6 +91,8 @@ type GenResult struct {
 	DecodeMs float64
 	// DecodeTokens is the number of tokens the batch produced during DecodeMs.
 	DecodeTokens int
+	// Logprobs has one entry per OutputIDs when the request asked for them.
+	Logprobs []TokenLogprob
 }
 
 // DecodeTokensPerSecond is DecodeTokens over DecodeMs (0 when none).
@@ -316,6 +324,7 @@ type row struct {
 	done    bool
 	res     GenResult
 	sampler *sampler
+	lp      TokenLogprob // the log probability of the token being accepted
 }
 
 // Generate continues each request; results are in request order. Greedy
@@ -462,6 +471,7 @@ type gen struct {
 	logits   []float32 // one row's logits, converted
 	rowBytes []byte    // one row's logits fetched from device memory
 	fetchErr error     // first failure to fetch logits from the device
+	lp       logprobScratch
 }
 
 func (g *gen) active() bool {
@@ -479,12 +489,15 @@ func (g *gen) accept(r *row, tok int) {
 		if tok == e && !r.req.IgnoreEOS {
 			r.done, r.res.Stop = true, infer.StopEOS
 			if r.req.OnToken != nil {
-				r.req.OnToken(-1, infer.StopEOS)
+				r.req.OnToken(-1, nil, infer.StopEOS)
 			}
 			return
 		}
 	}
 	r.res.OutputIDs = append(r.res.OutputIDs, tok)
+	if r.req.Logprobs {
+		r.res.Logprobs = append(r.res.Logprobs, r.lp)
+	}
 	r.next = tok
 	switch {
 	case len(r.res.OutputIDs) >= r.maxNew:
@@ -493,7 +506,11 @@ func (g *gen) accept(r *row, tok int) {
 		r.done, r.res.Stop = true, infer.StopContext
 	}
 	if r.req.OnToken != nil {
-		if why := r.req.OnToken(tok, r.res.Stop); why != "" {
+		var lp *TokenLogprob
+		if r.req.Logprobs {
+			lp = &r.res.Logprobs[len(r.res.Logprobs)-1]
+		}
+		if why := r.req.OnToken(tok, lp, r.res.Stop); why != "" {
 			r.done, r.res.Stop = true, why
 		}
 	}
@@ -635,7 +652,7 @@ func (g *gen) prefillShared(ctx context.Context) error {
 			}
 			if off+seq == len(ids) {
 				r.length = len(ids)
-				g.accept(r, r.sampler.next(g.rowLogits(static, 0, seq-1, seq)))
+				g.accept(r, g.pick(r, g.rowLogits(static, 0, seq-1, seq)))
 			}
 			if static != nil {
 				_ = static.Destroy()
@@ -695,7 +712,7 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 		if off+seq == maxP {
 			for b, r := range g.rows {
 				r.length = len(r.req.InputIDs)
-				g.accept(r, r.sampler.next(g.rowLogits(static, b, seq-1, seq)))
+				g.accept(r, g.pick(r, g.rowLogits(static, b, seq-1, seq)))
 			}
 		}
 		if static != nil {
@@ -760,7 +777,7 @@ func (g *gen) decode() (int, error) {
 			if !r.done {
 				r.done, r.res.Stop = true, infer.StopContext
 				if r.req.OnToken != nil {
-					r.req.OnToken(-1, infer.StopContext)
+					r.req.OnToken(-1, nil, infer.StopContext)
 				}
 			}
 		}
@@ -820,7 +837,7 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		if toks != nil {
 			g.accept(r, toks[b])
 		} else {
-			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+			g.accept(r, g.pick(r, g.rowLogits(static, b, 0, 1)))
 		}
 		produced++
 	}

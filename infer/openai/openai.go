@@ -396,6 +396,9 @@ func (c *Client) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.Ch
 
 // chatOne runs one request once a slot is free.
 func (c *Client) chatOne(ctx context.Context, req infer.ChatRequest) (infer.ChatResult, error) {
+	if req.Logprobs {
+		return infer.ChatResult{}, errclass.Wrap(errors.New("openai: chat: log probabilities are not supported by this backend"), errclass.Document)
+	}
 	if err := c.breaker.check(); err != nil {
 		return infer.ChatResult{}, err
 	}

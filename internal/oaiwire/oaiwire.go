@@ -102,6 +102,30 @@ type Choice struct {
 	Index        int          `json:"index"`
 	Message      ReplyMessage `json:"message"`
 	FinishReason string       `json:"finish_reason"`
+	// Logprobs is null unless the request asked for them.
+	Logprobs *Logprobs `json:"logprobs"`
+}
+
+// Logprobs are a choice's (or a chunk's) token log probabilities.
+type Logprobs struct {
+	Content []TokenLogprob `json:"content"`
+}
+
+// TokenLogprob is one token's log probability with the likeliest
+// alternatives at its position. Bytes are the token's UTF-8 bytes (a token
+// may hold part of a character).
+type TokenLogprob struct {
+	Token       string       `json:"token"`
+	Logprob     float64      `json:"logprob"`
+	Bytes       []int        `json:"bytes"`
+	TopLogprobs []TopLogprob `json:"top_logprobs"`
+}
+
+// TopLogprob is one alternative of a TokenLogprob.
+type TopLogprob struct {
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
+	Bytes   []int   `json:"bytes"`
 }
 
 // ReplyMessage is a completion's message; Content is nil when a server

@@ -25,6 +25,9 @@ type ChunkChoice struct {
 	Delta Delta `json:"delta"`
 	// FinishReason is null until the last content chunk.
 	FinishReason *string `json:"finish_reason"`
+	// Logprobs are those of the tokens sent since the previous chunk, when
+	// asked for.
+	Logprobs *Logprobs `json:"logprobs,omitempty"`
 }
 
 // Delta is the new part of the message.
