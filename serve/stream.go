@@ -174,8 +174,17 @@ func (e *sse) raw(data string) {
 	_, _ = e.w.Write([]byte("data: " + data + "\n\n"))
 }
 
+// streamWriteTimeout bounds each write of a stream: a client that stops
+// reading for that long is cut off (its request then ends at the engine's
+// next step). Setting it per write also lets a stream outlive a server-wide
+// write timeout, which would otherwise cut every long generation.
+const streamWriteTimeout = time.Minute
+
 // flush sends what was written.
-func (e *sse) flush() { _ = e.rc.Flush() }
+func (e *sse) flush() {
+	_ = e.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_ = e.rc.Flush()
+}
 
 // stream answers a queued streaming request: headers and the role chunk at
 // the first token (so that a request that fails before any output still
