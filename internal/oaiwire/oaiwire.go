@@ -7,6 +7,7 @@
 package oaiwire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 )
@@ -64,6 +65,10 @@ type StopList []string
 
 // UnmarshalJSON accepts null, a string or an array of strings.
 func (l *StopList) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*l = nil
+		return nil
+	}
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
 		*l = StopList{one}
