@@ -67,12 +67,20 @@ func (p *progress) onDelta(d infer.Delta) bool {
 	return p.ctx.Err() == nil
 }
 
-// take returns the text not yet taken and the state so far; quiet says
-// whether the handler needs no wake for text until its next take.
-func (p *progress) take(quiet bool) (text string, lps []infer.TokenLogprob, stop string, tokens int, seen bool) {
+// setQuiet says that the handler will take the text at its next send, so
+// that only the last delta need wake it until then.
+func (p *progress) setQuiet() {
+	p.mu.Lock()
+	p.quiet = true
+	p.mu.Unlock()
+}
+
+// take returns the text not yet taken and the state so far, and ends a
+// quiet period.
+func (p *progress) take() (text string, lps []infer.TokenLogprob, stop string, tokens int, seen bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.quiet = quiet
+	p.quiet = false
 	text, lps = p.text.String(), p.lps
 	p.text.Reset()
 	p.lps = nil
@@ -201,7 +209,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 	var last time.Time        // last flush
 	var tick <-chan time.Time // armed while text waits for the interval
 	send := func() {
-		text, l, _, _, _ := j.progress.take(false)
+		text, l, _, _, _ := j.progress.take()
 		pending.WriteString(text)
 		e.content(pending.String(), append(lps, l...))
 		pending.Reset()
@@ -212,7 +220,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 	for {
 		select {
 		case <-j.progress.wake:
-			text, l, stop, tokens, _ := j.progress.take(true)
+			text, l, stop, tokens, _ := j.progress.take()
 			if stop == infer.StopCancelled {
 				return
 			}
@@ -221,7 +229,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 			if !e.started {
 				e.start()
 				if stop == "" {
-					send()
+					send() // the first token: at once
+					continue
 				}
 			}
 			if stop != "" {
@@ -231,11 +240,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 				return
 			}
 			switch {
-			case tick != nil: // a send is due
+			case tick != nil, pending.Len() == 0 && len(lps) == 0: // a send is due, or nothing to send
 			case time.Since(last) >= s.cfg.StreamInterval:
 				send()
 			default: // until the send, the engine need not wake us for text
 				tick = time.After(s.cfg.StreamInterval - time.Since(last))
+				j.progress.setQuiet()
 			}
 		case <-tick:
 			send()
@@ -253,7 +263,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 				e.fail(jr.err.Error())
 				return
 			}
-			text, l, _, _, seen := j.progress.take(false)
+			text, l, _, _, seen := j.progress.take()
 			lps = append(lps, l...)
 			if !seen { // a backend that does not stream: the reply at once
 				text = jr.res.Text

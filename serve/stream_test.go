@@ -117,14 +117,29 @@ func TestServeStreaming(t *testing.T) {
 	}
 }
 
-// recordingModel passes calls to the real model and keeps its results.
+// recordingModel passes calls to the real model and keeps its results; with
+// step set, each decode step of a request takes at least that long (the
+// engine's callback sleeps), so that a tiny model's reply outlasts a
+// client's disconnection on any machine.
 type recordingModel struct {
 	infer.ChatModel
+	step    time.Duration
 	mu      sync.Mutex
 	results []infer.ChatResult
 }
 
 func (m *recordingModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
+	if m.step > 0 {
+		reqs = append([]infer.ChatRequest(nil), reqs...)
+		for i := range reqs {
+			if f := reqs[i].OnDelta; f != nil {
+				reqs[i].OnDelta = func(d infer.Delta) bool {
+					time.Sleep(m.step)
+					return f(d)
+				}
+			}
+		}
+	}
 	res, err := m.ChatModel.Chat(ctx, reqs)
 	m.mu.Lock()
 	m.results = append(m.results, res...)
@@ -138,7 +153,7 @@ func (m *recordingModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]
 func TestServeStreamDisconnect(t *testing.T) {
 	m := &recordingModel{ChatModel: openModel(t)}
 	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2, BatchWait: 200 * time.Millisecond})
-	const body = `{"model":"tiny","messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":200%s}`
+	const body = `{"model":"tiny","messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":60%s}`
 	// Alone first: how long the reply runs.
 	_, alone := post(t, base+"/v1/chat/completions", "", strings.Replace(body, "%s", "", 1))
 	full := int(alone["usage"].(map[string]any)["completion_tokens"].(float64))
@@ -148,6 +163,7 @@ func TestServeStreamDisconnect(t *testing.T) {
 	m.mu.Lock()
 	m.results = nil
 	m.mu.Unlock()
+	m.step = 5 * time.Millisecond // set before any other request: no race
 
 	var wg sync.WaitGroup
 	var mate map[string]any
