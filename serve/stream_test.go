@@ -205,3 +205,33 @@ func TestServeStreamDisconnect(t *testing.T) {
 		t.Errorf("results %+v (want one cancelled under %d tokens, one of %d); batch-mate %v", m.results, full, full, mate["usage"])
 	}
 }
+
+// TestServeStreamInterval: with every token sent at once there is a content
+// event per token or so; with an interval longer than the reply, the first
+// token's text goes at once and the rest with the finish; the text is the
+// same either way.
+func TestServeStreamInterval(t *testing.T) {
+	m := openModel(t)
+	const body = `{"messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":30,"stream":true}`
+	texts := map[time.Duration]string{}
+	counts := map[time.Duration]int{}
+	for _, iv := range []time.Duration{-1, time.Hour} {
+		base, _ := startServer(t, Config{Model: m, ModelName: "tiny", StreamInterval: iv})
+		_, events := sseEvents(t, base, body)
+		var text strings.Builder
+		for _, ev := range events[:len(events)-1] {
+			var c chunk
+			if err := json.Unmarshal([]byte(ev), &c); err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Choices) > 0 && c.Choices[0].Delta.Content != nil && *c.Choices[0].Delta.Content != "" {
+				counts[iv]++
+				text.WriteString(*c.Choices[0].Delta.Content)
+			}
+		}
+		texts[iv] = text.String()
+	}
+	if texts[-1] != texts[time.Hour] || counts[time.Hour] > 2 || counts[-1] < 3 {
+		t.Errorf("every token: %d events %q; hour: %d events %q", counts[-1], texts[-1], counts[time.Hour], texts[time.Hour])
+	}
+}
