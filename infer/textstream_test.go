@@ -51,3 +51,43 @@ func TestTextStream(t *testing.T) {
 		})
 	}
 }
+
+// FuzzTextStream: whatever the bytes, their split into tokens and the stop
+// strings, the pieces are valid UTF-8 and add up to the reply cut before
+// the first stop string, as strings.ToValidUTF8 writes it.
+func FuzzTextStream(f *testing.F) {
+	f.Add([]byte("Hello, world END tail"), []byte{3, 5, 1}, "END", "")
+	f.Add([]byte("caf\xc3\xa9. x\xe2\x82\xac\xff\xfe"), []byte{4, 1, 2}, "é.", "zz")
+	f.Add([]byte("\xf0\x9f\x98\x80ab\xe2"), []byte{1, 1, 1, 1}, "b", "a")
+	f.Fuzz(func(t *testing.T, data, cuts []byte, stop1, stop2 string) {
+		if !utf8.ValidString(stop1) || !utf8.ValidString(stop2) {
+			t.Skip("stop strings come from JSON: valid UTF-8")
+		}
+		stops := []string{stop1, stop2}
+		ts := NewTextStream(stops)
+		var got strings.Builder
+		rest := data
+		for i := 0; len(rest) > 0; i++ {
+			n := len(rest)
+			if i < len(cuts) {
+				n = min(n, int(cuts[i]%8)+1)
+			}
+			piece, _ := ts.Append(rest[:n])
+			if !utf8.ValidString(piece) {
+				t.Fatalf("piece %q", piece)
+			}
+			got.WriteString(piece)
+			rest = rest[n:]
+		}
+		got.WriteString(ts.Finish())
+		cut := len(data)
+		for _, s := range stops {
+			if i := strings.Index(string(data), s); s != "" && i >= 0 && i < cut {
+				cut = i
+			}
+		}
+		if want := strings.ToValidUTF8(string(data[:cut]), "\uFFFD"); got.String() != want {
+			t.Fatalf("pieces %q, want %q (stops %q)", got.String(), want, stops)
+		}
+	})
+}
