@@ -60,7 +60,7 @@ const (
 	DefaultBatchWait       = 5 * time.Millisecond
 	DefaultMaxNewTokens    = 512
 	DefaultShutdownTimeout = 2 * time.Minute
-	DefaultStreamInterval  = 5 * time.Millisecond
+	DefaultStreamInterval  = 20 * time.Millisecond
 	maxBodyBytes           = 16 << 20
 )
 
