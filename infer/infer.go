@@ -14,7 +14,11 @@
 // The pipeline only sees Summarizer, so backends plug in without touching it.
 package infer
 
-import "context"
+import (
+	"context"
+
+	"github.com/llsum/llsum/internal/structured"
+)
 
 // Role of a chat message.
 const (
@@ -76,6 +80,11 @@ type ChatRequest struct {
 	// alternatives; backends that cannot give them fail the request.
 	Logprobs    bool
 	TopLogprobs int
+	// Schema, when set, asks for one JSON value valid against it
+	// (--schema): the ONNX engine constrains decoding to it, OpenAI-
+	// compatible servers get it as the response format; either way the
+	// answer is validated.
+	Schema *structured.Schema
 }
 
 // MaxTopLogprobs is the most alternatives a request may ask for per token
@@ -167,6 +176,9 @@ type Task struct {
 	Text string
 	// MaxNewTokens bounds the summary's length in tokens.
 	MaxNewTokens int
+	// Schema, when set, makes the summary a JSON value valid against it
+	// (see ChatRequest.Schema).
+	Schema *structured.Schema
 }
 
 // Result is the summary of one Task.

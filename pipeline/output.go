@@ -12,8 +12,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/faithful"
+	"github.com/llsum/llsum/internal/structured"
 	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
+	"github.com/llsum/llsum/summarize/cite"
 )
 
 // SchemaVersion is the version of the per-document JSON and of index.json.
@@ -34,7 +37,15 @@ type DocumentJSON struct {
 	Model      infer.ModelInfo `json:"model"`
 	Parameters Parameters      `json:"parameters"`
 	Summary    string          `json:"summary"`
-	Chunks     []ChunkJSON     `json:"chunks,omitempty"`
+	// Structured is the summary as a JSON value valid against --schema
+	// (Summary then holds its Markdown rendering).
+	Structured json.RawMessage `json:"structured,omitempty"`
+	// Citations are the summary's points with the pages each cites.
+	Citations []cite.Point `json:"citations,omitempty"`
+	// Faithfulness lists the numbers, amounts, dates and names of the
+	// summary that the document does not contain (also in Warnings).
+	Faithfulness []faithful.Warning `json:"faithfulness,omitempty"`
+	Chunks       []ChunkJSON        `json:"chunks,omitempty"`
 	// Levels is the reduce tree above the chunks, from the bottom up: each
 	// level's groups say which summaries of the level below they combined.
 	Levels []sumz.Level `json:"levels,omitempty"`
@@ -44,6 +55,10 @@ type DocumentJSON struct {
 	Timings  Timings     `json:"timings"`
 	Tokens   TokenCounts `json:"tokens"`
 	Created  time.Time   `json:"created"`
+
+	// Language is the code of the language detected in the document's text
+	// (Parameters.Lang is the one asked for).
+	Language string `json:"language,omitempty"`
 }
 
 // ChunkJSON is one chunk of a document too long for one model call.
@@ -66,6 +81,12 @@ type Parameters struct {
 	PDFEngine    string         `json:"pdf_engine,omitempty"`
 	StripHeaders bool           `json:"strip_headers,omitempty"`
 	Sampling     infer.Sampling `json:"sampling"`
+	// Schema names the --schema file and its content hash ("" for none);
+	// SchemaDoc is the compiled schema.
+	Schema    string             `json:"schema,omitempty"`
+	SchemaDoc *structured.Schema `json:"-"`
+	// NoCitations is --citations=false.
+	NoCitations bool `json:"no_citations,omitempty"`
 }
 
 // Key returns a stable fingerprint of the parameters.
@@ -97,7 +118,9 @@ func renderMarkdown(d *DocumentJSON) string {
 	}
 	fmt.Fprintf(&b, "# %s\n\n", textutil.OneLine(title))
 	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
-	if d.Backend == "extractive" {
+	if d.Backend == "extractive" && d.Parameters.Style == sumz.StyleReleaseNotes && strings.HasPrefix(d.Summary, "### ") {
+		b.WriteString("_Release notes: the document's changelog entries grouped by kind by llsum (no language model configured)._\n\n")
+	} else if d.Backend == "extractive" {
 		b.WriteString("_Extractive summary: sentences selected from the document by llsum's built-in TextRank (no language model configured)._\n\n")
 	} else {
 		model := d.Model.Model

@@ -56,6 +56,10 @@ type Config struct {
 	Observer Observer
 	// Version is recorded in index.json.
 	Version string
+	// Describe turns an error into the one-line text recorded in index.json
+	// and the JSON log; the command line adds its hints (flags to change)
+	// here. Nil means the error's own message on one line.
+	Describe func(error) string
 
 	// Force recomputes every document, even those unchanged since their
 	// last summary in OutDir.
@@ -108,7 +112,10 @@ type DocResult struct {
 	Pages      int      `json:"pages,omitempty"`
 	Characters int      `json:"characters,omitempty"`
 	Warnings   int      `json:"warnings,omitempty"`
-	Timings    Timings  `json:"timings"`
+	// Faithfulness counts the summary's facts absent from the document
+	// (they are among Warnings too).
+	Faithfulness int     `json:"faithfulness_warnings,omitempty"`
+	Timings      Timings `json:"timings"`
 	// Tokens the summary took (absent for skipped documents).
 	Tokens *TokenCounts `json:"tokens,omitempty"`
 
@@ -198,6 +205,9 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	}
 	if !cfg.Markdown && !cfg.JSON {
 		cfg.Markdown, cfg.JSON = true, true
+	}
+	if cfg.Describe == nil {
+		cfg.Describe = func(err error) string { return textutil.OneLine(err.Error()) }
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
@@ -408,10 +418,10 @@ func (r *runner) finish(ctx context.Context, started time.Time, disp *dispatcher
 	idx.Counts = col.counts
 	idx.Interrupted = rep.Interrupted
 	for _, e := range rep.InputErrors {
-		idx.Errors = append(idx.Errors, textutil.OneLine(e.Error()))
+		idx.Errors = append(idx.Errors, r.cfg.Describe(e))
 	}
 	if rep.Fatal != nil {
-		idx.Errors = append(idx.Errors, textutil.OneLine(rep.Fatal.Error()))
+		idx.Errors = append(idx.Errors, r.cfg.Describe(rep.Fatal))
 	}
 	idx.Finished = time.Now().UTC()
 	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))

@@ -19,7 +19,6 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
-	"github.com/llsum/llsum/internal/textutil"
 )
 
 // process runs one document through the stages. A panic anywhere below is
@@ -43,10 +42,10 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
-			res.Reason = textutil.OneLine(res.err.Error())
+			res.Reason = r.cfg.Describe(res.err)
 		default:
 			res.Status = StatusFailed
-			res.Error = textutil.OneLine(res.err.Error())
+			res.Error = r.cfg.Describe(res.err)
 		}
 	}()
 
@@ -74,6 +73,9 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	res.Characters = doc.Chars()
 	warnings := docWarnings(doc)
 	res.Warnings = len(warnings)
+	for _, w := range doc.GarbledWarnings() {
+		r.warn(fmt.Errorf("%s: %s", j.src.Path, w)) // a garbled page is never silent
+	}
 
 	ts := time.Now()
 	out, err := summarize(ctx, r.s, doc, r.cfg.Params)
@@ -83,6 +85,8 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		return res
 	}
 	res.Timings.TotalMS = time.Since(t0).Milliseconds()
+	warnings = append(warnings, out.Warnings...)
+	res.Warnings, res.Faithfulness = len(warnings), len(out.Faithfulness)
 
 	dj := &DocumentJSON{
 		SchemaVersion: SchemaVersion,
@@ -95,7 +99,11 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Backend:       r.info.Backend,
 		Model:         r.info,
 		Parameters:    r.cfg.Params,
+		Language:      out.Language,
 		Summary:       out.Summary,
+		Structured:    out.Structured,
+		Citations:     out.Citations,
+		Faithfulness:  out.Faithfulness,
 		Chunks:        out.Chunks,
 		Levels:        out.Levels,
 		Budget:        out.Budget,

@@ -39,7 +39,7 @@ func refuseUnsupported(cr *oaiwire.ChatRequest) string {
 		return unsupported("functions", "no tool calling")
 	case present(cr.FunctionCall) && !isJSONString(cr.FunctionCall, "none"):
 		return unsupported("function_call", "no tool calling")
-	case present(cr.ResponseFormat) && !isTextFormat(cr.ResponseFormat):
+	case cr.ResponseFormat != nil && cr.ResponseFormat.Type != "text":
 		return unsupported("response_format", "only {\"type\": \"text\"}")
 	case present(cr.LogitBias):
 		return unsupported("logit_bias", "no logit bias")
@@ -63,13 +63,6 @@ func present(raw json.RawMessage) bool {
 func isJSONString(raw json.RawMessage, want string) bool {
 	var s string
 	return json.Unmarshal(raw, &s) == nil && s == want
-}
-
-func isTextFormat(raw json.RawMessage) bool {
-	var f struct {
-		Type string `json:"type"`
-	}
-	return json.Unmarshal(raw, &f) == nil && f.Type == "text"
 }
 
 // stopStrings drops the empty stop strings (they could never be generated

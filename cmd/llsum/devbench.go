@@ -26,7 +26,7 @@ type devBenchOptions struct {
 	Workload     string
 	Out          string
 	Seed         uint64
-	CUDAGraph    bool
+	HostArgmax   bool
 
 	// Parsed by Finalize.
 	prefill  []int
@@ -43,7 +43,7 @@ func (o *devBenchOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Workload, "workload", "", `end-to-end workload JSON: {"docs":N,"new_tokens":T,"batches":[[prompt lengths…],…]}`)
 	f.StringVar(&o.Out, "out", "", "write the JSON result here too")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the random prompt ids")
-	f.BoolVar(&o.CUDAGraph, "cuda-graph", false, "replay decode steps as CUDA graphs (GQA models, KV cache on the GPU)")
+	f.BoolVar(&o.HostArgmax, "host-argmax", false, "copy greedy logits to the host for the argmax instead of reducing them on the GPU")
 }
 
 func newDevBenchCmd(g *globalOptions) *cobra.Command {
@@ -123,14 +123,14 @@ func (o *devBenchOptions) Finalize() error {
 func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
 	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
 	eo := opts.engineOptions(g)
-	eo.CUDAGraph = opts.CUDAGraph
+	eo.HostArgmax = opts.HostArgmax
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
 		return configError(err)
 	}
 	defer e.Close()
-	res := enginebench.Result{Device: e.Device(), KVMemory: e.KVMemory(), CUDAGraph: e.CUDAGraphs(), Runtime: e.Runtime().Version,
+	res := enginebench.Result{Device: e.Device(), KVMemory: e.KVMemory(), CUDAGraph: e.CUDAGraphs(), DeviceArgmax: e.DeviceArgmax(), Runtime: e.Runtime().Version,
 		PrefillChunk: opts.PrefillChunk, OpenSeconds: time.Since(start).Seconds()}
 	logf := func(format string, a ...any) {
 		if !g.Quiet {

@@ -147,7 +147,7 @@ func checkDocumentJSON(t *testing.T, path, wantSource string) map[string]any {
 			t.Errorf("%s: field %q is %s, want %s", path, k, got, typ)
 		}
 	}
-	known := map[string]bool{"title": true, "chunks": true, "levels": true, "budget": true, "warnings": true}
+	known := map[string]bool{"title": true, "chunks": true, "levels": true, "budget": true, "warnings": true, "language": true, "citations": true, "structured": true, "faithfulness": true}
 	for k := range m {
 		if _, ok := documentSchema[k]; !ok && !known[k] {
 			t.Errorf("%s: undocumented field %q", path, k)

@@ -7,12 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/infer/openai"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/serve"
+	sumz "github.com/llsum/llsum/summarize"
 )
 
 // Exit codes (README "Exit codes"). exitCode is the one place that picks
@@ -127,6 +129,11 @@ var hints = []struct {
 	{func(err error) bool { return errors.Is(err, openai.ErrModelNameNeeded) }, "choose one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrNoContextWindow) }, "give it with --context"},
 	{func(err error) bool { return errors.Is(err, onnx.ErrSeveralVariants) }, "pick one with --variant"},
+	{func(err error) bool { return errors.Is(err, onnx.ErrCUDAProvider) }, "scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"},
+	{func(err error) bool { return errors.Is(err, openai.ErrUnauthorized) }, "check " + openai.EnvAPIKey},
+	{func(err error) bool { return errors.Is(err, openai.ErrNotFound) }, "wrong --endpoint or --model-name?"},
+	{func(err error) bool { return errors.Is(err, chunk.ErrWindowTooSmall) }, "lower --max-new-tokens or raise --context"},
+	{func(err error) bool { return errors.Is(err, sumz.ErrNoProgress) }, "raise --context or lower --max-new-tokens"},
 	{func(err error) bool { return errors.Is(err, onnx.ErrNoRuntime) }, "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
 }
 

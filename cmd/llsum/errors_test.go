@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/infer/openai"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/serve"
+	sumz "github.com/llsum/llsum/summarize"
 )
 
 // TestExitCode: each kind of error a command returns maps to one exit code
@@ -56,6 +58,11 @@ func TestExitCode(t *testing.T) {
 		{"openai window hint", bg, configError(openai.ErrNoContextWindow), exitUsage, "llsum: error: openai: the server does not report the context window; give it with --context"},
 		{"variant hint", bg, fmt.Errorf("model m: %w (fp16, q4): %w", onnx.ErrSeveralVariants, onnx.ErrBadModel), exitDocFailed, "llsum: error: model m: several graphs (fp16, q4): not a usable model folder; pick one with --variant"},
 		{"serve name hint", bg, configError(serve.ErrNoModelName), exitUsage, "llsum: error: serve: the model has no name; give one with --model-name"},
+		{"openai auth hint", bg, fmt.Errorf("GET /models: 401: %w", openai.ErrUnauthorized), exitDocFailed, "llsum: error: GET /models: 401: unauthorized; check LLSUM_API_KEY"},
+		{"openai 404 hint", bg, fmt.Errorf("POST /chat: 404: %w", openai.ErrNotFound), exitDocFailed, "llsum: error: POST /chat: 404: not found; wrong --endpoint or --model-name?"},
+		{"window hint", bg, configError(fmt.Errorf("budget: %w", chunk.ErrWindowTooSmall)), exitUsage, "llsum: error: budget: " + chunk.ErrWindowTooSmall.Error() + "; lower --max-new-tokens or raise --context"},
+		{"no progress hint", bg, documentFailed(fmt.Errorf("reduce level 2: %w", sumz.ErrNoProgress)), exitDocFailed, "llsum: error: reduce level 2: summaries are not getting shorter; raise --context or lower --max-new-tokens"},
+		{"cuda hint", bg, configError(fmt.Errorf("device: %w", onnx.ErrCUDAProvider)), exitUsage, "llsum: error: device: CUDA provider did not load; scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, msg := exitCode(tc.ctx, tc.err)

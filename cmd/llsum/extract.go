@@ -56,6 +56,9 @@ func runExtract(ctx context.Context, g *globalOptions, opts extractOptions, args
 	if err != nil {
 		return documentFailed(err)
 	}
+	for _, w := range doc.GarbledWarnings() {
+		fmt.Fprintf(g.stderr, "llsum: warning: %s: %s\n", args[0], w)
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

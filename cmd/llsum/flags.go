@@ -101,6 +101,7 @@ type modelFlags struct {
 	ORTLib       string
 	PrefillChunk int
 	Threads      int
+	CUDAGraph    bool
 }
 
 // AddFlags registers the model flags.
@@ -111,6 +112,7 @@ func (o *modelFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.ORTLib, "ort-lib", "", "ONNX Runtime library path (default: LLSUM_ORT_LIB, beside the binary, the install folder, system)")
 	f.IntVar(&o.PrefillChunk, "prefill-chunk", onnx.DefaultPrefillChunk, "prompt tokens per forward pass")
 	f.IntVar(&o.Threads, "threads", 0, "CPU threads for ONNX Runtime (0: all cores)")
+	f.BoolVar(&o.CUDAGraph, "cuda-graph", false, "replay decode steps as CUDA graphs (GQA models with the KV cache on the GPU)")
 }
 
 // engineOptions resolves flags and environment into onnx.Options.
@@ -130,6 +132,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 		Lib:          onnx.DefaultLibOptions(o.ORTLib),
 		PrefillChunk: o.PrefillChunk,
 		Threads:      o.Threads,
+		CUDAGraph:    o.CUDAGraph,
 		Notice:       g.notice,
 	}
 }

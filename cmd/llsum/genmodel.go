@@ -20,6 +20,7 @@ func newDevCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.AddCommand(newGenModelCmd(g))
 	cmd.AddCommand(newDevBenchCmd(g))
+	cmd.AddCommand(newDevGraphCheckCmd(g))
 	return cmd
 }
 

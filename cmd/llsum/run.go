@@ -12,6 +12,7 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/structured"
 	"github.com/llsum/llsum/internal/ui"
 	"github.com/llsum/llsum/pipeline"
 	sumz "github.com/llsum/llsum/summarize"
@@ -36,6 +37,8 @@ type runOptions struct {
 	Lang         string
 	ChunkOverlap int
 	Digest       string
+	Schema       string
+	Citations    bool
 
 	Force     bool
 	Prune     bool
@@ -48,6 +51,7 @@ type runOptions struct {
 	// Set by Finalize.
 	shard       pipeline.Shard
 	instruction string
+	schema      *structured.Schema
 }
 
 // AddFlags registers run's flags.
@@ -65,6 +69,8 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PromptFile, "prompt-file", "", "file holding a custom instruction that replaces the style's")
 	f.StringVar(&o.Lang, "lang", "auto", "language to write in: auto (the document's own), en, zh, de, …")
 	f.IntVar(&o.ChunkOverlap, "chunk-overlap", 0, "tokens each chunk of a long document repeats from the previous one")
+	f.StringVar(&o.Schema, "schema", "", "JSON Schema FILE: every summary is one JSON value valid against it (onnx and openai backends)")
+	f.BoolVar(&o.Citations, "citations", true, "cite pages as [p. 3–5] after each statement (--citations=false: none)")
 	f.StringVar(&o.Digest, "digest", "", "after all documents, write one digest of their summaries to FILE.md (and FILE.json)")
 	f.BoolVar(&o.Force, "force", false, "summarize every document again, even those unchanged since their last summary in --out")
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
@@ -141,7 +147,10 @@ func (o *runOptions) Finalize() error {
 		}
 		o.instruction = strings.TrimSpace(string(b))
 	}
-	return o.Backend.Finalize()
+	if err := o.Backend.Finalize(); err != nil {
+		return err
+	}
+	return o.finalizeSchema()
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -198,19 +207,20 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	g.jsonLog = opts.LogFormat == "json"
 	ex := opts.Extract.options()
 	cfg := pipeline.Config{
-		Inputs:  args,
-		OutDir:  opts.Out,
-		Include: opts.Include,
-		Exclude: opts.Exclude,
-		Jobs:    opts.Jobs,
-		Version: version,
-		Extract: ex,
-		Force:   opts.Force,
-		Prune:   opts.Prune,
-		Grace:   opts.Grace,
-		Wait:    opts.Wait,
-		Abort:   abortFrom(ctx),
-		Shard:   opts.shard,
+		Inputs:   args,
+		OutDir:   opts.Out,
+		Include:  opts.Include,
+		Exclude:  opts.Exclude,
+		Jobs:     opts.Jobs,
+		Version:  version,
+		Extract:  ex,
+		Describe: describe,
+		Force:    opts.Force,
+		Prune:    opts.Prune,
+		Grace:    opts.Grace,
+		Wait:     opts.Wait,
+		Abort:    abortFrom(ctx),
+		Shard:    opts.shard,
 		Params: pipeline.Parameters{
 			MaxNewTokens: opts.MaxNewTokens,
 			Context:      opts.Backend.Context,
@@ -223,6 +233,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 			Instruction:  opts.instruction,
 		},
 	}
+	schemaParams(&cfg.Params, opts)
 	cfg.Markdown, cfg.JSON, _ = formatNames(opts.Format)
 	if opts.Stdout {
 		cfg.Stdout = g.stdout
@@ -293,10 +304,10 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 // newObserver picks the progress display: JSON lines when asked, else a
 // bar on a terminal, lines otherwise.
 func newObserver(g *globalOptions, format string) pipeline.Observer {
+	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose, Describe: describe}
 	if format == "json" {
-		return ui.NewJSONObserver(g.stderr)
+		return ui.NewJSONObserver(g.stderr, lo)
 	}
-	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
 	if !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress() {
 		return ui.NewBarObserver(g.stderr, lo)
 	}

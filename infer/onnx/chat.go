@@ -31,6 +31,7 @@ type ChatModel struct {
 	b   *Batcher
 	tok ChatTokenizer
 	id  string
+	sch schemas
 }
 
 // NewChatModel wraps e with the default batching limits; Close closes the
@@ -50,6 +51,13 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 		}
 		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS,
 			Logprobs: r.Logprobs, TopLogprobs: r.TopLogprobs}
+		if r.Schema != nil {
+			d, err := c.constraint(r.Schema, r.MaxNewTokens)
+			if err != nil {
+				return nil, fmt.Errorf("chat request %d: schema %s: %w", i, r.Schema.Name, err)
+			}
+			gr[i].Mask, gr[i].IgnoreEOS = d, false
+		}
 		if len(r.Stop) > 0 || r.OnDelta != nil {
 			streams[i] = &tokenStream{c: c, text: infer.NewTextStream(r.Stop), onDelta: r.OnDelta}
 			gr[i].OnToken = streams[i].onToken
@@ -69,6 +77,9 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 			text = st.text.Text()
 		} else if text, err = c.tok.Decode(r.OutputIDs); err != nil {
 			return nil, fmt.Errorf("chat request %d: decode: %w", i, err)
+		}
+		if err := checkSchema(reqs[i], text); err != nil {
+			return nil, fmt.Errorf("chat request %d: %w", i, err)
 		}
 		out[i] = infer.ChatResult{Text: text, Stop: r.Stop, PromptTokens: len(gr[i].InputIDs), CompletionTokens: len(r.OutputIDs)}
 		if gr[i].Logprobs {

@@ -25,16 +25,13 @@ type IDLogprob struct {
 // logprobScratch holds one row's raw logits while the sampler changes them.
 type logprobScratch struct{ raw []float32 }
 
-// pick samples the row's next token from logits and, when the request asks
-// for log probabilities, records the token's (r.lp, appended by accept).
-func (g *gen) pick(r *row, logits []float32) int {
-	if !r.req.Logprobs {
-		return r.sampler.next(logits)
-	}
+// pickLogprob is pick for a request that asks for log probabilities: it
+// records the token's (r.lp, appended by accept), from the raw logits.
+func (g *gen) pickLogprob(r *row, logits []float32) int {
 	raw := g.lp.raw[:0]
 	raw = append(raw, logits...)
 	g.lp.raw = raw
-	tok := r.sampler.next(logits)
+	tok := r.sampler.next(logits, g.remaining(r, r.length))
 	r.lp = logprobOf(raw, tok, min(r.req.TopLogprobs, infer.MaxTopLogprobs))
 	return tok
 }

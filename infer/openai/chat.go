@@ -27,6 +27,7 @@ func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
 		TopK:              r.Sampling.TopK,
 		Seed:              r.Sampling.Seed,
 		RepetitionPenalty: r.Sampling.RepetitionPenalty,
+		ResponseFormat:    schemaFormat(r),
 	}
 	if len(r.Stop) > 0 {
 		body.Stop = r.Stop
@@ -36,6 +37,37 @@ func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
 		body.MaxTokens = &n
 	}
 	return body
+}
+
+// schemaFormat is the response format of a request with a schema.
+func schemaFormat(r infer.ChatRequest) *oaiwire.ResponseFormat {
+	if r.Schema == nil {
+		return nil
+	}
+	name := strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			return c
+		}
+		return '_'
+	}, r.Schema.Name)
+	if name == "" {
+		name = "summary"
+	}
+	return &oaiwire.ResponseFormat{Type: "json_schema", JSONSchema: &oaiwire.JSONSchemaSpec{Name: name, Schema: r.Schema.Raw(), Strict: true}}
+}
+
+// schemaAnswer returns a schema request's answer as the JSON value alone
+// (a code fence some servers put around it removed) and whether it is
+// valid.
+func schemaAnswer(r infer.ChatRequest, text string) (string, error) {
+	t := strings.TrimSpace(text)
+	if strings.HasPrefix(t, "```") && strings.HasSuffix(t, "```") {
+		t = strings.TrimSpace(strings.TrimSuffix(t, "```"))
+		if i := strings.IndexByte(t, '\n'); i >= 0 {
+			t = strings.TrimSpace(t[i+1:])
+		}
+	}
+	return t, r.Schema.Validate(t)
 }
 
 // errNoContent marks a reply that parsed but holds no answer.

@@ -37,8 +37,11 @@ const (
 	fatal
 )
 
-// errNotFound marks a 404 answer.
-var errNotFound = errors.New("not found")
+// ErrNotFound marks a 404 answer: a wrong endpoint or model name.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnauthorized marks a 401 or 403 answer: the server refused the API key.
+var ErrUnauthorized = errors.New("unauthorized")
 
 // do sends one API call with retries and decodes a 2xx JSON reply into out.
 // Its errors are redacted and classed: Fatal (circuit open, auth, 404),
@@ -180,9 +183,9 @@ func (c *Client) statusError(method, path string, resp *http.Response, body []by
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 		return busy, retryAfter, errclass.AsRetryable(err, retryAfter)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return fatal, 0, fmt.Errorf("%w (check %s)", err, EnvAPIKey)
+		return fatal, 0, fmt.Errorf("%w: %w", err, ErrUnauthorized)
 	case code == http.StatusNotFound:
-		return fatal, 0, fmt.Errorf("%w (wrong --endpoint or --model-name?): %w", err, errNotFound)
+		return fatal, 0, fmt.Errorf("%w: %w", err, ErrNotFound)
 	default:
 		return rejected, 0, err
 	}

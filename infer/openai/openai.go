@@ -254,7 +254,7 @@ func withDefaults(cfg Config) Config {
 func (c *Client) discover(ctx context.Context) error {
 	var list oaiwire.ModelList
 	err := c.do(ctx, http.MethodGet, "/models", nil, &list)
-	notFound := errors.Is(err, errNotFound)
+	notFound := errors.Is(err, ErrNotFound)
 	switch {
 	case notFound && c.cfg.ModelName != "" && c.cfg.ContextWindow > 0:
 		// Some servers have no /models; with both given nothing is missing.
@@ -394,11 +394,35 @@ func (c *Client) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.Ch
 	return results, be
 }
 
-// chatOne runs one request once a slot is free.
+// chatOne runs one request. An answer to a request with a schema is
+// validated; an invalid one is asked for again once, and a second invalid
+// answer fails the request with the validation error.
 func (c *Client) chatOne(ctx context.Context, req infer.ChatRequest) (infer.ChatResult, error) {
 	if req.Logprobs {
 		return infer.ChatResult{}, errclass.Wrap(errors.New("openai: chat: log probabilities are not supported by this backend"), errclass.Document)
 	}
+	res, err := c.chatOnce(ctx, req)
+	if err != nil || req.Schema == nil {
+		return res, err
+	}
+	for try := 1; ; try++ {
+		text, verr := schemaAnswer(req, res.Text)
+		if verr == nil {
+			res.Text = text
+			return res, nil
+		}
+		if try == 2 {
+			return infer.ChatResult{}, fmt.Errorf("openai: chat: answer for schema %s still invalid after a retry: %w", req.Schema.Name, verr)
+		}
+		c.log.Warn(fmt.Sprintf("openai: answer does not match schema %s, asking again: %v", req.Schema.Name, verr))
+		if res, err = c.chatOnce(ctx, req); err != nil {
+			return res, err
+		}
+	}
+}
+
+// chatOnce sends one request once a slot is free.
+func (c *Client) chatOnce(ctx context.Context, req infer.ChatRequest) (infer.ChatResult, error) {
 	if err := c.breaker.check(); err != nil {
 		return infer.ChatResult{}, err
 	}

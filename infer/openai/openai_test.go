@@ -290,7 +290,7 @@ func TestAPIKeyNeverShown(t *testing.T) {
 		if strings.Contains(msg, bad) || strings.Contains(msg, "9876") {
 			t.Errorf("request %d: error shows the key: %q", i, msg)
 		}
-		if !strings.Contains(msg, "401 Unauthorized") || !strings.Contains(msg, EnvAPIKey) || !strings.Contains(msg, redacted) {
+		if !strings.Contains(msg, "401 Unauthorized") || !errors.Is(e, ErrUnauthorized) || !strings.Contains(msg, redacted) {
 			t.Errorf("request %d: unclear error %q", i, msg)
 		}
 	}
@@ -542,8 +542,8 @@ func TestNew(t *testing.T) {
 			c.CountTokens = func(msgs []infer.Message) (int, error) { return len(msgs), nil }
 		}, wantModel: "tiny", wantWindow: 4096, wantCounting: "tokenizer"},
 		{name: "no /models, all given", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ModelName = "x"; c.ContextWindow = 512 }, wantModel: "x", wantWindow: 512, wantCounting: "approx"},
-		{name: "no /models, name missing", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ContextWindow = 512 }, wantErr: "404 Not Found"},
-		{name: "auth", models: `{"error":{"message":"invalid key"}}`, modelsStatus: 401, wantErr: "401 Unauthorized: invalid key (check LLSUM_API_KEY)"},
+		{name: "no /models, name missing", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ContextWindow = 512 }, wantErr: "404 Not Found", wantIs: ErrNotFound},
+		{name: "auth", models: `{"error":{"message":"invalid key"}}`, modelsStatus: 401, wantErr: "401 Unauthorized: invalid key", wantIs: ErrUnauthorized},
 		{name: "empty list", models: `{"data":[]}`, wantErr: "lists no models"},
 		{name: "garbage", models: `<html>`, wantErr: "not valid JSON"},
 		{name: "endpoint without /v1", models: tinyModels, cfg: func(c *Config) { c.Endpoint = strings.TrimSuffix(c.Endpoint, "/v1") }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},

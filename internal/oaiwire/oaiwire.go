@@ -38,6 +38,9 @@ type ChatRequest struct {
 	StreamOptions *StreamOptions `json:"stream_options,omitempty"`
 	// Stop is a string or a list of up to 4 strings.
 	Stop StopList `json:"stop,omitempty"`
+	// ResponseFormat asks for JSON valid against a schema (--schema);
+	// servers that enforce it (vLLM, llama.cpp, OpenAI) constrain decoding.
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
 
 	// Parameters a server must either honour or refuse: llsum's server
 	// reads them to refuse what it cannot do (never to ignore it).
@@ -47,7 +50,6 @@ type ChatRequest struct {
 	ToolChoice       json.RawMessage `json:"tool_choice,omitempty"`
 	Functions        json.RawMessage `json:"functions,omitempty"`
 	FunctionCall     json.RawMessage `json:"function_call,omitempty"`
-	ResponseFormat   json.RawMessage `json:"response_format,omitempty"`
 	LogitBias        json.RawMessage `json:"logit_bias,omitempty"`
 	FrequencyPenalty *float64        `json:"frequency_penalty,omitempty"`
 	PresencePenalty  *float64        `json:"presence_penalty,omitempty"`
@@ -88,6 +90,20 @@ func (l StopList) MarshalJSON() ([]byte, error) {
 		return json.Marshal(l[0])
 	}
 	return json.Marshal([]string(l))
+}
+
+// ResponseFormat is {"type": "json_schema", "json_schema": {...}} (or
+// {"type": "text"} / {"type": "json_object"}).
+type ResponseFormat struct {
+	Type       string          `json:"type"`
+	JSONSchema *JSONSchemaSpec `json:"json_schema,omitempty"`
+}
+
+// JSONSchemaSpec names a response format's schema.
+type JSONSchemaSpec struct {
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
+	Strict bool            `json:"strict"`
 }
 
 // ChatResponse is a /chat/completions reply.

@@ -61,18 +61,20 @@ type LogRecord struct {
 }
 
 // NewJSONObserver writes one JSON object per line to w (see LogRecord).
-func NewJSONObserver(w io.Writer) pipeline.Observer {
-	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now}
+// Of opts only Describe applies.
+func NewJSONObserver(w io.Writer, opts LogOptions) pipeline.Observer {
+	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now, opts: opts}
 }
 
 type jsonObserver struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-	now func() time.Time // the clock (tests fix it)
+	mu   sync.Mutex
+	enc  *json.Encoder
+	now  func() time.Time // the clock (tests fix it)
+	opts LogOptions
 }
 
 func (o *jsonObserver) Event(e pipeline.Event) {
-	rec, ok := logRecord(e)
+	rec, ok := logRecord(e, o.opts)
 	if !ok {
 		return
 	}
@@ -94,7 +96,7 @@ func WriteJSONError(w io.Writer, err error) {
 	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: textutil.OneLine(err.Error())})
 }
 
-func logRecord(e pipeline.Event) (LogRecord, bool) {
+func logRecord(e pipeline.Event, opts LogOptions) (LogRecord, bool) {
 	switch e.Kind {
 	case pipeline.EventStart:
 		return LogRecord{Event: "start", Path: e.Path}, true
@@ -119,9 +121,9 @@ func logRecord(e pipeline.Event) (LogRecord, bool) {
 		d := e.Doc
 		return LogRecord{Event: "deleted", Path: d.Path, Source: d.Source, Reason: d.Reason, Outputs: d.Outputs}, true
 	case pipeline.EventInputError:
-		return LogRecord{Event: "input_error", Path: e.Path, Error: textutil.OneLine(e.Err.Error())}, true
+		return LogRecord{Event: "input_error", Path: e.Path, Error: opts.describe(e.Err)}, true
 	case pipeline.EventWarning:
-		return LogRecord{Event: "warning", Error: textutil.OneLine(e.Err.Error())}, true
+		return LogRecord{Event: "warning", Error: opts.describe(e.Err)}, true
 	case pipeline.EventInterrupt:
 		g := e.Grace.Milliseconds()
 		return LogRecord{Event: "interrupt", GraceMS: &g}, true

@@ -16,6 +16,17 @@ type LogOptions struct {
 	Quiet bool
 	// Verbose adds debugging detail (recovered panics' stacks).
 	Verbose bool
+	// Describe turns an error into its one-line text (the command line adds
+	// its hints); nil means the error's own message.
+	Describe func(error) string
+}
+
+// describe is err on one line, through opts.Describe when set.
+func (opts LogOptions) describe(err error) string {
+	if opts.Describe != nil {
+		return opts.Describe(err)
+	}
+	return textutil.OneLine(err.Error())
 }
 
 // NewLineObserver prints one plain line per document to w: the form for
@@ -70,14 +81,14 @@ func eventLine(e pipeline.Event, opts LogOptions) string {
 		}
 		return fmt.Sprintf("llsum: deleted %s: %s", e.Doc.Path, e.Doc.Reason)
 	case pipeline.EventWarning:
-		return "llsum: warning: " + textutil.OneLine(e.Err.Error())
+		return "llsum: warning: " + opts.describe(e.Err)
 	case pipeline.EventInterrupt:
 		if e.Grace > 0 {
 			return fmt.Sprintf("llsum: interrupted: no new documents; those in flight get %s to finish (interrupt again to abort them)", e.Grace)
 		}
 		return "llsum: interrupted: abandoning the documents in flight"
 	case pipeline.EventInputError:
-		return "llsum: error: " + textutil.OneLine(e.Err.Error())
+		return "llsum: error: " + opts.describe(e.Err)
 	case pipeline.EventDebug:
 		if opts.Verbose {
 			return "llsum: debug: " + e.Path + ":\n" + e.Message
@@ -85,7 +96,7 @@ func eventLine(e pipeline.Event, opts LogOptions) string {
 	case pipeline.EventFinish:
 		r := e.Report
 		if r.Fatal != nil {
-			return "llsum: error: " + textutil.OneLine(r.Fatal.Error())
+			return "llsum: error: " + opts.describe(r.Fatal)
 		}
 		if opts.Quiet {
 			return ""

@@ -153,6 +153,7 @@ type Result struct {
 	Device       string    `json:"device"`
 	KVMemory     string    `json:"kv_memory"`
 	CUDAGraph    bool      `json:"cuda_graph"`
+	DeviceArgmax bool      `json:"device_argmax"`
 	Runtime      string    `json:"runtime"`
 	PrefillChunk int       `json:"prefill_chunk"`
 	OpenSeconds  float64   `json:"open_seconds"`
