@@ -11,11 +11,17 @@
 // client went away before its batch started is dropped unanswered.
 //
 // Validation happens before queueing, so that one bad request never fails a
-// batch: unknown model → 404, malformed body, streaming, bad roles or a
-// prompt plus max_tokens over the context window → 400 with the reason in
+// batch: unknown model → 404, malformed body, bad roles, parameters the
+// server cannot honour (params.go: tools, response_format, n > 1, ...) or
+// a prompt plus max_tokens over the context window → 400 with the reason in
 // OpenAI's error shape.
 //
-// Sampling: temperature, top_p, top_k, seed and repetition_penalty pass to
+// stream: true answers Server-Sent Events of chat.completion.chunk objects
+// (stream.go); every request follows its generation through the engine's
+// per-step callback, which also ends it at the next step once its client has
+// gone. GET /metrics serves Prometheus metrics (metrics.go).
+//
+// Sampling: temperature, top_p, top_k, seed, stop and repetition_penalty pass to
 // the engine; a request without temperature is decoded greedily (OpenAI's
 // default would be 1), so that summaries are reproducible. max_tokens (or
 // max_completion_tokens) defaults to Config.MaxNewTokens.
@@ -54,6 +60,7 @@ const (
 	DefaultBatchWait       = 5 * time.Millisecond
 	DefaultMaxNewTokens    = 512
 	DefaultShutdownTimeout = 2 * time.Minute
+	DefaultStreamInterval  = 20 * time.Millisecond
 	maxBodyBytes           = 16 << 20
 )
 
@@ -77,6 +84,11 @@ type Config struct {
 	APIKey string
 	// ShutdownTimeout bounds the wait for queued requests at shutdown.
 	ShutdownTimeout time.Duration
+	// StreamInterval is the shortest time between two events of a
+	// streamed reply after its first token (text generated meanwhile goes
+	// in one chunk); 0 means DefaultStreamInterval, negative: every token
+	// at once.
+	StreamInterval time.Duration
 	// Logger receives one line per batch (debug) and errors; nil discards.
 	Logger *slog.Logger
 }
@@ -93,6 +105,7 @@ type Server struct {
 	// pending counts requests accepted into the queue and not yet answered.
 	pending atomic.Int64
 	mux     *http.ServeMux
+	metrics *metrics
 }
 
 // job is one queued request and where its answer goes.
@@ -100,6 +113,8 @@ type job struct {
 	ctx  context.Context
 	req  infer.ChatRequest
 	done chan jobResult // buffered, 1
+	// progress follows the reply as it is generated (TTFT, streaming).
+	progress *progress
 }
 
 type jobResult struct {
@@ -127,6 +142,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	switch {
+	case cfg.StreamInterval == 0:
+		cfg.StreamInterval = DefaultStreamInterval
+	case cfg.StreamInterval < 0:
+		cfg.StreamInterval = 0
+	}
 	s := &Server{
 		cfg:   cfg,
 		info:  cfg.Model.Info(),
@@ -144,9 +165,11 @@ func New(cfg Config) (*Server, error) {
 	if s.name == "" {
 		return nil, ErrNoModelName
 	}
+	s.metrics = newMetrics(s)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /v1/models", s.auth(s.models))
-	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(s.chat))
+	s.mux.HandleFunc("POST /v1/chat/completions", s.metrics.counted(s.auth(s.chat)))
 	return s, nil
 }
 
@@ -237,6 +260,7 @@ func (s *Server) runBatch(ctx context.Context, batch []*job) {
 		reqs[i] = j.req
 	}
 	start := time.Now()
+	s.metrics.batchStarted(live, start)
 	res, err := s.cfg.Model.Chat(ctx, reqs)
 	s.log.Debug("serve: batch", "size", len(live), "ms", time.Since(start).Milliseconds(), "err", err)
 	var be *infer.BatchError
@@ -311,7 +335,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "shutting down", "unavailable")
 		return
 	}
-	req, status, msg := s.parse(w, r)
+	p, status, msg := s.parse(w, r)
 	if status != 0 {
 		t := "invalid_request_error"
 		if status == http.StatusNotFound {
@@ -320,7 +344,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg, t)
 		return
 	}
-	j := &job{ctx: r.Context(), req: req, done: make(chan jobResult, 1)}
+	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), progress: newProgress(r.Context(), time.Now(), p.stream)}
+	j.req.OnDelta = j.progress.onDelta
 	s.pending.Add(1)
 	defer s.pending.Add(-1)
 	select {
@@ -330,34 +355,36 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("queue full (%d requests waiting); retry later", s.cfg.Queue), "rate_limit_error")
 		return
 	}
+	if p.stream {
+		s.stream(w, r, j, p)
+		return
+	}
 	// The dispatcher always answers a queued job (even a cancelled one), so
 	// waiting on done alone cannot leak.
 	jr := <-j.done
+	if r.Context().Err() != nil {
+		return // the client is gone
+	}
 	if jr.err != nil {
-		if r.Context().Err() != nil {
-			return // the client is gone
-		}
-		status := http.StatusInternalServerError
-		if errclass.IsFatal(jr.err) {
-			status = http.StatusServiceUnavailable
-		}
-		s.log.Error("serve: chat failed", "err", jr.err)
-		writeError(w, status, jr.err.Error(), "server_error")
+		s.writeJobError(w, jr.err)
 		return
 	}
-	finish := "stop"
-	if jr.res.Stop == infer.StopLength || jr.res.Stop == infer.StopContext {
-		finish = "length"
-	}
+	s.metrics.answered(j, jr.res)
 	text := jr.res.Text
+	finish := finishReason(jr.res.Stop)
+	var lps *oaiwire.Logprobs
+	if p.Logprobs && jr.res.Logprobs != nil {
+		lps = wireLogprobs(jr.res.Logprobs.Tokens)
+	}
 	writeJSON(w, http.StatusOK, oaiwire.ChatResponse{
-		ID:      "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10),
+		ID:      s.newID(),
 		Object:  "chat.completion",
 		Created: time.Now().Unix(),
 		Model:   s.name,
 		Choices: []oaiwire.Choice{{
 			Message:      oaiwire.ReplyMessage{Role: infer.RoleAssistant, Content: &text},
 			FinishReason: finish,
+			Logprobs:     lps,
 		}},
 		Usage: &oaiwire.Usage{
 			PromptTokens:     jr.res.PromptTokens,
@@ -367,26 +394,56 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// writeJobError answers a request whose job failed: 503 when the model is
+// unusable, 500 otherwise.
+func (s *Server) writeJobError(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	if errclass.IsFatal(err) {
+		status = http.StatusServiceUnavailable
+	}
+	s.log.Error("serve: chat failed", "err", err)
+	writeError(w, status, err.Error(), "server_error")
+}
+
+// newID returns a fresh completion id.
+func (s *Server) newID() string {
+	return "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10)
+}
+
+// finishReason maps an infer stop reason to the API's finish_reason.
+func finishReason(stop string) string {
+	if stop == infer.StopLength || stop == infer.StopContext {
+		return "length"
+	}
+	return "stop"
+}
+
+// parsed is a validated chat request.
+type parsed struct {
+	infer.ChatRequest
+	stream       bool
+	includeUsage bool
+	promptTokens int
+}
+
 // parse validates a chat request; a non-zero status is the answer to give.
-func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatRequest, int, string) {
+func (s *Server) parse(w http.ResponseWriter, r *http.Request) (parsed, int, string) {
 	var cr oaiwire.ChatRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err := dec.Decode(&cr); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return infer.ChatRequest{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes)
+			return parsed{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes)
 		}
-		return infer.ChatRequest{}, http.StatusBadRequest, "request body is not valid JSON: " + err.Error()
+		return parsed{}, http.StatusBadRequest, "request body is not valid JSON: " + err.Error()
 	}
 	switch {
 	case cr.Model != "" && cr.Model != s.name:
-		return infer.ChatRequest{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
-	case cr.Stream:
-		return infer.ChatRequest{}, http.StatusBadRequest, "stream: true is not supported"
+		return parsed{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
 	case cr.N != nil && *cr.N != 1:
-		return infer.ChatRequest{}, http.StatusBadRequest, "n must be 1"
+		return parsed{}, http.StatusBadRequest, "n must be 1"
 	case len(cr.Messages) == 0:
-		return infer.ChatRequest{}, http.StatusBadRequest, "messages must not be empty"
+		return parsed{}, http.StatusBadRequest, "messages must not be empty"
 	}
 	msgs := make([]infer.Message, len(cr.Messages))
 	for i, m := range cr.Messages {
@@ -394,38 +451,49 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 		switch m.Role {
 		case infer.RoleSystem, infer.RoleUser, infer.RoleAssistant:
 		default:
-			return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf("messages[%d]: role %q: want system, user or assistant", i, m.Role)
+			return parsed{}, http.StatusBadRequest, fmt.Sprintf("messages[%d]: role %q: want system, user or assistant", i, m.Role)
 		}
 	}
 	maxNew := s.cfg.MaxNewTokens
 	for _, p := range []*int{cr.MaxCompletionTokens, cr.MaxTokens} {
 		if p != nil {
 			if *p < 1 {
-				return infer.ChatRequest{}, http.StatusBadRequest, "max_tokens must be at least 1"
+				return parsed{}, http.StatusBadRequest, "max_tokens must be at least 1"
 			}
 			maxNew = *p
 			break
 		}
 	}
+	if msg := refuseUnsupported(&cr); msg != "" {
+		return parsed{}, http.StatusBadRequest, msg
+	}
 	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
-	}}
+	}, Stop: stopStrings(cr.Stop)}
+	if cr.Logprobs != nil && *cr.Logprobs {
+		req.Logprobs = true
+		if cr.TopLogprobs != nil {
+			req.TopLogprobs = *cr.TopLogprobs
+		}
+	}
 	if cr.Temperature != nil {
 		if *cr.Temperature < 0 {
-			return infer.ChatRequest{}, http.StatusBadRequest, "temperature must not be negative"
+			return parsed{}, http.StatusBadRequest, "temperature must not be negative"
 		}
 		req.Sampling.Temperature = *cr.Temperature
 	}
 	n, err := s.cfg.Model.CountTokens(msgs)
 	if err != nil {
-		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
+		return parsed{}, http.StatusBadRequest, "messages: " + err.Error()
 	}
 	if w := s.info.ContextWindow; w > 0 && n+maxNew > w {
-		return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf(
+		return parsed{}, http.StatusBadRequest, fmt.Sprintf(
 			"This model's maximum context length is %d tokens. However, you requested %d tokens (%d in the messages, %d in the completion).",
 			w, n+maxNew, n, maxNew)
 	}
-	return req, 0, ""
+	p := parsed{ChatRequest: req, stream: cr.Stream, promptTokens: n}
+	p.includeUsage = cr.StreamOptions != nil && cr.StreamOptions.IncludeUsage
+	return p, 0, ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -30,6 +30,9 @@ type bitsMask interface {
 // pick chooses row r's next token from its logits (r.length counts the
 // token being picked).
 func (g *gen) pick(r *row, logits []float32) int {
+	if r.req.Logprobs {
+		return g.pickLogprob(r, logits)
+	}
 	return r.sampler.next(logits, g.remaining(r, r.length))
 }
 

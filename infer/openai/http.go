@@ -140,6 +140,16 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 		return unreachable, 0, err // *url.Error names method and URL
 	}
 	defer resp.Body.Close()
+	if sr, ok := out.(*streamReply); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		oc, err := sr.read(resp.Body)
+		if err != nil {
+			if terr := timedOut(err); terr != nil && sr.delivered == 0 {
+				return unreachable, 0, terr
+			}
+			return oc, 0, fmt.Errorf("%s %s: streamed reply from %s: %w", method, path, c.host, err)
+		}
+		return answered, 0, nil
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
 		if terr := timedOut(err); terr != nil {
