@@ -2,11 +2,14 @@ package serve
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/oaiwire"
+	"github.com/llsum/llsum/internal/structured"
 )
 
 // maxStop is the most stop strings a request may give (the API's limit).
@@ -39,8 +42,10 @@ func refuseUnsupported(cr *oaiwire.ChatRequest) string {
 		return unsupported("functions", "no tool calling")
 	case present(cr.FunctionCall) && !isJSONString(cr.FunctionCall, "none"):
 		return unsupported("function_call", "no tool calling")
-	case cr.ResponseFormat != nil && cr.ResponseFormat.Type != "text":
-		return unsupported("response_format", "only {\"type\": \"text\"}")
+	case cr.ResponseFormat != nil && cr.ResponseFormat.Type == "json_schema" && (cr.ResponseFormat.JSONSchema == nil || !present(cr.ResponseFormat.JSONSchema.Schema)):
+		return "response_format: json_schema needs json_schema.schema"
+	case cr.ResponseFormat != nil && cr.ResponseFormat.Type != "text" && cr.ResponseFormat.Type != "json_schema":
+		return unsupported("response_format", "only {\"type\": \"text\"} and {\"type\": \"json_schema\"}")
 	case present(cr.LogitBias):
 		return unsupported("logit_bias", "no logit bias")
 	case cr.FrequencyPenalty != nil && *cr.FrequencyPenalty != 0:
@@ -97,4 +102,42 @@ func byteInts(b []byte) []int {
 		out[i] = int(c)
 	}
 	return out
+}
+
+// maxSchemas bounds the compiled response_format schemas a server keeps.
+const maxSchemas = 64
+
+// schemaCache keeps compiled response_format schemas by their document's
+// hash, so a client repeating its schema reuses it (and the engine its
+// token index). It is emptied when full.
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]*structured.Schema
+}
+
+// get compiles the schema document raw (name labels it), or returns the
+// one compiled before. A document that is not a JSON Schema, or uses a
+// keyword the engine cannot enforce, is an error naming it.
+func (c *schemaCache) get(name string, raw json.RawMessage) (*structured.Schema, error) {
+	key := sha256.Sum256(bytes.TrimSpace(raw))
+	c.mu.Lock()
+	s := c.m[key]
+	c.mu.Unlock()
+	if s != nil {
+		return s, nil
+	}
+	if name == "" {
+		name = "response_format"
+	}
+	s, err := structured.Compile(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxSchemas {
+		c.m = map[[32]byte]*structured.Schema{}
+	}
+	c.m[key] = s
+	c.mu.Unlock()
+	return s, nil
 }

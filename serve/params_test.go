@@ -3,6 +3,8 @@ package serve
 import (
 	"strings"
 	"testing"
+
+	"github.com/llsum/llsum/internal/structured"
 )
 
 // TestServeParameters: parameters the server cannot honour are refused with
@@ -23,6 +25,9 @@ func TestServeParameters(t *testing.T) {
 		{"tool_choice", `"tool_choice":"auto"`, "tool_choice is not supported"},
 		{"functions", `"functions":[{"name":"f"}]`, "functions is not supported"},
 		{"response_format json", `"response_format":{"type":"json_object"}`, "response_format is not supported"},
+		{"json_schema without schema", `"response_format":{"type":"json_schema","json_schema":{"name":"x"}}`, "json_schema needs json_schema.schema"},
+		{"json_schema keyword llsum cannot enforce", `"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"n":{"type":"integer","minimum":3}}}}}`, `response_format.json_schema.schema: schema x: keyword "minimum" at /properties/n/minimum`},
+		{"json_schema too few tokens", `"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"abcdefghij":{"type":"string"}},"required":["abcdefghij"]}}}`, "max_tokens 8 is too few for the response_format schema"},
 		{"logit_bias", `"logit_bias":{"5":10}`, "logit_bias is not supported"},
 		{"frequency_penalty", `"frequency_penalty":0.5`, "frequency_penalty is not supported"},
 		{"presence_penalty", `"presence_penalty":-1`, "presence_penalty is not supported"},
@@ -67,5 +72,30 @@ func TestServeParameters(t *testing.T) {
 	got := ch["message"].(map[string]any)["content"].(string)
 	if cut := strings.Index(want, stop); got != want[:cut] || ch["finish_reason"] != "stop" {
 		t.Errorf("stop %q: got %q (%v), want %q (stop)", stop, got, ch["finish_reason"], want[:cut])
+	}
+}
+
+// TestServeJSONSchema: response_format json_schema is honoured — every
+// reply of the random-weight model, plain and streamed, greedy and sampled,
+// is one JSON value valid against the schema (nonsense, but valid).
+func TestServeJSONSchema(t *testing.T) {
+	m := openModel(t)
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny"})
+	const schema = `{"type":"object","properties":{"title":{"type":"string","maxLength":20},"tags":{"type":"array","items":{"type":"string","enum":["a","b"]},"maxItems":3}},"required":["title","tags"],"additionalProperties":false}`
+	sch, err := structured.Compile("brief", []byte(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range []string{`"temperature":0`, `"temperature":1.2,"seed":3`, `"temperature":0.7,"seed":9`} {
+		body := `{"model":"tiny","messages":[{"role":"user","content":"Describe the moon."}],"max_tokens":60,` + extra +
+			`,"response_format":{"type":"json_schema","json_schema":{"name":"brief","schema":` + schema + `}}}`
+		resp, v := post(t, base+"/v1/chat/completions", "", body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %v", extra, resp.StatusCode, v)
+		}
+		content := v["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string)
+		if err := sch.Validate(content); err != nil {
+			t.Errorf("%s: reply %q is not valid against the schema: %v", extra, content, err)
+		}
 	}
 }

@@ -47,6 +47,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/oaiwire"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // ErrNoModelName: neither Config.ModelName nor the model gives a name.
@@ -106,6 +107,7 @@ type Server struct {
 	pending atomic.Int64
 	mux     *http.ServeMux
 	metrics *metrics
+	schemas schemaCache
 }
 
 // job is one queued request and where its answer goes.
@@ -475,6 +477,16 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (parsed, int, str
 		if cr.TopLogprobs != nil {
 			req.TopLogprobs = *cr.TopLogprobs
 		}
+	}
+	if rf := cr.ResponseFormat; rf != nil && rf.Type == "json_schema" {
+		sch, err := s.schemas.get(rf.JSONSchema.Name, rf.JSONSchema.Schema)
+		if err != nil {
+			return parsed{}, http.StatusBadRequest, "response_format.json_schema.schema: " + textutil.OneLine(err.Error())
+		}
+		if n := sch.Shortest(); maxNew < n {
+			return parsed{}, http.StatusBadRequest, fmt.Sprintf("max_tokens %d is too few for the response_format schema: its shortest valid value takes up to %d tokens", maxNew, n)
+		}
+		req.Schema = sch
 	}
 	if cr.Temperature != nil {
 		if *cr.Temperature < 0 {
