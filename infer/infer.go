@@ -47,6 +47,11 @@ const (
 	StopEOS     = "eos"
 	StopLength  = "length"
 	StopContext = "context"
+	// StopSequence: the reply reached one of ChatRequest.Stop (the stop
+	// text itself is not part of the reply).
+	StopSequence = "stop"
+	// StopCancelled: ChatRequest.OnDelta returned false (its client left).
+	StopCancelled = "cancelled"
 )
 
 // ChatRequest is one conversation to complete.
@@ -58,11 +63,61 @@ type ChatRequest struct {
 	// MaxNewTokens. Only benchmarks set it (fixed output lengths); backends
 	// that cannot honour it ignore it.
 	IgnoreEOS bool
+	// Stop lists strings that end the reply: it stops before the first of
+	// them generated, with Stop StopSequence. Backends that cannot honour
+	// it fail the request rather than ignore it.
+	Stop []string
+	// OnDelta, when set, receives the reply while it is generated: one
+	// call per decode step of this request, with the new text (possibly
+	// empty: text that may begin a stop string, or half a multi-byte
+	// character, is held back until it is known), and a last call whose
+	// Stop is set. Returning false ends the request at the next step with
+	// StopCancelled. It runs on the backend's decode loop: it must not
+	// block.
+	OnDelta func(Delta) bool
+	// Logprobs asks for each generated token's log probability
+	// (ChatResult.Logprobs, Delta.Logprobs) with the TopLogprobs likeliest
+	// alternatives; backends that cannot give them fail the request.
+	Logprobs    bool
+	TopLogprobs int
 	// Schema, when set, asks for one JSON value valid against it
 	// (--schema): the ONNX engine constrains decoding to it, OpenAI-
 	// compatible servers get it as the response format; either way the
 	// answer is validated.
 	Schema *structured.Schema
+}
+
+// MaxTopLogprobs is the most alternatives a request may ask for per token
+// (the API's limit).
+const MaxTopLogprobs = 20
+
+// TokenLogprob is a generated token's log probability under the model, with
+// the likeliest tokens at its position (likeliest first).
+type TokenLogprob struct {
+	TopLogprob
+	Top []TopLogprob
+}
+
+// TopLogprob is one token and its log probability. Bytes are the token's
+// own bytes (part of a multi-byte character, possibly); Token is them as
+// valid UTF-8.
+type TopLogprob struct {
+	Token   string
+	Bytes   []byte
+	Logprob float64
+}
+
+// Delta is one piece of a reply being generated (ChatRequest.OnDelta).
+type Delta struct {
+	// Text is the new text: whole UTF-8 characters, never past a stop
+	// string.
+	Text string
+	// Stop is set on the last delta: the reply's stop reason.
+	Stop string
+	// CompletionTokens counts the tokens generated so far.
+	CompletionTokens int
+	// Logprobs are those of this delta's tokens, when asked for.
+	Logprobs []TokenLogprob
 }
 
 // ChatResult is the model's answer to one ChatRequest.
@@ -71,6 +126,14 @@ type ChatResult struct {
 	Stop             string
 	PromptTokens     int
 	CompletionTokens int
+	// Logprobs is set when the request asked for log probabilities (a
+	// pointer, so that ChatResult stays comparable).
+	Logprobs *Logprobs
+}
+
+// Logprobs are a reply's log probabilities: one entry per generated token.
+type Logprobs struct {
+	Tokens []TokenLogprob
 }
 
 // ModelInfo identifies a backend and its model in outputs and cache keys.

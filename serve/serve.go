@@ -11,11 +11,17 @@
 // client went away before its batch started is dropped unanswered.
 //
 // Validation happens before queueing, so that one bad request never fails a
-// batch: unknown model → 404, malformed body, streaming, bad roles or a
-// prompt plus max_tokens over the context window → 400 with the reason in
+// batch: unknown model → 404, malformed body, bad roles, parameters the
+// server cannot honour (params.go: tools, response_format, n > 1, ...) or
+// a prompt plus max_tokens over the context window → 400 with the reason in
 // OpenAI's error shape.
 //
-// Sampling: temperature, top_p, top_k, seed and repetition_penalty pass to
+// stream: true answers Server-Sent Events of chat.completion.chunk objects
+// (stream.go); every request follows its generation through the engine's
+// per-step callback, which also ends it at the next step once its client has
+// gone. GET /metrics serves Prometheus metrics (metrics.go).
+//
+// Sampling: temperature, top_p, top_k, seed, stop and repetition_penalty pass to
 // the engine; a request without temperature is decoded greedily (OpenAI's
 // default would be 1), so that summaries are reproducible. max_tokens (or
 // max_completion_tokens) defaults to Config.MaxNewTokens.
@@ -43,6 +49,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/oaiwire"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // ErrNoModelName: neither Config.ModelName nor the model gives a name.
@@ -56,12 +63,13 @@ const (
 	DefaultBatchWait       = 5 * time.Millisecond
 	DefaultMaxNewTokens    = 512
 	DefaultShutdownTimeout = 2 * time.Minute
+	DefaultStreamInterval  = 20 * time.Millisecond
 	maxBodyBytes           = 16 << 20
 	// maxParsing bounds the request bodies read and tokenized at once: each
 	// may hold 16 MiB of body and its decoded messages.
 	maxParsing = 4
-	// readTimeout bounds reading one request, body included (a client
-	// trickling its body holds a connection and a parsing slot no longer);
+	// readTimeout bounds reading one request's body (a client trickling
+	// its body holds a connection and a parsing slot no longer);
 	// idleTimeout closes keep-alive connections left unused.
 	readTimeout = time.Minute
 	idleTimeout = 2 * time.Minute
@@ -89,6 +97,11 @@ type Config struct {
 	APIKey string
 	// ShutdownTimeout bounds the wait for queued requests at shutdown.
 	ShutdownTimeout time.Duration
+	// StreamInterval is the shortest time between two events of a
+	// streamed reply after its first token (text generated meanwhile goes
+	// in one chunk); 0 means DefaultStreamInterval, negative: every token
+	// at once.
+	StreamInterval time.Duration
 	// Logger receives one line per batch (debug) and errors; nil discards.
 	Logger *slog.Logger
 }
@@ -105,6 +118,8 @@ type Server struct {
 	// pending counts requests accepted into the queue and not yet answered.
 	pending atomic.Int64
 	mux     *http.ServeMux
+	metrics *metrics
+	schemas schemaCache
 	// parsing holds a slot per request body being read and tokenized.
 	parsing chan struct{}
 	// reading holds the requests whose body is being read, so that
@@ -118,6 +133,8 @@ type job struct {
 	ctx  context.Context
 	req  infer.ChatRequest
 	done chan jobResult // buffered, 1
+	// progress follows the reply as it is generated (TTFT, streaming).
+	progress *progress
 }
 
 type jobResult struct {
@@ -145,6 +162,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	switch {
+	case cfg.StreamInterval == 0:
+		cfg.StreamInterval = DefaultStreamInterval
+	case cfg.StreamInterval < 0:
+		cfg.StreamInterval = 0
+	}
 	s := &Server{
 		cfg:   cfg,
 		info:  cfg.Model.Info(),
@@ -165,9 +188,11 @@ func New(cfg Config) (*Server, error) {
 	if s.name == "" {
 		return nil, ErrNoModelName
 	}
+	s.metrics = newMetrics(s)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /v1/models", s.auth(s.models))
-	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(s.chat))
+	s.mux.HandleFunc("POST /v1/chat/completions", s.metrics.counted(s.auth(s.chat)))
 	return s, nil
 }
 
@@ -181,7 +206,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 30 * time.Second,
-		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -261,6 +285,7 @@ func (s *Server) runBatch(ctx context.Context, batch []*job) {
 		reqs[i] = j.req
 	}
 	start := time.Now()
+	s.metrics.batchStarted(live, start)
 	res, err := s.cfg.Model.Chat(ctx, reqs)
 	s.log.Debug("serve: batch", "size", len(live), "ms", time.Since(start).Milliseconds(), "err", err)
 	var be *infer.BatchError
@@ -335,7 +360,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "shutting down", "unavailable")
 		return
 	}
-	req, status, msg := s.parse(w, r)
+	p, status, msg := s.parse(w, r)
 	if status != 0 {
 		t := "invalid_request_error"
 		if status == http.StatusNotFound {
@@ -344,7 +369,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg, t)
 		return
 	}
-	j := &job{ctx: r.Context(), req: req, done: make(chan jobResult, 1)}
+	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), progress: newProgress(r.Context(), time.Now(), p.stream)}
+	j.req.OnDelta = j.progress.onDelta
 	s.pending.Add(1)
 	defer s.pending.Add(-1)
 	select {
@@ -354,34 +380,36 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("queue full (%d requests waiting); retry later", s.cfg.Queue), "rate_limit_error")
 		return
 	}
+	if p.stream {
+		s.stream(w, r, j, p)
+		return
+	}
 	// The dispatcher always answers a queued job (even a cancelled one), so
 	// waiting on done alone cannot leak.
 	jr := <-j.done
+	if r.Context().Err() != nil {
+		return // the client is gone
+	}
 	if jr.err != nil {
-		if r.Context().Err() != nil {
-			return // the client is gone
-		}
-		status := http.StatusInternalServerError
-		if errclass.IsFatal(jr.err) {
-			status = http.StatusServiceUnavailable
-		}
-		s.log.Error("serve: chat failed", "err", jr.err)
-		writeError(w, status, jr.err.Error(), "server_error")
+		s.writeJobError(w, jr.err)
 		return
 	}
-	finish := "stop"
-	if jr.res.Stop == infer.StopLength || jr.res.Stop == infer.StopContext {
-		finish = "length"
-	}
+	s.metrics.answered(j, jr.res)
 	text := jr.res.Text
+	finish := finishReason(jr.res.Stop)
+	var lps *oaiwire.Logprobs
+	if p.Logprobs && jr.res.Logprobs != nil {
+		lps = wireLogprobs(jr.res.Logprobs.Tokens)
+	}
 	writeJSON(w, http.StatusOK, oaiwire.ChatResponse{
-		ID:      "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10),
+		ID:      s.newID(),
 		Object:  "chat.completion",
 		Created: time.Now().Unix(),
 		Model:   s.name,
 		Choices: []oaiwire.Choice{{
 			Message:      oaiwire.ReplyMessage{Role: infer.RoleAssistant, Content: &text},
 			FinishReason: finish,
+			Logprobs:     lps,
 		}},
 		Usage: &oaiwire.Usage{
 			PromptTokens:     jr.res.PromptTokens,
@@ -389,6 +417,38 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			TotalTokens:      jr.res.PromptTokens + jr.res.CompletionTokens,
 		},
 	})
+}
+
+// writeJobError answers a request whose job failed: 503 when the model is
+// unusable, 500 otherwise.
+func (s *Server) writeJobError(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	if errclass.IsFatal(err) {
+		status = http.StatusServiceUnavailable
+	}
+	s.log.Error("serve: chat failed", "err", err)
+	writeError(w, status, err.Error(), "server_error")
+}
+
+// newID returns a fresh completion id.
+func (s *Server) newID() string {
+	return "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10)
+}
+
+// finishReason maps an infer stop reason to the API's finish_reason.
+func finishReason(stop string) string {
+	if stop == infer.StopLength || stop == infer.StopContext {
+		return "length"
+	}
+	return "stop"
+}
+
+// parsed is a validated chat request.
+type parsed struct {
+	infer.ChatRequest
+	stream       bool
+	includeUsage bool
+	promptTokens int
 }
 
 // cutReads ends the body reads in flight (shutdown: a slow client's
@@ -403,14 +463,19 @@ func (s *Server) cutReads() {
 
 // parse validates a chat request; a non-zero status is the answer to give.
 // At most maxParsing requests are read and tokenized at once.
-func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatRequest, int, string) {
+func (s *Server) parse(w http.ResponseWriter, r *http.Request) (parsed, int, string) {
 	select {
 	case s.parsing <- struct{}{}:
 	case <-r.Context().Done():
-		return infer.ChatRequest{}, http.StatusServiceUnavailable, "request abandoned while waiting to be read"
+		return parsed{}, http.StatusServiceUnavailable, "request abandoned while waiting to be read"
 	}
 	defer func() { <-s.parsing }()
+	// The body must arrive within readTimeout. The deadline is the
+	// request's own, lifted once the body is read: a server-wide
+	// ReadTimeout would also cut a long reply (streamed or not) whose
+	// client is still there.
 	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(readTimeout))
 	s.readMu.Lock()
 	s.reading[rc] = struct{}{}
 	s.readMu.Unlock()
@@ -418,11 +483,17 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 	s.readMu.Lock()
 	delete(s.reading, rc)
 	s.readMu.Unlock()
+	if status == 0 {
+		// Read whole: lift the deadline. A body not read whole keeps it,
+		// so that the server's discarding of its rest cannot wait on the
+		// client either.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if status != 0 {
-		return infer.ChatRequest{}, status, msg
+		return parsed{}, status, msg
 	}
 	if s.draining.Load() {
-		return infer.ChatRequest{}, http.StatusServiceUnavailable, "shutting down"
+		return parsed{}, http.StatusServiceUnavailable, "shutting down"
 	}
 	return s.validate(cr)
 }
@@ -456,16 +527,14 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (oaiwire.ChatR
 
 // validate checks a decoded request's fields; every limit is checked
 // without overflow, and a bad field gets a 400 naming it.
-func (s *Server) validate(cr oaiwire.ChatRequest) (infer.ChatRequest, int, string) {
+func (s *Server) validate(cr oaiwire.ChatRequest) (parsed, int, string) {
 	switch {
 	case cr.Model != "" && cr.Model != s.name:
-		return infer.ChatRequest{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
-	case cr.Stream:
-		return infer.ChatRequest{}, http.StatusBadRequest, "stream: true is not supported"
+		return parsed{}, http.StatusNotFound, fmt.Sprintf("The model `%s` does not exist; this server serves `%s`.", cr.Model, s.name)
 	case cr.N != nil && *cr.N != 1:
-		return infer.ChatRequest{}, http.StatusBadRequest, "n must be 1"
+		return parsed{}, http.StatusBadRequest, "n must be 1"
 	case len(cr.Messages) == 0:
-		return infer.ChatRequest{}, http.StatusBadRequest, "messages must not be empty"
+		return parsed{}, http.StatusBadRequest, "messages must not be empty"
 	}
 	msgs := make([]infer.Message, len(cr.Messages))
 	for i, m := range cr.Messages {
@@ -473,7 +542,7 @@ func (s *Server) validate(cr oaiwire.ChatRequest) (infer.ChatRequest, int, strin
 		switch m.Role {
 		case infer.RoleSystem, infer.RoleUser, infer.RoleAssistant:
 		default:
-			return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf("messages[%d]: role %q: want system, user or assistant", i, m.Role)
+			return parsed{}, http.StatusBadRequest, fmt.Sprintf("messages[%d]: role %q: want system, user or assistant", i, m.Role)
 		}
 	}
 	maxNew := s.cfg.MaxNewTokens
@@ -483,45 +552,66 @@ func (s *Server) validate(cr oaiwire.ChatRequest) (infer.ChatRequest, int, strin
 	}{{"max_completion_tokens", cr.MaxCompletionTokens}, {"max_tokens", cr.MaxTokens}} {
 		if f.p != nil {
 			if *f.p < 1 {
-				return infer.ChatRequest{}, http.StatusBadRequest, f.name + " must be at least 1"
+				return parsed{}, http.StatusBadRequest, f.name + " must be at least 1"
 			}
 			if w := s.info.ContextWindow; (w > 0 && *f.p > w) || *f.p > maxTokensLimit {
-				return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf("%s %d is larger than the model's context window (%d tokens)", f.name, *f.p, max(w, 0))
+				return parsed{}, http.StatusBadRequest, fmt.Sprintf("%s %d is larger than the model's context window (%d tokens)", f.name, *f.p, max(w, 0))
 			}
 			maxNew = *f.p
 			break
 		}
 	}
+	if msg := refuseUnsupported(&cr); msg != "" {
+		return parsed{}, http.StatusBadRequest, msg
+	}
 	switch {
 	case cr.TopP < 0 || cr.TopP > 1:
-		return infer.ChatRequest{}, http.StatusBadRequest, "top_p must be in (0, 1]"
+		return parsed{}, http.StatusBadRequest, "top_p must be in (0, 1]"
 	case cr.TopK < 0:
-		return infer.ChatRequest{}, http.StatusBadRequest, "top_k must not be negative"
+		return parsed{}, http.StatusBadRequest, "top_k must not be negative"
 	case cr.RepetitionPenalty < 0:
-		return infer.ChatRequest{}, http.StatusBadRequest, "repetition_penalty must be positive"
+		return parsed{}, http.StatusBadRequest, "repetition_penalty must be positive"
 	case cr.Temperature != nil && *cr.Temperature > 100:
-		return infer.ChatRequest{}, http.StatusBadRequest, "temperature must be at most 100"
+		return parsed{}, http.StatusBadRequest, "temperature must be at most 100"
 	}
 	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
-	}}
+	}, Stop: stopStrings(cr.Stop)}
+	if cr.Logprobs != nil && *cr.Logprobs {
+		req.Logprobs = true
+		if cr.TopLogprobs != nil {
+			req.TopLogprobs = *cr.TopLogprobs
+		}
+	}
+	if rf := cr.ResponseFormat; rf != nil && rf.Type == "json_schema" {
+		sch, err := s.schemas.get(rf.JSONSchema.Name, rf.JSONSchema.Schema)
+		if err != nil {
+			return parsed{}, http.StatusBadRequest, "response_format.json_schema.schema: " + textutil.OneLine(err.Error())
+		}
+		if n := sch.Shortest(); maxNew < n {
+			return parsed{}, http.StatusBadRequest, fmt.Sprintf("max_tokens %d is too few for the response_format schema: its shortest valid value takes up to %d tokens", maxNew, n)
+		}
+		req.Schema = sch
+	}
 	if cr.Temperature != nil {
 		if *cr.Temperature < 0 {
-			return infer.ChatRequest{}, http.StatusBadRequest, "temperature must not be negative"
+			return parsed{}, http.StatusBadRequest, "temperature must not be negative"
 		}
 		req.Sampling.Temperature = *cr.Temperature
 	}
 	n, err := s.cfg.Model.CountTokens(msgs)
 	if err != nil {
-		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
+		return parsed{}, http.StatusBadRequest, "messages: " + err.Error()
 	}
 	// n > w-maxNew, not n+maxNew > w: the sum must not wrap.
 	if w := s.info.ContextWindow; w > 0 && n > w-maxNew {
-		return infer.ChatRequest{}, http.StatusBadRequest, fmt.Sprintf(
+		return parsed{}, http.StatusBadRequest, fmt.Sprintf(
 			"This model's maximum context length is %d tokens. However, you requested %d tokens (%d in the messages, %d in the completion).",
 			w, n+maxNew, n, maxNew)
 	}
-	return req, 0, ""
+	p := parsed{ChatRequest: req, stream: cr.Stream, promptTokens: n}
+	p.includeUsage = cr.StreamOptions != nil && cr.StreamOptions.IncludeUsage
+	return p, 0, ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

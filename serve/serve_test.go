@@ -149,7 +149,6 @@ func TestServeValidation(t *testing.T) {
 		{"wrong key", "sk-other", `{"model":"tiny","messages":[{"role":"user","content":"hi"}]}`, 401, "API key"},
 		{"unknown model", "sk-serve", `{"model":"gpt-9","messages":[{"role":"user","content":"hi"}]}`, 404, "`gpt-9` does not exist"},
 		{"not json", "sk-serve", `{"model":`, 400, "not valid JSON"},
-		{"stream", "sk-serve", `{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}`, 400, "stream"},
 		{"no messages", "sk-serve", `{"model":"tiny","messages":[]}`, 400, "messages must not be empty"},
 		{"bad role", "sk-serve", `{"model":"tiny","messages":[{"role":"tool","content":"hi"}]}`, 400, `role "tool"`},
 		{"zero max_tokens", "sk-serve", `{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "max_tokens"},
@@ -296,7 +295,10 @@ func TestServeQueueFull(t *testing.T) {
 // TestServeShutdown: requests accepted before shutdown are answered; Run
 // returns cleanly; afterwards nothing listens.
 func TestServeShutdown(t *testing.T) {
-	m := openModel(t)
+	// The engine is held until shutdown has begun, so that all requests
+	// are queued or running when it does (the tiny model would otherwise
+	// answer some before the last arrive).
+	m := &gatedModel{ChatModel: openModel(t), gate: make(chan struct{})}
 	base, stop := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2})
 	const n = 6
 	var codes []int
@@ -323,6 +325,7 @@ func TestServeShutdown(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	time.AfterFunc(50*time.Millisecond, func() { close(m.gate) }) // once draining
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -335,6 +338,18 @@ func TestServeShutdown(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("still listening after shutdown")
 	}
+}
+
+// gatedModel is the real model behind a gate: Chat waits until gate is
+// closed.
+type gatedModel struct {
+	infer.ChatModel
+	gate chan struct{}
+}
+
+func (m *gatedModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
+	<-m.gate
+	return m.ChatModel.Chat(ctx, reqs)
 }
 
 // TestServeLoad: 200 requests, 16 at a time, through llsum's openai client:
@@ -362,8 +377,13 @@ type loadStats struct {
 
 // loadTest sends n single-request Chat calls from conc goroutines.
 func loadTest(t testing.TB, base string, n, conc int) loadStats {
+	return loadTestStream(t, base, n, conc, false)
+}
+
+// loadTestStream is loadTest with streamed replies or not.
+func loadTestStream(t testing.TB, base string, n, conc int, stream bool) loadStats {
 	t.Helper()
-	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: conc,
+	c, err := openai.New(context.Background(), openai.Config{Endpoint: base + "/v1", Concurrency: conc, Stream: stream,
 		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, MaxRetries: 50})
 	if err != nil {
 		t.Fatal(err)

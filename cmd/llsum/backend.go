@@ -31,6 +31,7 @@ type backendFlags struct {
 	Endpoint       string
 	ModelName      string
 	Concurrency    int
+	Stream         bool
 	RequestTimeout time.Duration
 	Retries        int
 	Context        int
@@ -46,6 +47,7 @@ func (o *backendFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Endpoint, "endpoint", "", "OpenAI-compatible server base URL, e.g. http://gpu1:8000/v1 (API key from LLSUM_API_KEY)")
 	f.StringVar(&o.ModelName, "model-name", "", "served model name for --backend openai (default: the server's only model)")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight to the server (--backend openai)")
+	f.BoolVar(&o.Stream, "stream", false, "ask the server for streamed replies (--backend openai; for proxies that cut idle connections)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Minute, "time limit for one request to the server")
 	f.IntVar(&o.Retries, "retries", 4, "retries of a request that failed transiently (429, 5xx, connection errors)")
 	f.IntVar(&o.Context, "context", 0, "cap the context window at N tokens (0: the model's own; smaller is faster and lighter)")
@@ -116,6 +118,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 			ModelName:     o.ModelName,
 			APIKey:        envconfig.APIKey(),
 			Concurrency:   o.Concurrency,
+			Stream:        o.Stream,
 			Timeout:       o.RequestTimeout,
 			MaxRetries:    retriesConfig(o.Retries),
 			ContextWindow: o.Context,

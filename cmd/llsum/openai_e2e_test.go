@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/llsum/llsum/infer/onnx/onnxtest"
 	"github.com/llsum/llsum/internal/testenv"
 	"github.com/llsum/llsum/pipeline"
 )
@@ -79,11 +78,7 @@ func startServe(t *testing.T, model string, extra ...string) (string, *exec.Cmd)
 }
 
 func TestRunAgainstServe(t *testing.T) {
-	onnxtest.NeedRuntime(t)
-	model := filepath.Join(t.TempDir(), "tiny")
-	if r := runLLSum(t, ".", "dev", "gen-model", "--out", model); r.code != 0 {
-		t.Fatalf("gen-model: %d\n%s", r.code, r.stderr)
-	}
+	model := genTinyModel(t)
 	base, srv := startServe(t, model, "--max-batch", "4")
 	host := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/v1")
 

@@ -45,6 +45,7 @@ type runOptions struct {
 	Grace     time.Duration
 	Wait      bool
 	Shard     string
+	Shards    int
 	LogFormat string
 
 	// Set by Finalize.
@@ -75,8 +76,47 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Prune, "prune", false, "forget documents whose input is gone: delete their outputs and drop them from the index")
 	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
 	f.BoolVar(&o.Wait, "wait", false, "wait for another run using --out (or the same shard) to finish, instead of failing")
-	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3")
+	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3; auto: the shard a Kubernetes Indexed Job or Slurm array assigns")
+	f.IntVar(&o.Shards, "shards", 0, "number of shards for --shard auto (Kubernetes: the Job's completions; default LLSUM_SHARDS)")
 	choiceFlag(f, &o.LogFormat, "log-format", "text", []string{"text", "json"}, nil, "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
+}
+
+// finalizeShard resolves --shard (I/N, or auto from the scheduler's
+// environment read through getenv) and --shards.
+func (o *runOptions) finalizeShard(getenv func(string) string) error {
+	if o.Shards < 0 {
+		return usagef("--shards must be positive")
+	}
+	switch o.Shard {
+	case "":
+		if o.Shards > 0 {
+			return usagef("--shards needs --shard auto")
+		}
+		return nil
+	case "auto":
+		n := o.Shards
+		if n == 0 {
+			var err error
+			if n, err = envconfig.Shards(); err != nil {
+				return usagef("--shard auto: %w", err)
+			}
+		}
+		sh, err := pipeline.ShardFromEnv(getenv, n)
+		if err != nil {
+			return usagef("--shard auto: %w", err)
+		}
+		o.shard = sh
+		return nil
+	}
+	if o.Shards > 0 {
+		return usagef("--shards needs --shard auto (--shard %s gives the count)", o.Shard)
+	}
+	sh, err := pipeline.ParseShard(o.Shard)
+	if err != nil {
+		return usagef("--shard: %w", err)
+	}
+	o.shard = sh
+	return nil
 }
 
 // Finalize checks what the flag types cannot: ranges, the shard, the
@@ -85,12 +125,8 @@ func (o *runOptions) Finalize() error {
 	if o.Grace < 0 {
 		return usagef("--grace must not be negative")
 	}
-	if o.Shard != "" {
-		sh, err := pipeline.ParseShard(o.Shard)
-		if err != nil {
-			return usagef("--shard: %w", err)
-		}
-		o.shard = sh
+	if err := o.finalizeShard(os.Getenv); err != nil {
+		return err
 	}
 	if o.Jobs < 1 {
 		return usagef("--jobs must be at least 1")

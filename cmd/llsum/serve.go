@@ -23,6 +23,7 @@ type serveOptions struct {
 	MaxBatch     int
 	Queue        int
 	BatchWait    time.Duration
+	StreamEvery  time.Duration
 	MaxNewTokens int
 }
 
@@ -34,6 +35,7 @@ func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxBatch, "max-batch", serve.DefaultMaxBatch, "most requests decoded together in one batch")
 	f.IntVar(&o.Queue, "queue", serve.DefaultQueue, "most requests waiting for a batch; more are answered 429 with Retry-After")
 	f.DurationVar(&o.BatchWait, "batch-wait", serve.DefaultBatchWait, "how long to wait for a batch to fill after its first request")
+	f.DurationVar(&o.StreamEvery, "stream-interval", serve.DefaultStreamInterval, "streamed replies: after the first token, send text at most this often (0: every token at once)")
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", serve.DefaultMaxNewTokens, "completion length when a request gives no max_tokens")
 }
 
@@ -46,8 +48,11 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 box can serve several llsum clients (llsum run --backend openai) and other
 OpenAI clients.
 
-Endpoints: POST /v1/chat/completions (no streaming), GET /v1/models (with
-max_model_len), GET /healthz. Requests are queued and decoded in batches of
+Endpoints: POST /v1/chat/completions (plain, or streamed with stream: true),
+GET /v1/models (with max_model_len), GET /healthz, GET /metrics (Prometheus).
+Stop strings, max_tokens/max_completion_tokens, temperature, top_p, seed and
+logprobs are honoured; parameters it cannot honour (tools, response_format
+other than text, n above 1) are answered 400 naming them. Requests are queued and decoded in batches of
 up to --max-batch; when --queue requests are waiting, more are answered 429
 with Retry-After. With LLSUM_API_KEY set, clients must send it as a Bearer
 token. SIGINT/SIGTERM stop accepting, answer what is queued, then exit.
@@ -93,14 +98,15 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 		level = slog.LevelError
 	}
 	s, err := serve.New(serve.Config{
-		Model:        m,
-		ModelName:    opts.ModelName,
-		MaxBatch:     opts.MaxBatch,
-		Queue:        opts.Queue,
-		BatchWait:    opts.BatchWait,
-		MaxNewTokens: opts.MaxNewTokens,
-		APIKey:       envconfig.APIKey(),
-		Logger:       slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+		Model:          m,
+		ModelName:      opts.ModelName,
+		MaxBatch:       opts.MaxBatch,
+		Queue:          opts.Queue,
+		BatchWait:      opts.BatchWait,
+		StreamInterval: streamInterval(opts.StreamEvery),
+		MaxNewTokens:   opts.MaxNewTokens,
+		APIKey:         envconfig.APIKey(),
+		Logger:         slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return configError(err)
@@ -121,4 +127,13 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 		return reported(err) // stopped by a signal: exit 130
 	}
 	return nil
+}
+
+// streamInterval maps --stream-interval onto serve.Config.StreamInterval,
+// where 0 means the default and a negative value every token at once.
+func streamInterval(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -59,6 +59,13 @@ func (e *Encoder) Decode(ids []int) (string, error) {
 	return strings.ToValidUTF8(string(b), "\uFFFD"), nil
 }
 
+// AppendText appends the raw bytes of generated ids to dst, special tokens
+// dropped: what streaming uses, since one token may end inside a multi-byte
+// character that the next completes.
+func (e *Encoder) AppendText(dst []byte, ids []int) ([]byte, error) {
+	return e.tok.AppendDecoded(dst, ids, true)
+}
+
 // Tokenizer returns the tokenizer.
 func (e *Encoder) Tokenizer() *tokenizer.Tokenizer { return e.tok }
 

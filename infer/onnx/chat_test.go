@@ -38,6 +38,14 @@ func (wordTokenizer) Decode(ids []int) (string, error) {
 	return strings.Join(parts, " "), nil
 }
 
+func (w wordTokenizer) AppendText(dst []byte, ids []int) ([]byte, error) {
+	for _, id := range ids {
+		s, _ := w.Decode([]int{id})
+		dst = append(append(dst, ' '), s...)
+	}
+	return dst, nil
+}
+
 func TestChatModelAndSummarizer(t *testing.T) {
 	e := openEngine(t, sharedModel(t, "tiny-qwen2-gqa-fp16"), Options{PrefillChunk: 64})
 	var cm infer.ChatModel = NewChatModel(e, wordTokenizer{})

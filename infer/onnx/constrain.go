@@ -30,6 +30,9 @@ type bitsMask interface {
 // pick chooses row r's next token from its logits (r.length counts the
 // token being picked).
 func (g *gen) pick(r *row, logits []float32) int {
+	if r.req.Logprobs {
+		return g.pickLogprob(r, logits)
+	}
 	return r.sampler.next(logits, g.remaining(r, r.length))
 }
 
@@ -112,8 +115,12 @@ type schemas struct {
 	vocab *structured.Vocab
 	err   error
 	mu    sync.Mutex
-	index map[*structured.Schema]*structured.Index
+	index map[[32]byte]*structured.Index // by schema key, at most maxSchemaIndexes
 }
+
+// maxSchemaIndexes bounds the token indexes kept (a server answering many
+// distinct schemas rebuilds rather than grows).
+const maxSchemaIndexes = 64
 
 // constraint returns a decoder for one request constrained by s.
 func (c *ChatModel) constraint(s *structured.Schema, maxNew int) (*structured.Decoder, error) {
@@ -122,13 +129,14 @@ func (c *ChatModel) constraint(s *structured.Schema, maxNew int) (*structured.De
 		return nil, c.sch.err
 	}
 	c.sch.mu.Lock()
-	if c.sch.index == nil {
-		c.sch.index = map[*structured.Schema]*structured.Index{}
+	if c.sch.index == nil || len(c.sch.index) >= maxSchemaIndexes {
+		c.sch.index = map[[32]byte]*structured.Index{}
 	}
-	ix := c.sch.index[s]
+	key := s.Key()
+	ix := c.sch.index[key]
 	if ix == nil {
 		ix = structured.NewIndex(s, c.sch.vocab)
-		c.sch.index[s] = ix
+		c.sch.index[key] = ix
 	}
 	c.sch.mu.Unlock()
 	if maxNew <= 0 {

@@ -68,6 +68,20 @@ type GenRequest struct {
 	Sampling     infer.Sampling
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
+	// OnToken, when set, is called from the decode loop once per step of
+	// this request: with each token it produces (and its log probability
+	// when Logprobs, else nil) and the reason when that token ends it (else
+	// ""), or with tok -1 and the reason when the request ends without a
+	// token (the EOS id, the cache full). A non-empty return ends the
+	// request at this token with that reason (a stop string, a client
+	// gone), freeing its batch row from the next step on. It runs on the
+	// engine's goroutine: it must not block.
+	OnToken func(tok int, lp *TokenLogprob, stop string) string
+	// Logprobs records each generated token's log probability
+	// (GenResult.Logprobs), with the TopLogprobs likeliest alternatives (at
+	// most infer.MaxTopLogprobs).
+	Logprobs    bool
+	TopLogprobs int
 	// Mask, when set, constrains each token of this sequence (structured
 	// output, see constrain.go).
 	Mask LogitsMask
@@ -85,6 +99,8 @@ type GenResult struct {
 	DecodeMs float64
 	// DecodeTokens is the number of tokens the batch produced during DecodeMs.
 	DecodeTokens int
+	// Logprobs has one entry per OutputIDs when the request asked for them.
+	Logprobs []TokenLogprob
 }
 
 // DecodeTokensPerSecond is DecodeTokens over DecodeMs (0 when none).
@@ -328,6 +344,7 @@ type row struct {
 	done    bool
 	res     GenResult
 	sampler *sampler
+	lp      TokenLogprob // the log probability of the token being accepted
 }
 
 // Generate continues each request; results are in request order. Greedy
@@ -478,6 +495,7 @@ type gen struct {
 	rowBytes []byte    // one row's logits fetched from device memory
 	toks     []int     // greedy ids of the last step
 	fetchErr error     // first failure to fetch logits from the device
+	lp       logprobScratch
 }
 
 func (g *gen) active() bool {
@@ -494,16 +512,31 @@ func (g *gen) accept(r *row, tok int) {
 	for _, e := range g.e.spec.EOS {
 		if tok == e && !r.req.IgnoreEOS {
 			r.done, r.res.Stop = true, infer.StopEOS
+			if r.req.OnToken != nil {
+				r.req.OnToken(-1, nil, infer.StopEOS)
+			}
 			return
 		}
 	}
 	r.res.OutputIDs = append(r.res.OutputIDs, tok)
+	if r.req.Logprobs {
+		r.res.Logprobs = append(r.res.Logprobs, r.lp)
+	}
 	r.next = tok
 	switch {
 	case len(r.res.OutputIDs) >= r.maxNew:
 		r.done, r.res.Stop = true, infer.StopLength
 	case r.length+1 > g.capacity || r.length+1 > g.e.spec.ContextLength:
 		r.done, r.res.Stop = true, infer.StopContext
+	}
+	if r.req.OnToken != nil {
+		var lp *TokenLogprob
+		if r.req.Logprobs {
+			lp = &r.res.Logprobs[len(r.res.Logprobs)-1]
+		}
+		if why := r.req.OnToken(tok, lp, r.res.Stop); why != "" {
+			r.done, r.res.Stop = true, why
+		}
 	}
 }
 
@@ -767,6 +800,9 @@ func (g *gen) decode() (int, error) {
 		for _, r := range g.rows {
 			if !r.done {
 				r.done, r.res.Stop = true, infer.StopContext
+				if r.req.OnToken != nil {
+					r.req.OnToken(-1, nil, infer.StopContext)
+				}
 			}
 		}
 		return 0, nil

@@ -21,7 +21,7 @@ import (
 // allGreedy tells whether the running rows all decode greedily.
 func (g *gen) allGreedy() bool {
 	for _, r := range g.rows {
-		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || !fastMaskable(r.sampler.mask)) {
+		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || r.req.Logprobs || !fastMaskable(r.sampler.mask)) {
 			return false
 		}
 	}

@@ -29,6 +29,9 @@ func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
 		RepetitionPenalty: r.Sampling.RepetitionPenalty,
 		ResponseFormat:    schemaFormat(r),
 	}
+	if len(r.Stop) > 0 {
+		body.Stop = r.Stop
+	}
 	if r.MaxNewTokens > 0 {
 		n := r.MaxNewTokens
 		body.MaxTokens = &n

@@ -175,6 +175,20 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 		// most limit bytes.
 		return busy, 0, fmt.Errorf("%s %s: reply from %s is larger than %d bytes (HTTP %d; at most %d bytes are accepted for this request's max_tokens): server fault", method, path, c.host, limit, resp.StatusCode, limit)
 	}
+	if sr, ok := out.(*streamReply); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		sr.limit = limit
+		oc, err := sr.read(resp.Body)
+		if err != nil {
+			if errors.Is(err, errStreamTooLarge) && sr.delivered == 0 {
+				return tooLarge()
+			}
+			if terr := timedOut(err); terr != nil && sr.delivered == 0 {
+				return unreachable, 0, terr
+			}
+			return oc, 0, fmt.Errorf("%s %s: streamed reply from %s: %w", method, path, c.host, err)
+		}
+		return answered, 0, nil
+	}
 	if resp.ContentLength > limit {
 		return tooLarge()
 	}

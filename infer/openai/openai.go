@@ -133,6 +133,12 @@ type Config struct {
 	BackoffMax  time.Duration
 	// MaxRetryAfter caps the wait a Retry-After header can ask for.
 	MaxRetryAfter time.Duration
+	// Stream asks for streamed replies (stream: true, usage included):
+	// text arrives as it is generated (infer.ChatRequest.OnDelta), and a
+	// long generation keeps the connection busy, which proxies with idle
+	// timeouts need. An attempt cut off after text was delivered is not
+	// retried.
+	Stream bool
 	// Logger receives retries (debug) and the circuit opening (error);
 	// nil discards.
 	Logger *slog.Logger
@@ -405,6 +411,9 @@ func (c *Client) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.Ch
 // validated; an invalid one is asked for again once, and a second invalid
 // answer fails the request with the validation error.
 func (c *Client) chatOne(ctx context.Context, req infer.ChatRequest) (infer.ChatResult, error) {
+	if req.Logprobs {
+		return infer.ChatResult{}, errclass.Wrap(errors.New("openai: chat: log probabilities are not supported by this backend"), errclass.Document)
+	}
 	res, err := c.chatOnce(ctx, req)
 	if err != nil || req.Schema == nil {
 		return res, err
@@ -436,8 +445,21 @@ func (c *Client) chatOnce(ctx context.Context, req infer.ChatRequest) (infer.Cha
 		return infer.ChatResult{}, fmt.Errorf("openai: chat: %w", ctx.Err())
 	}
 	defer func() { <-c.sem }()
+	body := newChatRequest(c.info.Model, req)
 	var resp oaiwire.ChatResponse
-	if err := c.do(ctx, http.MethodPost, "/chat/completions", newChatRequest(c.info.Model, req), &resp, replyLimit(req.MaxNewTokens)); err != nil {
+	var out any = &resp
+	var sr *streamReply
+	if c.cfg.Stream {
+		body.Stream = true
+		body.StreamOptions = &oaiwire.StreamOptions{IncludeUsage: true}
+		sr = &streamReply{onDelta: req.OnDelta}
+		out = sr
+	}
+	err := c.do(ctx, http.MethodPost, "/chat/completions", body, out, replyLimit(req.MaxNewTokens))
+	if sr != nil {
+		resp = sr.resp
+	}
+	if err != nil {
 		if errclass.IsFatal(err) && c.breaker.trip(err) {
 			c.log.Error("openai: not sending the remaining requests: " + err.Error())
 		}

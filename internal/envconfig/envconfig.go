@@ -5,8 +5,10 @@
 package envconfig
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -27,6 +29,7 @@ var Vars = []Var{
 	{Name: "LLSUM_PDF_PASSWORD", Description: "password for encrypted PDFs (like --pdf-password)", Secret: true},
 	{Name: "LLSUM_API_KEY", Description: "API key: sent by run --backend openai, required from clients by serve (never logged)", Secret: true},
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
+	{Name: "LLSUM_SHARDS", Description: "number of shards for run --shard auto under a Kubernetes Indexed Job (like --shards; the Job's completions)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
 }
 
@@ -61,6 +64,19 @@ func APIKey() string { return Lookup("LLSUM_API_KEY") }
 
 // Device is LLSUM_DEVICE: the device used when --device is not given.
 func Device() string { return Lookup("LLSUM_DEVICE") }
+
+// Shards is LLSUM_SHARDS: the shard count for --shard auto (0 when unset).
+func Shards() (int, error) {
+	s := Lookup("LLSUM_SHARDS")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("LLSUM_SHARDS=%q: want a positive integer", s)
+	}
+	return n, nil
+}
 
 // NoProgress is LLSUM_NO_PROGRESS=1: never draw a progress bar.
 func NoProgress() bool { return Lookup("LLSUM_NO_PROGRESS") == "1" }

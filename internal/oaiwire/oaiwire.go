@@ -6,7 +6,11 @@
 // max_model_len, ...) are included where llsum reads them.
 package oaiwire
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
 
 // Message is one chat message. It has infer.Message's fields, so each
 // converts to the other (oaiwire sits below infer and does not import it).
@@ -30,9 +34,62 @@ type ChatRequest struct {
 	RepetitionPenalty   float64   `json:"repetition_penalty,omitempty"`
 	N                   *int      `json:"n,omitempty"`
 	Stream              bool      `json:"stream"`
+	// StreamOptions is only allowed with Stream.
+	StreamOptions *StreamOptions `json:"stream_options,omitempty"`
+	// Stop is a string or a list of up to 4 strings.
+	Stop StopList `json:"stop,omitempty"`
 	// ResponseFormat asks for JSON valid against a schema (--schema);
 	// servers that enforce it (vLLM, llama.cpp, OpenAI) constrain decoding.
 	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+
+	// Parameters a server must either honour or refuse: llsum's server
+	// reads them to refuse what it cannot do (never to ignore it).
+	Logprobs         *bool           `json:"logprobs,omitempty"`
+	TopLogprobs      *int            `json:"top_logprobs,omitempty"`
+	Tools            json.RawMessage `json:"tools,omitempty"`
+	ToolChoice       json.RawMessage `json:"tool_choice,omitempty"`
+	Functions        json.RawMessage `json:"functions,omitempty"`
+	FunctionCall     json.RawMessage `json:"function_call,omitempty"`
+	LogitBias        json.RawMessage `json:"logit_bias,omitempty"`
+	FrequencyPenalty *float64        `json:"frequency_penalty,omitempty"`
+	PresencePenalty  *float64        `json:"presence_penalty,omitempty"`
+}
+
+// StreamOptions is a streaming request's stream_options.
+type StreamOptions struct {
+	// IncludeUsage adds a last chunk with the usage and no choices.
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// StopList is the stop parameter: the API takes a string or an array of
+// strings; a list of one is sent as a string.
+type StopList []string
+
+// UnmarshalJSON accepts null, a string or an array of strings.
+func (l *StopList) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*l = nil
+		return nil
+	}
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StopList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("stop: want a string or an array of strings")
+	}
+	*l = many
+	return nil
+}
+
+// MarshalJSON writes one stop string as a string.
+func (l StopList) MarshalJSON() ([]byte, error) {
+	if len(l) == 1 {
+		return json.Marshal(l[0])
+	}
+	return json.Marshal([]string(l))
 }
 
 // ResponseFormat is {"type": "json_schema", "json_schema": {...}} (or
@@ -66,6 +123,30 @@ type Choice struct {
 	Index        int          `json:"index"`
 	Message      ReplyMessage `json:"message"`
 	FinishReason string       `json:"finish_reason"`
+	// Logprobs is null unless the request asked for them.
+	Logprobs *Logprobs `json:"logprobs"`
+}
+
+// Logprobs are a choice's (or a chunk's) token log probabilities.
+type Logprobs struct {
+	Content []TokenLogprob `json:"content"`
+}
+
+// TokenLogprob is one token's log probability with the likeliest
+// alternatives at its position. Bytes are the token's UTF-8 bytes (a token
+// may hold part of a character).
+type TokenLogprob struct {
+	Token       string       `json:"token"`
+	Logprob     float64      `json:"logprob"`
+	Bytes       []int        `json:"bytes"`
+	TopLogprobs []TopLogprob `json:"top_logprobs"`
+}
+
+// TopLogprob is one alternative of a TokenLogprob.
+type TopLogprob struct {
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
+	Bytes   []int   `json:"bytes"`
 }
 
 // ReplyMessage is a completion's message; Content is nil when a server

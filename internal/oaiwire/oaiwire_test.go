@@ -41,3 +41,49 @@ func TestChatResponseDecoding(t *testing.T) {
 		t.Fatalf("decoded %+v", r)
 	}
 }
+
+// stop is a string or an array of strings on the wire; one is sent as a
+// string. A chunk's usage is null or the object.
+func TestStopAndChunkUsage(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		{`{"stop":"END"}`, []string{"END"}, false},
+		{`{"stop":["a","b"]}`, []string{"a", "b"}, false},
+		{`{"stop":null}`, nil, false},
+		{`{}`, nil, false},
+		{`{"stop":[1]}`, nil, true},
+		{`{"stop":{"a":1}}`, nil, true},
+	} {
+		var r ChatRequest
+		err := json.Unmarshal([]byte(tc.in), &r)
+		if (err != nil) != tc.wantErr || (!tc.wantErr && len(r.Stop) != len(tc.want)) {
+			t.Errorf("%s: stop %q, err %v", tc.in, r.Stop, err)
+			continue
+		}
+		for i := range tc.want {
+			if r.Stop[i] != tc.want[i] {
+				t.Errorf("%s: stop %q", tc.in, r.Stop)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		l    StopList
+		want string
+	}{{StopList{"x"}, `"x"`}, {StopList{"x", "y"}, `["x","y"]`}} {
+		if b, _ := json.Marshal(tc.l); string(b) != tc.want {
+			t.Errorf("%q marshals as %s, want %s", tc.l, b, tc.want)
+		}
+	}
+	b, _ := json.Marshal(ChatChunk{Object: "chat.completion.chunk", Choices: []ChunkChoice{}, Usage: &NullableUsage{}})
+	var back ChatChunk
+	if !json.Valid(b) || json.Unmarshal(b, &back) != nil || back.Usage != nil && back.Usage.Usage != nil {
+		t.Errorf("null usage: %s", b)
+	}
+	b, _ = json.Marshal(ChatChunk{Usage: &NullableUsage{Usage: &Usage{PromptTokens: 2, CompletionTokens: 3, TotalTokens: 5}}})
+	if json.Unmarshal(b, &back) != nil || back.Usage == nil || back.Usage.Usage == nil || back.Usage.TotalTokens != 5 {
+		t.Errorf("usage round trip: %s -> %+v", b, back.Usage)
+	}
+}

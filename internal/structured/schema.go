@@ -406,6 +406,9 @@ func (s *Schema) Digest() string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// Key is the full SHA-256 of the schema document: a cache key.
+func (s *Schema) Key() [32]byte { return sha256.Sum256(s.raw) }
+
 // Shortest is the length in bytes of the shortest valid value: the fewest
 // new tokens constrained decoding needs (each byte is a token).
 func (s *Schema) Shortest() int { return s.root.shortest }

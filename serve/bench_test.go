@@ -1,0 +1,162 @@
+package serve
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/llsum/llsum/infer"
+)
+
+// BenchmarkServeStream: the cost of streaming at 16 concurrent clients,
+// beside BenchmarkServeLoad: 200 requests of 16 tokens, plain and streamed,
+// alternated in each round so that both see the same machine load. Two
+// clients: llsum's openai client (client=llsum), and a bare HTTP client
+// that discards the body (client=raw), so that the figure is mostly the
+// server's. It reports requests/s and the process's CPU time per request
+// (server and client, from getrusage), which a loaded machine disturbs far
+// less than wall time; overhead-% is streamed over plain CPU time.
+// Run: go test -run '^$' -bench 'ServeStream' -benchtime 5x ./serve/
+func BenchmarkServeStream(b *testing.B) {
+	m := openModel(b)
+	base, _ := startServer(b, Config{Model: m, ModelName: "tiny", MaxBatch: 8, Queue: 64})
+	raw := func(stream bool) {
+		body := `{"messages":[{"role":"user","content":"load request %d"}],"max_tokens":16,"stream":%v}`
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for i := range next {
+					resp, err := http.Post(base+"/v1/chat/completions", "application/json", strings.NewReader(fmt.Sprintf(body, i, stream)))
+					if err != nil {
+						b.Error(err)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Errorf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		}
+		for i := range 200 {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	llsum := func(stream bool) {
+		if st := loadTestStream(b, base, 200, 16, stream); st.failed != 0 {
+			b.Fatalf("stream=%v: %d failed: %v", stream, st.failed, st.firstErr)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		load func(stream bool)
+	}{{"raw", raw}, {"llsum", llsum}} {
+		b.Run("client="+c.name, func(b *testing.B) {
+			c.load(true) // warm up both paths
+			c.load(false)
+			var wall, cpu [2]time.Duration
+			for b.Loop() {
+				for i, stream := range []bool{false, true} {
+					t0, c0 := time.Now(), cpuTime(b)
+					c.load(stream)
+					wall[i] += time.Since(t0)
+					cpu[i] += cpuTime(b) - c0
+				}
+			}
+			reqs := 200 * float64(b.N)
+			b.ReportMetric(reqs/wall[0].Seconds(), "plain-req/s")
+			b.ReportMetric(reqs/wall[1].Seconds(), "stream-req/s")
+			b.ReportMetric(ms(cpu[0])/reqs, "plain-cpu-ms/req")
+			b.ReportMetric(ms(cpu[1])/reqs, "stream-cpu-ms/req")
+			b.ReportMetric((cpu[1].Seconds()/cpu[0].Seconds()-1)*100, "overhead-%")
+		})
+	}
+}
+
+// cpuTime is the user and system CPU time this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkServeTTFT: time to the first streamed token of one request on
+// an idle server (to the first SSE event, which goes out with the first
+// token) against the engine's own prefill alone (a direct Chat of 1 token)
+// and prefill + one decode step (2 tokens), no HTTP, same prompt. The four
+// are measured back to back in each of 25 rounds (so that a loaded machine
+// slows them alike) and the medians reported. The server's figure includes
+// --batch-wait (the wait for a batch to fill): at the default 5ms and at
+// 100µs.
+// Run: go test -run '^$' -bench 'ServeTTFT' -benchtime 1x ./serve/
+func BenchmarkServeTTFT(b *testing.B) {
+	m := openModel(b)
+	prompt := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 40)
+	msgs := []infer.Message{{Role: infer.RoleUser, Content: prompt}}
+	n, err := m.CountTokens(msgs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	direct := func(tokens int) time.Duration {
+		t0 := time.Now()
+		if _, err := m.Chat(context.Background(), []infer.ChatRequest{{Messages: msgs, MaxNewTokens: tokens, IgnoreEOS: true}}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	body := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}],"max_tokens":64,"stream":true}`, prompt)
+	ttft := func(base string) time.Duration {
+		t0 := time.Now()
+		resp, err := http.Post(base+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		r := bufio.NewReader(resp.Body)
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "data: ") {
+			b.Fatalf("first line %q: %v", line, err)
+		}
+		d := time.Since(t0)
+		for err == nil { // read the rest, as a client would
+			_, err = r.ReadString('\n')
+		}
+		return d
+	}
+	slow, _ := startServer(b, Config{Model: m, ModelName: "tiny", BatchWait: DefaultBatchWait})
+	fast, _ := startServer(b, Config{Model: m, ModelName: "tiny", BatchWait: 100 * time.Microsecond})
+	median := func(d []time.Duration) float64 {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		return ms(d[len(d)/2])
+	}
+	for b.Loop() {
+		var prefill, step, tSlow, tFast []time.Duration
+		for range 25 {
+			prefill = append(prefill, direct(1))
+			step = append(step, direct(2))
+			tFast = append(tFast, ttft(fast))
+			tSlow = append(tSlow, ttft(slow))
+		}
+		b.ReportMetric(float64(n), "prompt-tokens")
+		b.ReportMetric(median(prefill), "prefill-ms")
+		b.ReportMetric(median(step), "prefill+1step-ms")
+		b.ReportMetric(median(tFast), "ttft-wait100us-ms")
+		b.ReportMetric(median(tSlow), "ttft-wait5ms-ms")
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
