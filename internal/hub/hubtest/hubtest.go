@@ -288,7 +288,7 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 		out = &stallWriter{w: out, flush: w, left: s.Faults.StallAfter, d: s.Faults.StallFor, done: r.Context().Done()}
 	}
 	if rate := s.Faults.Rate.Load(); rate > 0 {
-		out = &rateWriter{w: out, rate: rate, start: time.Now()}
+		out = &rateWriter{w: out, rate: rate, start: time.Now(), done: r.Context().Done()}
 	}
 	out = &countWriter{w: out, n: &s.BytesServed}
 	http.ServeContent(&redirectWriter{ResponseWriter: w, out: out}, r, "", time.Time{}, strings.NewReader(string(data)))
@@ -371,6 +371,7 @@ type rateWriter struct {
 	rate  int64
 	start time.Time
 	sent  int64
+	done  <-chan struct{}
 }
 
 func (r *rateWriter) Write(p []byte) (int, error) {
@@ -386,7 +387,11 @@ func (r *rateWriter) Write(p []byte) (int, error) {
 		p = p[n:]
 		due := r.start.Add(time.Duration(float64(r.sent) / float64(r.rate) * float64(time.Second)))
 		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+			select {
+			case <-time.After(d):
+			case <-r.done:
+				return total, io.ErrClosedPipe
+			}
 		}
 	}
 	return total, nil
