@@ -27,6 +27,8 @@ var Vars = []Var{
 	{Name: "LLSUM_API_KEY", Description: "API key: sent by run --backend openai, required from clients by serve (never logged)", Secret: true},
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
+	{Name: "HF_ENDPOINT", Default: "https://huggingface.co", Description: "Hugging Face Hub address used by llsum pull"},
+	{Name: "HF_TOKEN", Description: "Hub token for gated or private repos (llsum pull; sent to HF_ENDPOINT only, never logged)", Secret: true},
 }
 
 // Lookup returns the value of the setting name, or its default when unset or

@@ -23,6 +23,8 @@ type Builtin struct {
 	// from the repo.
 	Files    []string
 	Optional map[string]bool
+	// Variant is the graph's variant in the transformers.js layout.
+	Variant string
 	// About is one line for listings.
 	About string
 }
@@ -42,7 +44,7 @@ func genai(name, repo, sub, about string) Builtin {
 
 func tjs(name, repo, variant, about string) Builtin {
 	files := append(append([]string(nil), tjsFiles...), "onnx/model_"+variant+".onnx", "onnx/model_"+variant+".onnx_data")
-	return Builtin{Name: name, Repo: repo, Files: files, Optional: optional, About: about}
+	return Builtin{Name: name, Repo: repo, Files: files, Optional: optional, Variant: variant, About: about}
 }
 
 const (

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/llsum/llsum/internal/dirlock"
+	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/hub"
+	"github.com/llsum/llsum/internal/modelstore"
+)
+
+// pullOptions are the flags of `llsum pull`.
+type pullOptions struct {
+	Revision    string
+	Connections int
+}
+
+// AddFlags registers pull's flags.
+func (o *pullOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Revision, "revision", "main", "branch, tag or commit of the Hub repo")
+	f.IntVar(&o.Connections, "connections", 8, "parallel byte-range requests per large file")
+}
+
+func newPullCmd(g *globalOptions) *cobra.Command {
+	var opts pullOptions
+	cmd := &cobra.Command{
+		Use:   "pull NAME | ORG/REPO[:SUBFOLDER-or-VARIANT]",
+		Short: "Download a model folder from the Hugging Face Hub",
+		Long: `Download a model folder from the Hugging Face Hub into
+$LLSUM_CACHE/models, so that --model NAME finds it.
+
+NAME is a built-in short name (llsum models --available lists them, e.g.
+llama-3.2-3b-cpu-int4), or ORG/REPO for a whole repo, ORG/REPO:SUBFOLDER for
+one folder of it (onnxruntime-genai layout), or ORG/REPO:VARIANT for the
+transformers.js layout's onnx/model_VARIANT.onnx with the repo's top-level
+files.
+
+Large files come in parallel byte ranges, are checked against the SHA-256
+and size the Hub publishes, and appear only once verified; an interrupted
+pull resumes where it stopped, and pulling again fetches nothing that is
+already there. HF_ENDPOINT changes the Hub address, HF_TOKEN is sent for
+gated or private repos (to the Hub only, never to the storage host it
+redirects to). The folder's path is printed on stdout.`,
+		Example: `  llsum pull llama-3.2-3b-cpu-int4
+  llsum run --model llama-3.2-3b-cpu-int4 ./docs
+  llsum pull onnx-community/Llama-3.2-1B-Instruct:q4f16`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPull(cmd.Context(), g, opts, args)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// modelStore is the store under the llsum cache.
+func modelStore() modelstore.Store {
+	return modelstore.Store{Dir: filepath.Join(envconfig.CacheDir(), "models")}
+}
+
+// resolveModel turns a --model value that names a pulled model into its
+// folder (other values are returned unchanged).
+func resolveModel(v string) string {
+	dir, _ := modelStore().Resolve(v)
+	return dir
+}
+
+// hubClient is the Hub client configured from HF_ENDPOINT and HF_TOKEN.
+func hubClient(g *globalOptions) *hub.Client {
+	c := hub.New(envconfig.Lookup("HF_ENDPOINT"), envconfig.Lookup("HF_TOKEN"))
+	c.Log = g.notice
+	return c
+}
+
+// runPull is `llsum pull`.
+func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []string) error {
+	ref, err := modelstore.ParseRef(args[0])
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if opts.Connections < 1 {
+		return usageErrorf("--connections must be at least 1")
+	}
+	c := hubClient(g)
+	c.Connections = opts.Connections
+	store := modelStore()
+	bar := newByteBar(g, "pulling "+ref.Name)
+	c.Progress = bar.add
+	start := time.Now()
+	var fetched int64
+	m, err := store.Pull(ctx, c, ref, modelstore.PullOptions{
+		Revision: opts.Revision,
+		Start:    func(total, present int64) { bar.start(total, present) },
+		File: func(local string, r hub.Result) {
+			fetched += r.Fetched
+			if bar.on() {
+				return
+			}
+			msg := fmt.Sprintf("%s: %s", local, humanBytes(r.Fetched))
+			if r.Resumed > 0 {
+				msg += fmt.Sprintf(" (resumed after %s)", humanBytes(r.Resumed))
+			}
+			if r.Skipped {
+				msg = local + ": already here"
+			}
+			g.notice(msg)
+		},
+	})
+	bar.finish()
+	if err != nil {
+		err = fmt.Errorf("pull %s: %w", ref.Name, err)
+		var busy *dirlock.BusyError
+		if errors.Is(err, hub.ErrNotFound) || errors.Is(err, hub.ErrAuth) || errors.As(err, &busy) {
+			return withCode(exitUsage, err)
+		}
+		return err
+	}
+	dir := store.Path(ref)
+	secs := time.Since(start).Seconds()
+	g.notice(fmt.Sprintf("pulled %s: %d files, %s (%s fetched in %.1fs); use it with --model %s", ref.Name, len(m.Files), humanBytes(m.Size()), humanBytes(fetched), secs, ref.Name))
+	fmt.Fprintln(g.stdout, dir)
+	return nil
+}
+
+// byteBar is a byte progress bar on a terminal, nothing elsewhere.
+type byteBar struct {
+	desc string
+	g    *globalOptions
+	bar  *progressbar.ProgressBar
+	show bool
+}
+
+func newByteBar(g *globalOptions, desc string) *byteBar {
+	return &byteBar{desc: desc, g: g, show: !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1"}
+}
+
+func (b *byteBar) on() bool { return b.bar != nil }
+
+func (b *byteBar) start(total, present int64) {
+	if !b.show {
+		return
+	}
+	b.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(b.g.stderr),
+		progressbar.OptionSetDescription(b.desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	_ = b.bar.Set64(present)
+}
+
+func (b *byteBar) add(n int64) {
+	if b.bar != nil {
+		_ = b.bar.Add64(n)
+	}
+}
+
+func (b *byteBar) finish() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
+	}
+}
+
+// humanBytes renders n as B, KiB, MiB or GiB.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGT"[i])
+}
