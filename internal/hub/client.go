@@ -94,9 +94,11 @@ type Client struct {
 	// Connections is how many byte ranges of one large file are fetched at
 	// once (default 8).
 	Connections int
-	// SegmentMin is the smallest range worth its own connection (default
-	// 32 MiB); smaller files are fetched in one request.
-	SegmentMin int64
+	// ChunkSize is the size of one byte-range request (default 16 MiB);
+	// a file is cut into chunks handed out in order to the connections,
+	// so the verified prefix grows steadily. Smaller files take one
+	// request.
+	ChunkSize int64
 	// Retries is how many times a failing request is tried again when it
 	// made no progress (default 5); a request that made progress resets the
 	// count.
@@ -152,11 +154,11 @@ func (c *Client) connections() int {
 	return 8
 }
 
-func (c *Client) segmentMin() int64 {
-	if c.SegmentMin > 0 {
-		return c.SegmentMin
+func (c *Client) chunkSize() int64 {
+	if c.ChunkSize > 0 {
+		return c.ChunkSize
 	}
-	return 32 << 20
+	return 16 << 20
 }
 
 func (c *Client) retries() int {

@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (fx *fixture) client(tok string) *hub.Client {
 	c := hub.New(fx.srv.URL(), tok)
-	c.SegmentMin = 256 << 10
+	c.ChunkSize = 256 << 10
 	c.Connections = 4
 	c.RetryWait = 5 * time.Millisecond
 	c.StallTimeout = 300 * time.Millisecond

@@ -112,7 +112,7 @@ func TestPullListResolve(t *testing.T) {
 	}})
 	store := Store{Dir: t.TempDir()}
 	c := hub.New(srv.URL(), "")
-	c.SegmentMin = 256 << 10
+	c.ChunkSize = 256 << 10
 	r, err := ParseRef("llama-3.2-1b-cpu-int4")
 	if err != nil {
 		t.Fatal(err)
