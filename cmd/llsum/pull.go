@@ -148,6 +148,7 @@ func (b *byteBar) start(total, present int64) {
 	if !b.show {
 		return
 	}
+	b.finish()
 	b.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(b.g.stderr),
 		progressbar.OptionSetDescription(b.desc),

@@ -232,7 +232,7 @@ func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 }
 
 func cudaErr(err error) error {
-	const hint = "scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"
+	const hint = "`llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"
 	msg := firstLine(err.Error())
 	if i := strings.LastIndex(msg, "with error: "); i >= 0 {
 		msg = msg[i+len("with error: "):]

@@ -20,7 +20,7 @@ const ORTVersion = "1.29.0"
 const libName = "libonnxruntime.so.1"
 
 // InstallHint is the one-line advice given when the library is missing.
-const InstallHint = "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + ORTVersion
+const InstallHint = "install it with `llsum setup` (in a clone: scripts/install-onnxruntime.sh or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + ORTVersion
 
 // LibOptions says where to look for the ONNX Runtime library.
 type LibOptions struct {

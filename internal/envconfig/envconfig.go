@@ -28,6 +28,7 @@ var Vars = []Var{
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
 	{Name: "HF_ENDPOINT", Default: "https://huggingface.co", Description: "Hugging Face Hub address used by llsum pull"},
+	{Name: "NPM_CONFIG_REGISTRY", Description: "npm registry URL llsum setup fetches the ONNX Runtime packages from over HTTP (unset: the npm client's npm pack)"},
 	{Name: "HF_TOKEN", Description: "Hub token for gated or private repos (llsum pull; sent to HF_ENDPOINT only, never logged)", Secret: true},
 }
 

@@ -598,13 +598,15 @@ func (d *download) get(ctx context.Context, s *segment, whole bool) error {
 	default:
 		return statusError(resp)
 	}
-	// Whole MiBs per write: fewer system calls and wake-ups than one per
-	// network read; the stall timer is reset by every read underneath.
+	// Writes of 128 KiB to 1 MiB: fewer system calls and wake-ups than one
+	// per network read, yet progress shows on a slow link; the stall timer
+	// is reset by every read underneath.
 	body := &stallReader{r: resp.Body, timer: timer, d: stall}
 	buf := make([]byte, 1<<20)
 	off := next
 	for off < s.end {
-		n, rerr := io.ReadFull(body, buf[:min(int64(len(buf)), s.end-off)])
+		want := min(int64(len(buf)), s.end-off)
+		n, rerr := io.ReadAtLeast(body, buf[:want], int(min(want, 128<<10)))
 		if n > 0 {
 			if _, err := d.f.WriteAt(buf[:n], off); err != nil {
 				return errclass.AsFatal(fmt.Errorf("write %s: %w", d.f.Name(), err))

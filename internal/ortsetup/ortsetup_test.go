@@ -1,77 +1,32 @@
 package ortsetup
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/ortsetup/ortsetuptest"
 	"github.com/llsum/llsum/internal/testenv"
 )
-
-type tarEntry struct {
-	name, link string
-	data       []byte
-}
-
-// buildTgz writes a gzipped tarball of entries.
-func buildTgz(t *testing.T, entries ...tarEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	tw := tar.NewWriter(zw)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}
-		if e.link != "" {
-			h = &tar.Header{Name: e.name, Linkname: e.link, Typeflag: tar.TypeSymlink, Mode: 0o777}
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if e.link == "" {
-			tw.Write(e.data)
-		}
-	}
-	tw.Close()
-	zw.Close()
-	return buf.Bytes()
-}
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
-// registry serves tarballs at npm's tarball paths and counts requests.
-type registry struct {
-	*httptest.Server
-	hits atomic.Int64
-}
+type tarEntry = ortsetuptest.Entry
 
-func newRegistry(t *testing.T, tarballs map[string][]byte) *registry {
-	r := &registry{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.hits.Add(1)
-		b, ok := tarballs[req.URL.Path]
-		if !ok {
-			http.NotFound(w, req)
-			return
-		}
-		w.Write(b)
-	}))
-	t.Cleanup(r.Close)
-	return r
+func buildTgz(t *testing.T, entries ...tarEntry) []byte { return ortsetuptest.BuildTgz(t, entries...) }
+
+func newRegistry(t *testing.T, tarballs map[string][]byte) *ortsetuptest.Registry {
+	return ortsetuptest.NewRegistry(t, tarballs)
 }
 
 func TestInstallFromRegistry(t *testing.T) {
@@ -84,8 +39,8 @@ func TestInstallFromRegistry(t *testing.T) {
 		{"libonnxruntime_providers_cuda.so", int64(len(cuda)), sum(cuda), "@scope/gpu@0.4.9", "package/Plugins/cuda.so"},
 	}
 	reg := newRegistry(t, map[string][]byte{
-		"/onnxruntime-node/-/onnxruntime-node-1.29.0.tgz": buildTgz(t, tarEntry{name: "package/README.md", data: []byte("hi")}, tarEntry{name: files[0].Path, data: lib}),
-		"/@scope/gpu/-/gpu-0.4.9.tgz":                     buildTgz(t, tarEntry{name: files[1].Path, data: shared}, tarEntry{name: files[2].Path, data: cuda}),
+		"/onnxruntime-node/-/onnxruntime-node-1.29.0.tgz": buildTgz(t, tarEntry{Name: "package/README.md", Data: []byte("hi")}, tarEntry{Name: files[0].Path, Data: lib}),
+		"/@scope/gpu/-/gpu-0.4.9.tgz":                     buildTgz(t, tarEntry{Name: files[1].Path, Data: shared}, tarEntry{Name: files[2].Path, Data: cuda}),
 	})
 	dest := t.TempDir()
 	var logs []string
@@ -108,9 +63,9 @@ func TestInstallFromRegistry(t *testing.T) {
 		t.Fatalf("libonnxruntime.so -> %q", l)
 	}
 	// Idempotent: nothing fetched the second time.
-	before := reg.hits.Load()
-	if _, err := Install(context.Background(), o); err != nil || reg.hits.Load() != before {
-		t.Fatalf("second install: %v, %d requests", err, reg.hits.Load()-before)
+	before := reg.Hits.Load()
+	if _, err := Install(context.Background(), o); err != nil || reg.Hits.Load() != before {
+		t.Fatalf("second install: %v, %d requests", err, reg.Hits.Load()-before)
 	}
 	if !strings.Contains(strings.Join(logs, "\n"), "already installed") {
 		t.Fatalf("logs: %v", logs)
@@ -144,7 +99,7 @@ func TestInstallWithNPMClient(t *testing.T) {
 	lib := []byte("a library")
 	files := []File{{LibName, int64(len(lib)), sum(lib), "onnxruntime-node@1.29.0", "package/lib.so"}}
 	store := t.TempDir()
-	os.WriteFile(filepath.Join(store, "onnxruntime-node-1.29.0.tgz"), buildTgz(t, tarEntry{name: "package/lib.so", data: lib}), 0o644)
+	os.WriteFile(filepath.Join(store, "onnxruntime-node-1.29.0.tgz"), buildTgz(t, tarEntry{Name: "package/lib.so", Data: lib}), 0o644)
 	npm := filepath.Join(t.TempDir(), "npm")
 	script := "#!/bin/sh\n[ \"$1 $2 $3\" = \"pack --silent onnxruntime-node@1.29.0\" ] || { echo \"bad args $*\" >&2; exit 1; }\ncp " + store + "/onnxruntime-node-1.29.0.tgz . && echo onnxruntime-node-1.29.0.tgz\n"
 	os.WriteFile(npm, []byte(script), 0o755)
@@ -164,10 +119,10 @@ func TestInstallWithNPMClient(t *testing.T) {
 func TestInstallRelease(t *testing.T) {
 	lib := []byte("release library")
 	tgz := buildTgz(t,
-		tarEntry{name: "onnxruntime-linux-x64-1.29.0/include/onnxruntime_c_api.h", data: []byte("/* api */")},
-		tarEntry{name: "onnxruntime-linux-x64-1.29.0/lib/libonnxruntime.so.1.29.0", data: lib},
-		tarEntry{name: "onnxruntime-linux-x64-1.29.0/lib/libonnxruntime.so.1", link: "libonnxruntime.so.1.29.0"},
-		tarEntry{name: "onnxruntime-linux-x64-1.29.0/lib/evil", link: "../../etc/passwd"},
+		tarEntry{Name: "onnxruntime-linux-x64-1.29.0/include/onnxruntime_c_api.h", Data: []byte("/* api */")},
+		tarEntry{Name: "onnxruntime-linux-x64-1.29.0/lib/libonnxruntime.so.1.29.0", Data: lib},
+		tarEntry{Name: "onnxruntime-linux-x64-1.29.0/lib/libonnxruntime.so.1", Link: "libonnxruntime.so.1.29.0"},
+		tarEntry{Name: "onnxruntime-linux-x64-1.29.0/lib/evil", Link: "../../etc/passwd"},
 	)
 	reg := newRegistry(t, map[string][]byte{"/ort.tgz": tgz})
 	dest := t.TempDir()
@@ -204,7 +159,7 @@ func TestPinnedTable(t *testing.T) {
 		testenv.Missing(t, "ONNX Runtime library "+real)
 	}
 	f := CPUFiles[0]
-	reg := newRegistry(t, map[string][]byte{"/onnxruntime-node/-/onnxruntime-node-1.29.0.tgz": buildTgz(t, tarEntry{name: f.Path, data: data})})
+	reg := newRegistry(t, map[string][]byte{"/onnxruntime-node/-/onnxruntime-node-1.29.0.tgz": buildTgz(t, tarEntry{Name: f.Path, Data: data})})
 	dest := t.TempDir()
 	if _, err := Install(context.Background(), Options{Dest: dest, NPMRegistry: reg.URL}); err != nil {
 		t.Fatal(err)
