@@ -3,8 +3,10 @@ GO      ?= go
 BIN     := bin/llsum
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+LLSUM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/llsum
+ACTIONLINT  ?= $(LLSUM_CACHE)/tools/bin/actionlint
 
-.PHONY: all build run test test-short deps fmt vet lint bench clean
+.PHONY: all build run test test-short deps fmt vet lint bench clean release-check
 
 all: build
 
@@ -36,9 +38,15 @@ vet:
 
 lint: vet
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@[ -x "$(ACTIONLINT)" ] || { echo "actionlint missing: run make deps"; exit 1; }
+	$(ACTIONLINT)
+
+## release-check: goreleaser check + a snapshot release build into dist/ (installs goreleaser)
+release-check:
+	bash scripts/release-check.sh
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 clean:
-	rm -rf bin summaries
+	rm -rf bin summaries dist

@@ -127,7 +127,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		Include: opts.Include,
 		Exclude: opts.Exclude,
 		Jobs:    opts.Jobs,
-		Version: version,
+		Version: currentVersion(),
 	}
 	for _, f := range strings.Split(opts.Format, ",") {
 		switch strings.TrimSpace(strings.ToLower(f)) {
