@@ -330,8 +330,9 @@ func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest s
 	// The hash follows the downloaded prefix, so that verifying a large
 	// file costs (almost) no time after its last byte arrives.
 	h, algo := w.hasher()
+	dl.h = h
 	hashDone := make(chan error, 1)
-	go func() { hashDone <- dl.hashFollow(ctx, h, w.size) }()
+	go func() { hashDone <- dl.hashFollow(ctx, w.size) }()
 
 	// Progress is saved twice a second and when the download stops.
 	saverDone := make(chan struct{})
@@ -471,6 +472,10 @@ type download struct {
 	reresolve func(context.Context) error
 	fetched   atomic.Int64
 	wake      chan struct{}
+
+	hmu  sync.Mutex
+	h    hash.Hash
+	hoff int64 // bytes hashed so far (a prefix of the file)
 }
 
 func (d *download) poke() {
@@ -490,31 +495,47 @@ func (d *download) frontier() int64 {
 	return d.segs[len(d.segs)-1].end
 }
 
-// hashFollow hashes the file as its prefix grows, until size bytes are in.
-func (d *download) hashFollow(ctx context.Context, h hash.Hash, size int64) error {
+// hashInline hashes p, just written at off, when it continues the hashed
+// prefix: then the bytes need not be read back.
+func (d *download) hashInline(p []byte, off int64) {
+	d.hmu.Lock()
+	if d.hoff == off {
+		d.h.Write(p)
+		d.hoff += int64(len(p))
+	}
+	d.hmu.Unlock()
+}
+
+// hashFollow hashes the file as its prefix grows, until size bytes are in,
+// reading back what hashInline did not see (the chunks of the connections
+// that were ahead).
+func (d *download) hashFollow(ctx context.Context, size int64) error {
 	buf := make([]byte, 1<<20)
-	var off int64
-	for off < size {
-		fr := d.frontier()
-		for off < fr {
+	for {
+		d.hmu.Lock()
+		off, fr := d.hoff, d.frontier()
+		if off >= size {
+			d.hmu.Unlock()
+			return nil
+		}
+		if off < fr {
 			n := int(min(int64(len(buf)), fr-off))
 			m, err := d.f.ReadAt(buf[:n], off)
-			h.Write(buf[:m])
-			off += int64(m)
+			d.h.Write(buf[:m])
+			d.hoff += int64(m)
+			d.hmu.Unlock()
 			if err != nil && !(errors.Is(err, io.EOF) && m == n) {
 				return fmt.Errorf("read back: %w", err)
 			}
+			continue
 		}
-		if off >= size {
-			break
-		}
+		d.hmu.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-d.wake:
 		}
 	}
-	return nil
 }
 
 // fetchSegment downloads s, retrying transient failures; whole says s is
@@ -611,6 +632,7 @@ func (d *download) get(ctx context.Context, s *segment, whole bool) error {
 			if _, err := d.f.WriteAt(buf[:n], off); err != nil {
 				return errclass.AsFatal(fmt.Errorf("write %s: %w", d.f.Name(), err))
 			}
+			d.hashInline(buf[:n], off)
 			off += int64(n)
 			s.next.Store(off)
 			d.fetched.Add(int64(n))

@@ -74,8 +74,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	repos map[string]*Repo
-	blobs map[string][]byte // sha256 -> content
-	sums  map[*byte]string  // first byte of a file's data -> its sha256 (computed once)
+	blobs map[string][]byte  // sha256 -> content
+	sums  map[dataKey]string // a file's data -> its sha256 (computed once)
 	// StorageAuth counts requests to the storage host that carried an
 	// Authorization header (must stay 0).
 	StorageAuth atomic.Int64
@@ -87,7 +87,7 @@ type Server struct {
 
 // New starts both servers; Close stops them.
 func New() *Server {
-	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, sums: map[*byte]string{}, Commit: strings.Repeat("c0ffee", 6) + "c0ff"}
+	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, sums: map[dataKey]string{}, Commit: strings.Repeat("c0ffee", 6) + "c0ff"}
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.Storage = httptest.NewServer(http.HandlerFunc(s.serveStorage))
 	return s
@@ -110,18 +110,26 @@ func (s *Server) AddRepo(name string, r *Repo) {
 	for _, f := range r.Files {
 		if f.LFS && len(f.Data) > 0 {
 			sum := SHA256(f.Data)
-			s.sums[&f.Data[0]] = sum
+			s.sums[keyOf(f.Data)] = sum
 			s.blobs[sum] = f.Data
 		}
 	}
 }
+
+// dataKey identifies a byte slice (its array and length).
+type dataKey struct {
+	first *byte
+	n     int
+}
+
+func keyOf(b []byte) dataKey { return dataKey{&b[0], len(b)} }
 
 // sha256Of is SHA256 with the sums of published LFS files cached (the
 // stand-in must not spend a benchmark's CPU hashing on every request).
 func (s *Server) sha256Of(data []byte) string {
 	if len(data) > 0 {
 		s.mu.Lock()
-		sum, ok := s.sums[&data[0]]
+		sum, ok := s.sums[keyOf(data)]
 		s.mu.Unlock()
 		if ok {
 			return sum
