@@ -633,6 +633,7 @@ func (d *download) get(ctx context.Context, s *segment, whole bool) error {
 				return errclass.AsFatal(fmt.Errorf("write %s: %w", d.f.Name(), err))
 			}
 			d.hashInline(buf[:n], off)
+			startWriteback(d.f, off, int64(n))
 			off += int64(n)
 			s.next.Store(off)
 			d.fetched.Add(int64(n))
