@@ -43,7 +43,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 	if model == "" {
 		model = envconfig.Lookup("LLSUM_MODEL")
 	}
-	model = resolveModel(model) // a name given to llsum pull (pull.go)
+	model = resolveModel(g, model) // a name given to llsum pull (pull.go)
 	device := o.Device
 	if device == "" {
 		device = envconfig.Lookup("LLSUM_DEVICE")

@@ -67,9 +67,15 @@ func modelStore() modelstore.Store {
 }
 
 // resolveModel turns a --model value that names a pulled model into its
-// folder (other values are returned unchanged).
-func resolveModel(v string) string {
-	dir, _ := modelStore().Resolve(v)
+// folder (other values are returned unchanged); for a model name that is
+// neither a folder nor pulled it says how to get it.
+func resolveModel(g *globalOptions, v string) string {
+	dir, ok := modelStore().Resolve(v)
+	if !ok && v != "" {
+		if _, err := modelstore.ParseRef(v); err == nil {
+			g.notice(fmt.Sprintf("%s is neither a folder nor a pulled model; get it with: llsum pull %s", v, v))
+		}
+	}
 	return dir
 }
 
