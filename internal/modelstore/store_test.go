@@ -3,12 +3,14 @@ package modelstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/hub"
 	"github.com/llsum/llsum/internal/hub/hubtest"
 )
@@ -174,5 +176,28 @@ func TestPullListResolve(t *testing.T) {
 	}
 	if got, ok := store.Resolve("llama-3.2-3b-q4"); ok || got != "llama-3.2-3b-q4" {
 		t.Errorf("Resolve(not pulled) = %q %v", got, ok)
+	}
+}
+
+// TestConcurrentPullRefused: a second pull of the same name while one holds
+// the folder's lock fails at once, naming the holder.
+func TestConcurrentPullRefused(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	srv.AddRepo("org/m", &hubtest.Repo{Files: map[string]hubtest.File{"config.json": {Data: []byte("{}")}}})
+	store := Store{Dir: t.TempDir()}
+	r, _ := ParseRef("org/m")
+	lock, err := dirlock.Acquire(context.Background(), filepath.Join(store.Path(r), lockName), dirlock.Exclusive, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.Pull(context.Background(), hub.New(srv.URL(), ""), r, PullOptions{})
+	var busy *dirlock.BusyError
+	if !errors.As(err, &busy) || !strings.Contains(err.Error(), "another llsum pull") || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+		t.Fatalf("err = %v", err)
+	}
+	lock.Release()
+	if _, err := store.Pull(context.Background(), hub.New(srv.URL(), ""), r, PullOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
