@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/llsum/llsum/internal/errclass"
@@ -115,6 +116,9 @@ type Client struct {
 	// Log, when set, receives one-line notices (retries, resumes). It
 	// never receives the token.
 	Log func(msg string)
+
+	once sync.Once
+	hc   *http.Client
 }
 
 // New returns a Client for endpoint ("" for DefaultEndpoint) and token.
@@ -125,7 +129,14 @@ func New(endpoint, token string) *Client {
 	return &Client{Endpoint: strings.TrimRight(endpoint, "/"), Token: token}
 }
 
+// httpClient is the client do() uses, made once per Client so that
+// connections are reused from one request (and chunk) to the next.
 func (c *Client) httpClient() *http.Client {
+	c.once.Do(func() { c.hc = c.newHTTPClient() })
+	return c.hc
+}
+
+func (c *Client) newHTTPClient() *http.Client {
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{

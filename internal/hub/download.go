@@ -142,7 +142,7 @@ func (c *Client) Download(ctx context.Context, repo, revision string, e Entry, d
 		}
 		want.sha256, want.gitOID = fi.SHA256, ""
 	}
-	r, err := c.fetch(ctx, repo, revision, e.Path, fi.URL, dest, want)
+	r, err := c.fetch(ctx, repo, revision, e.Path, fi.URL, dest, want, c.connections())
 	r.Commit = fi.Commit
 	return r, err
 }
@@ -284,7 +284,7 @@ func saveState(statePath string, w expectation, segs []*segment) error {
 
 // fetch downloads url into dest through dest.part, in ranges, verifying
 // the result.
-func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest string, w expectation) (Result, error) {
+func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest string, w expectation, conns int) (Result, error) {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Result{}, err
 	}
@@ -296,7 +296,7 @@ func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest s
 	}
 	if segs == nil {
 		chunk := c.chunkSize()
-		if c.connections() == 1 {
+		if conns == 1 {
 			chunk = w.size // one request, no range bookkeeping
 		}
 		segs = plan(w.size, chunk)
@@ -361,7 +361,7 @@ func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest s
 			todo++
 		}
 	}
-	errs := make([]error, min(c.connections(), todo))
+	errs := make([]error, min(conns, todo))
 	for i := range errs {
 		wg.Add(1)
 		go func() {
@@ -404,10 +404,7 @@ func (c *Client) fetch(ctx context.Context, repo, revision, name, rawURL, dest s
 			_ = os.Remove(statePath)
 			_ = os.Remove(partPath)
 			c.logf("%s: the server ignores byte ranges; downloading in one piece", name)
-			cc := *c
-			cc.Connections = 1
-			cc.ChunkSize = w.size
-			return cc.fetch(parent, repo, revision, name, rawURL, dest, w)
+			return c.fetch(parent, repo, revision, name, rawURL, dest, w, 1)
 		}
 		_ = saveState(statePath, w, segs)
 		return Result{Resumed: resumed, Fetched: fetched}, fmt.Errorf("%s: %w", name, ferr)

@@ -219,6 +219,9 @@ func TestDownloadWithFaults(t *testing.T) {
 				if progress.Load() != r.Fetched {
 					t.Errorf("progress %d, fetched %d", progress.Load(), r.Fetched)
 				}
+				if tc.name == "clean, parallel ranges" && fx.srv.StorageConns.Load() > int64(c.Connections) {
+					t.Errorf("%d connections to the storage host for %d parallel requests: connections are not reused", fx.srv.StorageConns.Load(), c.Connections)
+				}
 			}
 			if n := fx.srv.StorageAuth.Load(); n != 0 {
 				t.Errorf("the token went to the storage host %d times", n)

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,6 +82,8 @@ type Server struct {
 	StorageAuth atomic.Int64
 	// Requests counts requests per host ("hub", "storage").
 	HubRequests, StorageRequests atomic.Int64
+	// StorageConns counts TCP connections opened to the storage host.
+	StorageConns atomic.Int64
 	// BytesServed counts content bytes sent by the storage host.
 	BytesServed atomic.Int64
 }
@@ -89,7 +92,13 @@ type Server struct {
 func New() *Server {
 	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}, sums: map[dataKey]string{}, Commit: strings.Repeat("c0ffee", 6) + "c0ff"}
 	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
-	s.Storage = httptest.NewServer(http.HandlerFunc(s.serveStorage))
+	s.Storage = httptest.NewUnstartedServer(http.HandlerFunc(s.serveStorage))
+	s.Storage.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.StorageConns.Add(1)
+		}
+	}
+	s.Storage.Start()
 	return s
 }
 
