@@ -236,7 +236,7 @@ func TestPullErrors(t *testing.T) {
 	t.Setenv("LLSUM_CACHE", t.TempDir())
 	t.Setenv("HF_ENDPOINT", srv.URL())
 	t.Setenv("HF_TOKEN", "")
-	srv.Faults.Corrupt = map[string]bool{"model.onnx": true}
+	srv.Configure(func(f *hubtest.Faults) { f.Corrupt = map[string]bool{"model.onnx": true} })
 	cases := []struct {
 		args []string
 		code int

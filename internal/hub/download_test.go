@@ -104,7 +104,7 @@ func entry(t *testing.T, c *hub.Client, repo, path string) hub.Entry {
 
 func TestListPaginatedAndTyped(t *testing.T) {
 	fx := newFixture(t)
-	fx.srv.PageSize = 1
+	fx.srv.Configure(func(*hubtest.Faults) { fx.srv.PageSize = 1 })
 	c := fx.client("")
 	es, err := c.List(context.Background(), "org/model", "")
 	if err != nil {
@@ -148,29 +148,28 @@ func TestDownloadWithFaults(t *testing.T) {
 		{name: "clean, one request", path: "sub/model.onnx"},
 		{name: "plain file checked by git oid", path: "sub/config.json"},
 		{name: "connections dropped mid-file", path: "sub/model.onnx.data", setup: func(s *hubtest.Server, _ *hub.Client) {
-			s.Faults.DropAfter = 100000
+			s.Configure(func(f *hubtest.Faults) { f.DropAfter = 100000 })
 			s.Faults.Drops.Store(6)
 		}},
 		{name: "dropped connection, single request", path: "sub/model.onnx", setup: func(s *hubtest.Server, _ *hub.Client) {
-			s.Faults.DropAfter = 1000
+			s.Configure(func(f *hubtest.Faults) { f.DropAfter = 1000 })
 			s.Faults.Drops.Store(3)
 		}},
 		{name: "5xx answers", path: "sub/model.onnx.data", setup: func(s *hubtest.Server, _ *hub.Client) {
 			s.Faults.Fail5xx.Store(3)
 		}},
 		{name: "stalling server", path: "sub/model.onnx.data", setup: func(s *hubtest.Server, _ *hub.Client) {
-			s.Faults.StallAfter = 50000
-			s.Faults.StallFor = 5 * time.Second
+			s.Configure(func(f *hubtest.Faults) { f.StallAfter, f.StallFor = 50000, 5*time.Second })
 			s.Faults.Stalls.Store(2)
 		}},
 		{name: "slow server", path: "sub/model.onnx", setup: func(s *hubtest.Server, _ *hub.Client) {
 			s.Faults.Rate.Store(400 << 10)
 		}},
 		{name: "server ignores ranges", path: "sub/model.onnx.data", setup: func(s *hubtest.Server, _ *hub.Client) {
-			s.Faults.IgnoreRange = true
+			s.Configure(func(f *hubtest.Faults) { f.IgnoreRange = true })
 		}},
 		{name: "wrong checksum", path: "sub/model.onnx.data", setup: func(s *hubtest.Server, _ *hub.Client) {
-			s.Faults.Corrupt = map[string]bool{"model.onnx.data": true}
+			s.Configure(func(f *hubtest.Faults) { f.Corrupt = map[string]bool{"model.onnx.data": true} })
 		}, wantErr: func(err error) bool {
 			var ce *hub.ChecksumError
 			return errors.As(err, &ce) && strings.Contains(err.Error(), "model.onnx.data") && strings.Contains(err.Error(), "deleted")

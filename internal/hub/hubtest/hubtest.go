@@ -42,7 +42,9 @@ type Repo struct {
 	Gated bool
 }
 
-// Faults are injected into answers; counters count down as they fire.
+// Faults are injected into answers; counters count down as they fire. The
+// counters are atomic; set the other fields through Server.Configure (the
+// handlers read them under the server's lock).
 type Faults struct {
 	// DropAfter closes the connection after that many bytes of a storage
 	// response, for the next Drops responses.
@@ -67,8 +69,10 @@ type Faults struct {
 type Server struct {
 	Hub     *httptest.Server
 	Storage *httptest.Server
-	Token   string
-	// PageSize splits listings into pages (0: one page).
+	// Token and PageSize (which splits listings into pages; 0: one page)
+	// are read under the server's lock: set them before AddRepo, or
+	// through Configure's lock.
+	Token    string
 	PageSize int
 	Faults   Faults
 	Commit   string
@@ -106,6 +110,13 @@ func New() *Server {
 func (s *Server) Close() {
 	s.Hub.Close()
 	s.Storage.Close()
+}
+
+// Configure changes the fault settings safely while the servers run.
+func (s *Server) Configure(f func(*Faults)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.Faults)
 }
 
 // URL is the Hub endpoint (HF_ENDPOINT).
@@ -177,13 +188,13 @@ type lfsEntry struct {
 
 func (s *Server) repo(w http.ResponseWriter, r *http.Request, name string) *Repo {
 	s.mu.Lock()
-	rp := s.repos[name]
+	rp, token := s.repos[name], s.Token
 	s.mu.Unlock()
 	if rp == nil {
 		http.Error(w, `{"error":"Repository not found"}`, http.StatusNotFound)
 		return nil
 	}
-	if rp.Gated && r.Header.Get("Authorization") != "Bearer "+s.Token {
+	if rp.Gated && r.Header.Get("Authorization") != "Bearer "+token {
 		http.Error(w, `{"error":"Access to this repo is restricted"}`, http.StatusUnauthorized)
 		return nil
 	}
@@ -277,8 +288,11 @@ func (s *Server) serveTree(w http.ResponseWriter, r *http.Request, rp *Repo) {
 		start, _ = strconv.Atoi(c)
 	}
 	end := len(all)
-	if s.PageSize > 0 && start+s.PageSize < end {
-		end = start + s.PageSize
+	s.mu.Lock()
+	pageSize := s.PageSize
+	s.mu.Unlock()
+	if pageSize > 0 && start+pageSize < end {
+		end = start + pageSize
 		next := *r.URL
 		q := next.Query()
 		q.Set("cursor", strconv.Itoa(end))
@@ -310,19 +324,24 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such blob", http.StatusNotFound)
 		return
 	}
-	if s.Faults.Corrupt[r.URL.Query().Get("name")] {
+	s.mu.Lock()
+	corrupt := s.Faults.Corrupt[r.URL.Query().Get("name")]
+	ignoreRange, dropAfter := s.Faults.IgnoreRange, s.Faults.DropAfter
+	stallAfter, stallFor := s.Faults.StallAfter, s.Faults.StallFor
+	s.mu.Unlock()
+	if corrupt {
 		data = append([]byte(nil), data...)
 		data[len(data)/2] ^= 0xff
 	}
-	if s.Faults.IgnoreRange {
+	if ignoreRange {
 		r.Header.Del("Range")
 	}
 	var out io.Writer = w
 	if take(&s.Faults.Drops) {
-		out = &dropWriter{w: w, left: s.Faults.DropAfter}
+		out = &dropWriter{w: w, left: dropAfter}
 	}
 	if take(&s.Faults.Stalls) {
-		out = &stallWriter{w: out, flush: w, left: s.Faults.StallAfter, d: s.Faults.StallFor, done: r.Context().Done()}
+		out = &stallWriter{w: out, flush: w, left: stallAfter, d: stallFor, done: r.Context().Done()}
 	}
 	if rate := s.Faults.Rate.Load(); rate > 0 {
 		out = &rateWriter{w: out, rate: rate, start: time.Now(), done: r.Context().Done()}
