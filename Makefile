@@ -3,10 +3,14 @@ GO      ?= go
 BIN     := bin/llsum
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
-LLSUM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/llsum
-ACTIONLINT  ?= $(LLSUM_CACHE)/tools/bin/actionlint
+# Lint tools are pinned; each version is installed into its own folder under
+# ./bin/tools, so changing a version here installs the new one.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(CURDIR)/bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(CURDIR)/bin/tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
 
-.PHONY: all build run test test-short deps fmt vet lint bench clean release-check
+.PHONY: all build run test test-short deps tools fmt vet lint bench clean release-check
 
 all: build
 
@@ -17,10 +21,19 @@ build:
 run: build
 	./$(BIN) run testdata/docs
 
-## deps: install what the tests need (Go modules, ONNX Runtime, test fixtures)
-deps:
+## deps: install what the tests need (Go modules, ONNX Runtime, test fixtures, lint tools)
+deps: tools
 	$(GO) mod download
 	bash scripts/setup-test-deps.sh
+
+## tools: the pinned lint tools (staticcheck, actionlint), built from the module proxy
+tools: $(STATICCHECK) $(ACTIONLINT)
+
+$(STATICCHECK):
+	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(ACTIONLINT):
+	GOBIN=$(dir $@) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 ## test: the whole suite, as CI runs it (race detector on)
 test: deps lint
@@ -36,9 +49,12 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-lint: vet
+## lint: gofmt, go vet, staticcheck, the import-layering check and actionlint
+## (action.yml, through .github/workflows)
+lint: vet $(STATICCHECK) $(ACTIONLINT)
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@[ -x "$(ACTIONLINT)" ] || { echo "actionlint missing: run make deps"; exit 1; }
+	$(STATICCHECK) ./...
+	bash scripts/check-layers.sh
 	$(ACTIONLINT)
 
 ## release-check: goreleaser check + a snapshot release build into dist/ (installs goreleaser)

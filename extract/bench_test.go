@@ -40,3 +40,23 @@ func BenchmarkFileStartup(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkManual reads the 2,415-page R reference manual with the default
+// engine (auto): the document that bench/extract/run.sh times against
+// mutool and pdftotext. Profile it with
+//
+//	go test ./extract -run - -bench Manual -benchtime 1x -cpuprofile cpu.out
+func BenchmarkManual(b *testing.B) {
+	p := corpusPDF(b, "R-fullrefman.pdf")
+	ex := New(Options{Workers: 1})
+	defer ex.Close()
+	pages := 0
+	for b.Loop() {
+		doc, err := ex.File(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages += len(doc.Pages)
+	}
+	b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "pages/s")
+}

@@ -29,6 +29,25 @@ func formatOf(path string) string {
 	return ""
 }
 
+// isPlainText tells whether the file's first 8 KiB are UTF-8 text without
+// NUL bytes (a character cut at the end is allowed).
+func isPlainText(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 8192)
+	n, _ := f.Read(buf)
+	b := buf[:n]
+	if n == len(buf) {
+		for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
+			b = b[:len(b)-1]
+		}
+	}
+	return n > 0 && utf8.Valid(b) && bytes.IndexByte(b, 0) < 0
+}
+
 func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -39,6 +58,11 @@ func (e *Extractor) extractFile(ctx context.Context, path string) (doc *Document
 		defer cancel()
 	}
 	format := formatOf(path)
+	if format == "" && filepath.Ext(path) == "" && isPlainText(path) {
+		// A file without extension named on the command line (NEWS,
+		// changelog/unreleased/issue-123): plain UTF-8 text reads as text.
+		format = "text"
+	}
 	if format == "" {
 		return nil, fmt.Errorf("extract %s: unsupported file type %q", path, filepath.Ext(path))
 	}

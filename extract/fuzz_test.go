@@ -6,17 +6,28 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/llsum/llsum/extract/cjkfixture"
 )
 
 // FuzzExtract feeds arbitrary bytes to the extraction entry point as a PDF:
 // it must return (a document or an error naming the file) within the time
 // limit, never panic or hang. Seeds: testdata/fuzz/FuzzExtract plus the
-// generated PDFs below.
+// generated PDFs below, among them the CID-font fixtures of issue 14, so
+// that mutations run through the plausibility check (garbled pages,
+// fallback, garbage left out).
 func FuzzExtract(f *testing.F) {
 	good := makePDF([]string{"Fuzz seed text", "second line"}, []string{"page two"})
 	f.Add(good)
 	f.Add(good[:len(good)-30])
 	f.Add(good[:len(good)/2])
+	for _, d := range []cjkfixture.Defect{cjkfixture.NoToUnicode, cjkfixture.ReplacementToUnicode} {
+		b, err := cjkfixture.Build(cjkfixture.Report()[1:3], d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte("%PDF-1.7\n"))
 	f.Add([]byte{})
 	dir := f.TempDir()
@@ -37,6 +48,17 @@ func FuzzExtract(f *testing.F) {
 		}
 		if err != nil && len(err.Error()) < len("extract "+p) {
 			t.Fatalf("error does not name the file: %v", err)
+		}
+		if err == nil {
+			for _, pg := range doc.Pages {
+				// A page handed on is plausible, or marked and cleaned.
+				if c := checkText(pg.Text, pg.Text, false); c.bad >= minBadRunes {
+					t.Fatalf("page %d: garbage handed on (garbled %v): %s", pg.Number, pg.Garbled, c.reason())
+				}
+				if pg.Garbled && len(pg.Warnings) == 0 {
+					t.Fatalf("page %d: garbled without a warning", pg.Number)
+				}
+			}
 		}
 	})
 }

@@ -32,7 +32,12 @@ func corpusRef(t testing.TB, name string) string {
 
 // makePDF builds a small valid PDF whose pages show the given lines in
 // Helvetica, one content stream per page.
-func makePDF(pages ...[]string) []byte {
+func makePDF(pages ...[]string) []byte { return makePDFHex(nil, pages...) }
+
+// makePDFHex is makePDF with the content streams of the pages hex says
+// (0-based) written with /ASCIIHexDecode, a filter PDFium reads and
+// ledongthuc does not.
+func makePDFHex(hex func(i int) bool, pages ...[]string) []byte {
 	var b bytes.Buffer
 	var offs []int
 	obj := func(body string) {
@@ -56,6 +61,11 @@ func makePDF(pages ...[]string) []byte {
 		}
 		c.WriteString("ET\n")
 		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		if hex != nil && hex(i) {
+			h := fmt.Sprintf("%X>", c.Bytes())
+			obj(fmt.Sprintf("<< /Length %d /Filter /ASCIIHexDecode >>\nstream\n%s\nendstream", len(h), h))
+			continue
+		}
 		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", c.Len(), c.String()))
 	}
 	xref := b.Len()

@@ -58,7 +58,7 @@ func splitSegments(glyphs []glyph) []segment {
 	var cur *segment
 	closeSeg := func() {
 		if cur != nil {
-			cur.glyphs = out[segStart:len(out)]
+			cur.glyphs = out[segStart:]
 			segs = append(segs, *cur)
 		}
 	}
@@ -78,7 +78,13 @@ func splitSegments(glyphs []glyph) []segment {
 			last := out[len(out)-1]
 			end := last.x + last.w
 			big := math.Max(size, cur.size)
-			if math.Abs(g.y-cur.y) <= 0.4*big && g.x >= end-0.6*big && g.x-end < 6*size {
+			sameLine := math.Abs(g.y-cur.y) <= 0.4*big
+			ltr := g.x >= end-0.6*big && g.x-end < 6*size
+			// Right-to-left scripts are drawn glyph after glyph leftwards:
+			// this glyph's right edge meets the last one's left edge.
+			rtl := (isRTL(firstRune(g.s)) || isRTL(firstRune(last.s))) &&
+				g.x+g.w <= last.x+0.6*big && last.x-(g.x+g.w) < 6*size
+			if sameLine && (ltr || rtl) {
 				out = append(out, g)
 				cur.minX = math.Min(cur.minX, g.x)
 				cur.maxX = math.Max(cur.maxX, g.x+g.w)
@@ -122,7 +128,9 @@ func mergeBaselines(segs []segment) [][]glyph {
 		var gl []glyph
 		for k, s := range group {
 			if k > 0 {
-				gl = append(gl, glyph{s: " ", x: s.minX, y: s.y, space: true})
+				// Between the two cells, so that a right-to-left line,
+				// sorted by x, keeps it there.
+				gl = append(gl, glyph{s: " ", x: (group[k-1].maxX + s.minX) / 2, y: s.y, space: true})
 			}
 			gl = append(gl, s.glyphs...)
 		}
@@ -193,7 +201,7 @@ func withGaps(gl []glyph, rtl bool) []glyph {
 }
 
 func isMarks(s string) bool {
-	if s == "" {
+	if s == "" || s[0] < 0xC0 { // ASCII or a lone continuation byte: no mark
 		return false
 	}
 	for _, r := range s {
@@ -210,10 +218,16 @@ func firstRune(s string) rune {
 }
 
 func isRTL(r rune) bool {
+	if r < 0x0590 || (r > 0x08FF && r < 0xFB1D) {
+		return false // below Hebrew; between Arabic Extended-A and the presentation forms
+	}
 	return unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko)
 }
 
 func isLTRStrong(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isRTL(r)
 }
 

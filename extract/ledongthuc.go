@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -19,9 +20,39 @@ type ledongthucDoc struct {
 	f        *os.File
 	r        *pdf.Reader
 	pages    []pdf.Value // the page tree, walked once
+	res      []pdf.Value // each page's Resources, inherited ones resolved in the walk
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
 	fontSets map[string]map[string]*fontInfo // by resource dict, then name
+	last     glyphStats                      // of the page last read
+	buf      []glyph                         // glyph buffer, reused page after page
+	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
+	content  []byte                          // content stream buffer, reused page after page
+}
+
+// refIn returns the reference ("12 0 R") that a printed dictionary (as
+// pdf.Value.String prints it: "<</F1 12 0 R /F2 …>>") gives for name, or ""
+// when its value is not a reference.
+func refIn(dict, name string) string {
+	i := strings.Index(dict, "/"+name+" ")
+	if i < 0 {
+		return ""
+	}
+	rest := dict[i+len(name)+2:]
+	end := strings.Index(rest, " R")
+	if end < 0 {
+		return ""
+	}
+	f := strings.Fields(rest[:end])
+	if len(f) != 2 {
+		return ""
+	}
+	for _, x := range f {
+		if strings.Trim(x, "0123456789") != "" {
+			return ""
+		}
+	}
+	return rest[:end+2]
 }
 
 func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledongthucDoc, err error) {
@@ -70,9 +101,9 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 		}
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
-	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}}
+	d = &ledongthucDoc{f: f, r: r, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}, fontRefs: map[string]*fontInfo{}}
 	root := r.Trailer().Key("Root")
-	d.walk(ctx, root.Key("Pages"), 0)
+	d.walk(ctx, root.Key("Pages"), pdf.Value{}, 0)
 	info := r.Trailer().Key("Info")
 	d.m = Meta{
 		Title:     cleanMeta(info.Key("Title").Text()),
@@ -84,19 +115,24 @@ func openLedongthuc(ctx context.Context, in docInput, password string) (d *ledon
 	return d, nil
 }
 
-// walk collects the leaves of the page tree in order; depth bounds hostile
-// cycles.
-func (d *ledongthucDoc) walk(ctx context.Context, node pdf.Value, depth int) {
+// walk collects the leaves of the page tree in order, with the Resources
+// each inherits (so that reading a page does not re-read its ancestors);
+// depth bounds hostile cycles.
+func (d *ledongthucDoc) walk(ctx context.Context, node, res pdf.Value, depth int) {
 	if depth > 64 || node.IsNull() || ctx.Err() != nil {
 		return
+	}
+	if r := node.Key("Resources"); !r.IsNull() {
+		res = r
 	}
 	kids := node.Key("Kids")
 	if node.Key("Type").Name() == "Page" || (kids.IsNull() && !node.Key("Contents").IsNull()) {
 		d.pages = append(d.pages, node)
+		d.res = append(d.res, res)
 		return
 	}
 	for i := 0; i < kids.Len(); i++ {
-		d.walk(ctx, kids.Index(i), depth+1)
+		d.walk(ctx, kids.Index(i), res, depth+1)
 	}
 }
 
@@ -109,6 +145,7 @@ func (d *ledongthucDoc) close() {
 }
 
 func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error) {
+	d.last = glyphStats{}
 	in := &interp{ctx: ctx, doc: d}
 	defer func() {
 		if r := recover(); r != nil {
@@ -122,24 +159,22 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	if i < 0 || i >= len(d.pages) {
 		return "", fmt.Errorf("no page %d", i+1)
 	}
-	pg := d.pages[i]
-	res := inherited(pg, "Resources")
+	pg, res := d.pages[i], d.res[i]
+	// Each page is read once: let its parsed dictionaries go (a few MB
+	// on a 2,415-page manual).
+	d.pages[i], d.res[i] = pdf.Value{}, pdf.Value{}
+	in.glyphs = d.buf[:0]
 	in.run(pg.Key("Contents"), res, ident, 0)
+	d.buf = in.glyphs[:0] // reused by the next page: layoutText copies the text out
 	if in.err != nil {
 		return "", in.err
 	}
+	d.last = in.stats
 	return layoutText(in.glyphs), nil
 }
 
-func inherited(v pdf.Value, key string) pdf.Value {
-	for i := 0; i < 32 && !v.IsNull(); i++ {
-		if x := v.Key(key); !x.IsNull() {
-			return x
-		}
-		v = v.Key("Parent")
-	}
-	return pdf.Value{}
-}
+// glyphs returns the glyph statistics of the page last read.
+func (d *ledongthucDoc) glyphs() *glyphStats { return &d.last }
 
 type matrix [6]float64 // a b c d e f
 
@@ -174,6 +209,17 @@ type fontInfo struct {
 	wide    map[int]string
 	// toUnicode is the font's ToUnicode map, preferred to enc.
 	toUnicode map[int]string
+	// utf16 marks a CID font encoded with a predefined Unicode CMap
+	// (Uni…-UCS2-H, Uni…-UTF16-V, …): codes are UTF-16BE.
+	utf16 bool
+	// unmapped says why a CID font's codes have no usable Unicode mapping
+	// beyond toUnicode ("" when they have one); such codes decode to U+FFFD.
+	unmapped string
+	// builtin is a simple font's text by code from its embedded Type 1
+	// program's encoding, when the PDF gives no encoding.
+	builtin map[int]string
+	name    string // BaseFont, for warnings
+	cjk     bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
 }
 
 func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
@@ -186,9 +232,11 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	}
 	f := pdf.Font{V: fv}
 	fi := &fontInfo{enc: f.Encoder(), widths: map[int]float64{}, toUnicode: readToUnicode(fv.Key("ToUnicode"))}
+	fi.name = fv.Key("BaseFont").Name()
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
+		fi.cidMapping(fv.Key("Encoding"), desc)
 		fi.dw = 1000
 		if dw := desc.Key("DW"); !dw.IsNull() {
 			fi.dw = dw.Float64()
@@ -221,6 +269,14 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		if fi.dw == 0 {
 			fi.dw = 500
 		}
+		if fi.toUnicode == nil && fv.Key("Encoding").IsNull() {
+			// No encoding in the PDF: the font program's own (TeX's fonts).
+			if ff := fv.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
+				if names := type1Encoding(ff); names != nil {
+					fi.builtin = glyphNames(names)
+				}
+			}
+		}
 		if fv.Key("Subtype").Name() == "Type3" {
 			// Type 3 widths are in glyph space scaled by FontMatrix.
 			fm := fv.Key("FontMatrix")
@@ -239,33 +295,84 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	return fi
 }
 
+// cidMapping sets how a CID font's codes become text beyond its ToUnicode
+// map: a predefined Unicode CMap decodes them; Identity-H/V and the other
+// CMaps leave codes missing from ToUnicode without a mapping.
+func (fi *fontInfo) cidMapping(enc, desc pdf.Value) {
+	switch o := desc.Key("CIDSystemInfo").Key("Ordering").Text(); o {
+	case "GB1", "CNS1", "Japan1", "Japan2", "Korea1", "KR":
+		fi.cjk = true
+	}
+	name := enc.Name()
+	switch {
+	case enc.Kind() == pdf.Name && strings.HasPrefix(name, "Uni") &&
+		(strings.HasSuffix(name, "-UCS2-H") || strings.HasSuffix(name, "-UCS2-V") ||
+			strings.HasSuffix(name, "-UTF16-H") || strings.HasSuffix(name, "-UTF16-V")):
+		fi.utf16 = true
+	case fi.toUnicode != nil:
+		fi.unmapped = "code missing from its ToUnicode map"
+	case enc.Kind() == pdf.Name && (name == "Identity-H" || name == "Identity-V"):
+		fi.unmapped = name + " without a usable ToUnicode map"
+	case enc.Kind() == pdf.Name:
+		fi.unmapped = "CMap " + name + " without a ToUnicode map"
+	default:
+		fi.unmapped = "embedded CMap without a ToUnicode map"
+	}
+}
+
+// missingFont stands in for a font the file lacks (a damaged file whose
+// fonts were at its end): codes read as Latin-1, average widths.
+var missingFont = &fontInfo{enc: nopEncoding{}, dw: 500, spaceW: 500, name: "(missing)"}
+
 type nopEncoding struct{}
 
 func (nopEncoding) Decode(raw string) string { return raw }
 
 // decode maps one character code to text, memoized: the library's
-// encoders re-read the font's tables on every call.
-func (fi *fontInfo) decode(code int, raw string) string {
+// encoders re-read the font's tables on every call. ok is false for a code
+// of a CID font with no Unicode mapping (decoded as U+FFFD).
+func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
-		return s
+		return s, true
 	}
 	if fi.twoByte {
-		if s, ok := fi.wide[code]; ok {
-			return s
+		if fi.utf16 {
+			return string(rune(code)), true
 		}
-		s := fi.enc.Decode(raw)
+		if fi.unmapped != "" {
+			return "\uFFFD", false
+		}
+		if s, ok := fi.wide[code]; ok {
+			return s, true
+		}
+		s := fi.enc.Decode(string(raw))
 		if fi.wide == nil {
 			fi.wide = map[int]string{}
 		}
 		fi.wide[code] = s
-		return s
+		return s, true
 	}
 	if fi.known[code] {
-		return fi.narrow[code]
+		return fi.narrow[code], true
 	}
-	s := fi.enc.Decode(raw)
+	if b, ok := fi.builtin[code]; ok {
+		fi.narrow[code], fi.known[code] = b, true
+		return b, true
+	}
+	s = fi.enc.Decode(string(raw))
+	if r, n := utf8.DecodeRuneInString(s); n == len(s) && r >= 0x80 && r < 0xA0 {
+		// A C1 control: the code read as Latin-1; producers mean
+		// Windows-1252 there (• – — ‘ ’ “ ” …), as PDFium reads it.
+		s = string(cp1252[r-0x80])
+	}
 	fi.narrow[code], fi.known[code] = s, true
-	return s
+	return s, true
+}
+
+// cp1252 is Windows-1252 for 0x80–0x9F (U+FFFD where it has nothing).
+var cp1252 = [32]rune{
+	'€', '\uFFFD', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\uFFFD', 'Ž', '\uFFFD',
+	'\uFFFD', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\uFFFD', 'ž', 'Ÿ',
 }
 
 func (fi *fontInfo) width(code int) float64 {
@@ -286,8 +393,37 @@ type interp struct {
 	ctx    context.Context
 	doc    *ledongthucDoc
 	glyphs []glyph
+	stats  glyphStats
 	err    error
 	ops    int
+}
+
+// count adds one shown code to the page's glyph statistics.
+func (in *interp) count(f *fontInfo, s string, ok, space bool) {
+	st := &in.stats
+	if space {
+		return
+	}
+	st.codes++
+	if f.cjk {
+		st.cjk++
+	}
+	if !ok {
+		st.undecoded++
+		if st.badFont == "" {
+			st.badFont = f.name + ": " + f.unmapped
+		}
+		return
+	}
+	if s == "" {
+		st.empty++
+		return
+	}
+	if len(s) == 1 {
+		st.runes++
+	} else {
+		st.runes += utf8.RuneCountInString(s)
+	}
 }
 
 // maxOps bounds the operators interpreted on one page (forms included).
@@ -301,30 +437,40 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	var stack []textState
 	var tm, tlm matrix
 	// Fonts are cached per document by the resource dictionary's printed
-	// form (its references), so that pages sharing fonts resolve them once.
+	// form (its references), so that pages sharing fonts resolve them once,
+	// and by their own reference, so that a font met under another
+	// resource dictionary is not read again.
 	var fontSet map[string]*fontInfo
+	var fontKey string
 	fontOf := func(name string) *fontInfo {
 		if fontSet == nil {
-			fd := res.Key("Font")
-			key := fd.String()
-			fontSet = in.doc.fontSets[key]
+			fontKey = res.Key("Font").String()
+			fontSet = in.doc.fontSets[fontKey]
 			if fontSet == nil {
 				fontSet = map[string]*fontInfo{}
-				in.doc.fontSets[key] = fontSet
+				in.doc.fontSets[fontKey] = fontSet
 			}
 		}
 		if f, ok := fontSet[name]; ok {
 			return f
 		}
+		ref := refIn(fontKey, name)
+		if f, ok := in.doc.fontRefs[ref]; ok && ref != "" {
+			fontSet[name] = f
+			return f
+		}
 		fv := res.Key("Font").Key(name)
-		var f *fontInfo
+		f := missingFont // lost with the damaged part of a file: codes as Latin-1
 		if !fv.IsNull() {
 			f = in.doc.font(fv)
 		}
 		fontSet[name] = f
+		if ref != "" {
+			in.doc.fontRefs[ref] = f
+		}
 		return f
 	}
-	show := func(raw string) {
+	show := func(raw []byte) {
 		f := g.font
 		if f == nil {
 			return
@@ -338,12 +484,13 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if step == 2 {
 				code = code<<8 | int(raw[k+1])
 			}
-			s := f.decode(code, raw[k:k+step])
+			s, ok := f.decode(code, raw[k:k+step])
 			w0 := f.width(code) / 1000
 			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
-			size := math.Hypot(trm[2], trm[3])
-			adv := w0 * math.Hypot(trm[0], trm[1])
+			size := math.Sqrt(trm[2]*trm[2] + trm[3]*trm[3])
+			adv := w0 * math.Sqrt(trm[0]*trm[0]+trm[1]*trm[1])
 			isSpace := strings.TrimSpace(s) == "" && s != ""
+			in.count(f, s, ok, isSpace)
 			if s != "" {
 				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
 			}
@@ -354,11 +501,36 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = matrix{1, 0, 0, 1, tx * g.th, 0}.mul(tm)
 		}
 	}
-	pdf.Interpret(content, func(stk *pdf.Stack, op string) {
-		n := stk.Len()
-		args := make([]pdf.Value, n)
-		for i := n - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
+	// The stream is read whole into a buffer of the document's, reused
+	// page after page; a form reads its own after its caller's.
+	mark := len(in.doc.content)
+	in.doc.content = readContent(in.doc.content, content)
+	defer func() { in.doc.content = in.doc.content[:mark] }()
+	lx := lexer{b: in.doc.content[mark:]}
+	var args []operand
+	for {
+		o, opb, ok := lx.next()
+		if !ok {
+			break
+		}
+		if opb == nil {
+			if len(args) < 64 {
+				args = append(args, o)
+			}
+			continue
+		}
+		op := string(opb) // no allocation: compared below, not kept
+		if op == "BI" {
+			// Inline image: its dictionary, then binary data up to EI.
+			for {
+				_, iop, ok := lx.next()
+				if !ok || (iop != nil && string(iop) == "ID") {
+					break
+				}
+			}
+			lx.skipInlineImage()
+			args, lx.arr = args[:0], lx.arr[:0]
+			continue
 		}
 		in.ops++
 		if in.ops%4096 == 0 && in.err == nil {
@@ -370,11 +542,11 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if in.err == nil {
 				in.err = errors.New("content stream too long")
 			}
-			panic(in.err)
+			return
 		}
 		num := func(i int) float64 {
 			if i < len(args) {
-				return args[i].Float64()
+				return args[i].float()
 			}
 			return 0
 		}
@@ -409,7 +581,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			g.ts = num(0)
 		case "Tf":
 			if len(args) == 2 {
-				g.font = fontOf(args[0].Name())
+				g.font = fontOf(args[0].name())
 				g.tfs = num(1)
 			}
 		case "Td", "TD":
@@ -427,7 +599,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tm = tlm
 		case "Tj":
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "'", "\"":
 			if op == "\"" && len(args) == 3 {
@@ -437,29 +609,28 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 			if len(args) == 1 {
-				show(args[0].RawString())
+				show(args[0].str)
 			}
 		case "TJ":
 			if len(args) != 1 {
-				return
+				break
 			}
-			a := args[0]
-			for i := 0; i < a.Len(); i++ {
-				x := a.Index(i)
-				if x.Kind() == pdf.String {
-					show(x.RawString())
-				} else {
-					tx := -x.Float64() / 1000 * g.tfs * g.th
+			for _, x := range args[0].arr {
+				switch x.kind {
+				case opString:
+					show(x.str)
+				case opNumber:
+					tx := -x.num / 1000 * g.tfs * g.th
 					tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
 				}
 			}
 		case "Do":
 			if len(args) != 1 {
-				return
+				break
 			}
-			xo := res.Key("XObject").Key(args[0].Name())
+			xo := res.Key("XObject").Key(args[0].name())
 			if xo.Key("Subtype").Name() != "Form" {
-				return
+				break
 			}
 			fm := ident
 			if m := xo.Key("Matrix"); m.Len() == 6 {
@@ -473,5 +644,6 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			}
 			in.run(xo, r2, fm.mul(g.ctm), depth+1)
 		}
-	})
+		args, lx.arr = args[:0], lx.arr[:0]
+	}
 }

@@ -36,12 +36,6 @@ var (
 // document does.
 const defaultMaxFailedPages = 0.1
 
-// pageResult is one engine's raw text for one page.
-type pageResult struct {
-	text string
-	err  error
-}
-
 // pdfSource is one open PDF in one engine.
 type pdfSource interface {
 	meta() Meta
@@ -91,6 +85,21 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	}
 	in := docInput{path: path}
 	src, err := e.openEngine(ctx, primary, in)
+	var docWarnings []string
+	repaired := false
+	if err != nil && errors.Is(err, ErrNotPDF) && secondary != "" {
+		// Damaged: rebuild the cross-reference from the objects left and
+		// keep the fast engine, before handing the whole file to the other.
+		repaired = true
+		if data, rerr := repairPDF(path); rerr == nil {
+			if s2, err2 := e.openEngine(ctx, primary, docInput{path: path, data: data}); err2 == nil && s2.numPages() > 0 {
+				src, err, in.data = s2, nil, data
+				docWarnings = append(docWarnings, "damaged PDF: cross-reference rebuilt from the objects found")
+			} else if err2 == nil {
+				s2.close()
+			}
+		}
+	}
 	if err != nil && secondary != "" && !isFinal(err) {
 		s2, err2 := e.openEngine(ctx, secondary, in)
 		switch {
@@ -101,8 +110,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			err = err2
 		}
 	}
-	var docWarnings []string
-	if err != nil && errors.Is(err, ErrNotPDF) {
+	if err != nil && errors.Is(err, ErrNotPDF) && !repaired {
 		// Damaged: rebuild the cross-reference from the objects left.
 		if data, rerr := repairPDF(path); rerr == nil {
 			in.data = data
@@ -148,6 +156,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 	}
 
 	failed := 0
+	cjkDoc := false // CJK text or fonts seen on the pages so far
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -160,27 +169,57 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			return nil, cerr
 		}
 		text := cleanPage(raw)
-		if reason := poorPage(text, perr); reason != "" && secondary != "" {
+		q := judge(src, raw, text, perr, cjkDoc)
+		tried := "" // the fallback's verdict when it was tried and not used
+		if q.reason() != "" && secondary != "" {
 			alt, aerr := fallback(i)
 			if cerr := ctx.Err(); cerr != nil {
 				return nil, cerr
 			}
 			altText := cleanPage(alt)
-			if aerr == nil && betterPage(altText, text, perr) {
-				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s; used %s", primary, reason, secondary))
-				text, perr, p.Engine = altText, nil, secondary
+			aq := judge(nil, alt, altText, aerr, cjkDoc || q.cjk)
+			switch {
+			case aerr == nil && q.soupOnly() && aq.soupOnly() && agree(q.text.soup, aq.text.soup):
+				// Both engines read the same accented words: text, not soup.
+				q.text.soup, q.text.soupRunes = nil, 0
+			case aerr == nil && aq.betterThan(q, altText, text):
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s; used %s", primary, q.reason(), secondary))
+				text, perr, p.Engine, q = altText, nil, secondary, aq
+			case aerr != nil:
+				tried = fmt.Sprintf("; %s failed too: %v", secondary, aerr)
+			default:
+				tried = fmt.Sprintf("; %s no better: %s", secondary, aq.reason())
 			}
 		}
-		if reason := poorPage(text, perr); reason != "" && perr == nil && strings.TrimSpace(text) != "" {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("page %d: %s", i+1, reason))
+		if q.garbled() {
+			// No engine decoded this page: leave the garbage out, and say so.
+			var dropped int
+			text, dropped = dropGarbage(text, q.text)
+			dropped += q.text.ctrl // the controls cleanPage removed
+			p.Garbled = true
+			p.Warnings = append(p.Warnings, fmt.Sprintf(garbledPrefix+"%s: %s%s; %d %s left out",
+				p.Engine, q.reason(), tried, dropped, plural(dropped, "character", "characters")))
+		} else if r := q.reason(); r != "" && perr == nil && strings.TrimSpace(text) != "" {
+			p.Warnings = append(p.Warnings, r)
+		} else if q.text.bad > 0 {
+			// A few scattered glyphs without a Unicode mapping (math
+			// delimiters, icons): left out, and said.
+			var dropped int
+			text, dropped = dropGarbage(text, q.text)
+			dropped += q.text.ctrl
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%d %s without a Unicode mapping left out",
+				dropped, plural(dropped, "character", "characters")))
+		}
+		if q.cjk {
+			cjkDoc = true
 		}
 		p.Text = text
 		switch {
 		case perr != nil:
 			failed++
-			p.Warnings = append(p.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", i+1, perr))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("text extraction failed: %v", perr))
 		case strings.TrimSpace(text) == "":
-			p.Warnings = append(p.Warnings, fmt.Sprintf("page %d: no text on page", i+1))
+			p.Warnings = append(p.Warnings, "no text on page")
 		}
 	}
 	total := 0
@@ -207,6 +246,9 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 var autoOrder = [2]string{EngineLedongthuc, EnginePDFium}
 
 var errNoFallback = errors.New("no fallback engine")
+
+// garbledPrefix starts the warning of a page marked Garbled.
+const garbledPrefix = "text looks garbled: "
 
 func (e *Extractor) maxFailed() float64 {
 	if e.opts.MaxFailedPages > 0 {
@@ -240,7 +282,7 @@ func poorPage(text string, err error) string {
 // the layout could not follow.
 func brokenLines(text string) bool {
 	lines, short := 0, 0
-	for _, l := range strings.Split(text, "\n") {
+	for l := range strings.SplitSeq(text, "\n") {
 		n := utf8.RuneCountInString(strings.TrimSpace(l))
 		if n == 0 {
 			continue
@@ -253,9 +295,10 @@ func brokenLines(text string) bool {
 	return lines >= 20 && short*2 > lines
 }
 
-// mojibake reports text dominated by the symbols that font codes decode to
-// when a font has no usable Unicode mapping (Latin-1 punctuation and signs,
-// private-use and replacement characters).
+// mojibake reports text dominated by the Latin-1 punctuation and signs that
+// font codes decode to when a font has no usable Unicode mapping (the
+// replacement, private-use and control characters are the plausibility
+// check's, plausible.go).
 func mojibake(text string) bool {
 	total, odd := 0, 0
 	for _, r := range text {
@@ -264,8 +307,7 @@ func mojibake(text string) bool {
 		}
 		total++
 		switch {
-		case r >= 0xA0 && r <= 0xBF, r == 0xD7, r == 0xF7, r == 0xFFFD,
-			unicode.Is(unicode.Co, r), unicode.IsControl(r):
+		case r >= 0xA0 && r <= 0xBF, r == 0xD7, r == 0xF7:
 			odd++
 		}
 	}
@@ -300,17 +342,89 @@ func fewSpaces(text string) bool {
 }
 
 func spacelessScript(r rune) bool {
+	if r < 0x0E00 { // below Thai
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan)
 }
 
-// betterPage reports whether the fallback's text should replace the
-// primary's.
-func betterPage(alt, primary string, primaryErr error) bool {
-	if strings.TrimSpace(alt) == "" {
+// pageQuality is the verdict on one engine's text for one page.
+type pageQuality struct {
+	poor   string    // poorPage's finding (error, empty, few spaces, …)
+	text   textCheck // the text checks' findings
+	glyphs string    // the glyph checks' finding (ledongthuc)
+	empty  bool      // no text, or an error
+	cjk    bool      // the page is CJK (text or fonts)
+}
+
+// garbled reports a page whose text failed the garbage checks.
+func (q pageQuality) garbled() bool { return !q.empty && (q.text.failed() || q.glyphs != "") }
+
+// judge checks an engine's text for a page; src, when it is the
+// ledongthuc engine, adds what its fonts say.
+func judge(src pdfSource, raw, text string, err error, cjkDoc bool) pageQuality {
+	var q pageQuality
+	var gs *glyphStats
+	if g, ok := src.(interface{ glyphs() *glyphStats }); ok && err == nil {
+		gs = g.glyphs()
+	}
+	q.text = checkText(raw, text, cjkDoc || (gs != nil && gs.cjk > 0))
+	q.cjk = cjkDoc || (gs != nil && gs.cjk > 0) || strings.ContainsFunc(text, isCJK)
+	q.glyphs = gs.check()
+	q.empty = err != nil || strings.TrimSpace(text) == ""
+	q.poor = poorPage(text, err)
+	return q
+}
+
+// reason says why the page looks wrong, or "" when it looks fine.
+func (q pageQuality) reason() string {
+	var parts []string
+	if q.poor != "" {
+		parts = append(parts, q.poor)
+	}
+	if !q.empty {
+		if q.glyphs != "" {
+			parts = append(parts, q.glyphs)
+		}
+		if q.text.failed() {
+			parts = append(parts, q.text.reason())
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// soupOnly reports a page whose one fault is Latin-1 soup.
+func (q pageQuality) soupOnly() bool {
+	return q.poor == "" && q.glyphs == "" && q.text.bad < minBadRunes && len(q.text.soup) > 0
+}
+
+// betterThan reports whether the fallback's text (q, alt) should replace
+// the primary's (p, primary).
+func (q pageQuality) betterThan(p pageQuality, alt, primary string) bool {
+	switch {
+	case strings.TrimSpace(alt) == "":
 		return false
-	}
-	if primaryErr != nil || strings.TrimSpace(primary) == "" {
+	case p.empty:
 		return true
+	case q.reason() == "":
+		return true
+	case p.garbled() && !q.garbled():
+		return true
+	case p.garbled() && q.garbled():
+		return garbage(q, alt) < garbage(p, primary)
 	}
-	return poorPage(alt, nil) == ""
+	return false
+}
+
+// garbage is the share of a page's text that the checks object to.
+func garbage(q pageQuality, text string) float64 {
+	n := utf8.RuneCountInString(text)
+	if n == 0 {
+		return 1
+	}
+	g := q.text.bad + q.text.soupRunes
+	if q.glyphs != "" && g == 0 {
+		g = 1
+	}
+	return float64(g) / float64(n)
 }

@@ -14,7 +14,11 @@
 // The pipeline only sees Summarizer, so backends plug in without touching it.
 package infer
 
-import "context"
+import (
+	"context"
+
+	"github.com/llsum/llsum/internal/structured"
+)
 
 // Role of a chat message.
 const (
@@ -54,6 +58,11 @@ type ChatRequest struct {
 	// MaxNewTokens. Only benchmarks set it (fixed output lengths); backends
 	// that cannot honour it ignore it.
 	IgnoreEOS bool
+	// Schema, when set, asks for one JSON value valid against it
+	// (--schema): the ONNX engine constrains decoding to it, OpenAI-
+	// compatible servers get it as the response format; either way the
+	// answer is validated.
+	Schema *structured.Schema
 }
 
 // ChatResult is the model's answer to one ChatRequest.
@@ -104,6 +113,9 @@ type Task struct {
 	Text string
 	// MaxNewTokens bounds the summary's length in tokens.
 	MaxNewTokens int
+	// Schema, when set, makes the summary a JSON value valid against it
+	// (see ChatRequest.Schema).
+	Schema *structured.Schema
 }
 
 // Result is the summary of one Task.

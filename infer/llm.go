@@ -62,7 +62,7 @@ func (s *llmSummarizer) messages(instruction, text string) []Message {
 func (s *llmSummarizer) Summarize(ctx context.Context, tasks []Task) ([]Result, error) {
 	reqs := make([]ChatRequest, len(tasks))
 	for i, t := range tasks {
-		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens, Sampling: s.o.Sampling, IgnoreEOS: s.o.IgnoreEOS}
+		reqs[i] = ChatRequest{Messages: s.messages(t.Instruction, t.Text), MaxNewTokens: t.MaxNewTokens, Sampling: s.o.Sampling, IgnoreEOS: s.o.IgnoreEOS, Schema: t.Schema}
 	}
 	res, err := s.m.Chat(ctx, reqs)
 	if err != nil {

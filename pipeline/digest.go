@@ -13,6 +13,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
 )
 
@@ -24,8 +25,10 @@ type DigestJSON struct {
 	Parameters    Parameters      `json:"parameters"`
 	Documents     []DigestSource  `json:"documents"`
 	Summary       string          `json:"summary"`
-	Levels        []sumz.Level    `json:"levels,omitempty"`
-	Tokens        TokenCounts     `json:"tokens"`
+	// Structured is the digest as a JSON value valid against --schema.
+	Structured json.RawMessage `json:"structured,omitempty"`
+	Levels     []sumz.Level    `json:"levels,omitempty"`
+	Tokens     TokenCounts     `json:"tokens"`
 }
 
 // DigestSource is one document a digest was made of.
@@ -61,13 +64,18 @@ func WriteDigest(ctx context.Context, s infer.Summarizer, cfg Config, file strin
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	summary, value, err := structuredOutput(cfg.Params, out.Summary)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
 	dj := &DigestJSON{
 		SchemaVersion: SchemaVersion,
 		Created:       time.Now().UTC().Truncate(time.Second),
 		Model:         s.Info(),
 		Parameters:    cfg.Params,
 		Documents:     docs,
-		Summary:       out.Summary,
+		Summary:       summary,
+		Structured:    value,
 		Levels:        out.Levels,
 		Tokens:        TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
 	}
@@ -96,7 +104,7 @@ func renderDigest(d *DigestJSON) string {
 	b.WriteString(strings.TrimSpace(d.Summary))
 	b.WriteString("\n\n## Documents\n")
 	for _, doc := range d.Documents {
-		fmt.Fprintf(&b, "\n### %s\n\n%s\n", oneLine(doc.Source), strings.TrimSpace(doc.Summary))
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n", textutil.OneLine(doc.Source), strings.TrimSpace(doc.Summary))
 	}
 	return b.String()
 }
@@ -136,7 +144,10 @@ func readSummary(outDir string, outputs []string) string {
 		}
 		if strings.HasSuffix(o, ".json") {
 			var dj DocumentJSON
-			if json.Unmarshal(data, &dj) == nil && dj.Summary != "" {
+			if json.Unmarshal(data, &dj) == nil && len(dj.Structured) > 0 {
+				return string(dj.Structured) // --schema: digest the values
+			}
+			if dj.Summary != "" {
 				return dj.Summary
 			}
 			continue

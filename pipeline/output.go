@@ -12,7 +12,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/faithful"
+	"github.com/llsum/llsum/internal/structured"
+	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
+	"github.com/llsum/llsum/summarize/cite"
 )
 
 // SchemaVersion is the version of the per-document JSON and of index.json.
@@ -33,7 +37,15 @@ type DocumentJSON struct {
 	Model      infer.ModelInfo `json:"model"`
 	Parameters Parameters      `json:"parameters"`
 	Summary    string          `json:"summary"`
-	Chunks     []ChunkJSON     `json:"chunks,omitempty"`
+	// Structured is the summary as a JSON value valid against --schema
+	// (Summary then holds its Markdown rendering).
+	Structured json.RawMessage `json:"structured,omitempty"`
+	// Citations are the summary's points with the pages each cites.
+	Citations []cite.Point `json:"citations,omitempty"`
+	// Faithfulness lists the numbers, amounts, dates and names of the
+	// summary that the document does not contain (also in Warnings).
+	Faithfulness []faithful.Warning `json:"faithfulness,omitempty"`
+	Chunks       []ChunkJSON        `json:"chunks,omitempty"`
 	// Levels is the reduce tree above the chunks, from the bottom up: each
 	// level's groups say which summaries of the level below they combined.
 	Levels []sumz.Level `json:"levels,omitempty"`
@@ -43,6 +55,10 @@ type DocumentJSON struct {
 	Timings  Timings     `json:"timings"`
 	Tokens   TokenCounts `json:"tokens"`
 	Created  time.Time   `json:"created"`
+
+	// Language is the code of the language detected in the document's text
+	// (Parameters.Lang is the one asked for).
+	Language string `json:"language,omitempty"`
 }
 
 // ChunkJSON is one chunk of a document too long for one model call.
@@ -65,6 +81,12 @@ type Parameters struct {
 	PDFEngine    string         `json:"pdf_engine,omitempty"`
 	StripHeaders bool           `json:"strip_headers,omitempty"`
 	Sampling     infer.Sampling `json:"sampling"`
+	// Schema names the --schema file and its content hash ("" for none);
+	// SchemaDoc is the compiled schema.
+	Schema    string             `json:"schema,omitempty"`
+	SchemaDoc *structured.Schema `json:"-"`
+	// NoCitations is --citations=false.
+	NoCitations bool `json:"no_citations,omitempty"`
 }
 
 // Key returns a stable fingerprint of the parameters.
@@ -94,9 +116,11 @@ func renderMarkdown(d *DocumentJSON) string {
 	if title == "" {
 		title = path.Base(d.Source)
 	}
-	fmt.Fprintf(&b, "# %s\n\n", oneLine(title))
+	fmt.Fprintf(&b, "# %s\n\n", textutil.OneLine(title))
 	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
-	if d.Backend == "extractive" {
+	if d.Backend == "extractive" && d.Parameters.Style == sumz.StyleReleaseNotes && strings.HasPrefix(d.Summary, "### ") {
+		b.WriteString("_Release notes: the document's changelog entries grouped by kind by llsum (no language model configured)._\n\n")
+	} else if d.Backend == "extractive" {
 		b.WriteString("_Extractive summary: sentences selected from the document by llsum's built-in TextRank (no language model configured)._\n\n")
 	} else {
 		model := d.Model.Model
@@ -117,7 +141,7 @@ func renderMarkdown(d *DocumentJSON) string {
 	if len(d.Warnings) > 0 {
 		b.WriteString("\n## Warnings\n\n")
 		for _, w := range d.Warnings {
-			fmt.Fprintf(&b, "- %s\n", oneLine(w))
+			fmt.Fprintf(&b, "- %s\n", textutil.OneLine(w))
 		}
 	}
 	return b.String()
@@ -142,12 +166,6 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
-}
-
-// oneLine folds line breaks so an error or title stays on one line.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", "")), " ")
-	return s
 }
 
 // maxComponent is the longest file-name component llsum writes, in bytes,

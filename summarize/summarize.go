@@ -28,6 +28,8 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/langid"
+	"github.com/llsum/llsum/internal/structured"
 )
 
 // DefaultMaxNewTokens is the answer length per call when Options leave it 0.
@@ -70,6 +72,12 @@ type Options struct {
 	// chunks; an engine that batches a call whole needs a KV cache for all
 	// of them at once.
 	MaxBatch int
+	// Schema, when set, makes every call's answer (chunk summaries, merges
+	// and the summary) one JSON value valid against it (see schema.go).
+	Schema *structured.Schema
+	// Citations asks a language model to cite pages as [p. N] (see
+	// citations.go); ignored with a schema and by the extractive backend.
+	Citations bool
 }
 
 // ChunkSummary is one leaf of the summary tree: a chunk of the document
@@ -110,6 +118,9 @@ type Outcome struct {
 	Summary string `json:"summary"`
 	// Lang is the code of the language the prompts asked for.
 	Lang string `json:"lang"`
+	// Language is the code of the language detected in the document (in a
+	// digest, in the summaries), whatever Lang asked for.
+	Language string `json:"language,omitempty"`
 	// Style is the style used ("custom" for a prompt file).
 	Style string `json:"style"`
 	// ContextWindow is the window used, Budget the text tokens per call it
@@ -140,6 +151,14 @@ func Document(ctx context.Context, s infer.Summarizer, doc *extract.Document, op
 	r, err := newRun(s, opts, kindDocument, leadingText(doc))
 	if err != nil {
 		return nil, err
+	}
+	if r.ruleBased() {
+		if out, ok := r.releaseNotes(doc); ok {
+			return out, nil
+		}
+	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
 	}
 	plan, whole, err := r.plan(ctx, doc)
 	if err != nil {
@@ -182,6 +201,9 @@ func Plan(ctx context.Context, s infer.Summarizer, doc *extract.Document, opts O
 	if err != nil {
 		return nil, err
 	}
+	if r.usesCitations() {
+		doc = withPageMarkers(doc)
+	}
 	plan, _, err := r.plan(ctx, doc)
 	return plan, err
 }
@@ -196,7 +218,7 @@ func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, boo
 	if r.opts.Overlap > mapBudget/2 {
 		return nil, false, errclass.AsFatal(fmt.Errorf("chunk overlap of %d tokens is more than half the budget of %d tokens per chunk", r.opts.Overlap, mapBudget))
 	}
-	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
+	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap, Lang: r.out.Language})
 	if err != nil {
 		return nil, false, err
 	}
@@ -235,6 +257,11 @@ func Digest(ctx context.Context, s infer.Summarizer, docs []DocSummary, opts Opt
 	if r.out.Budget, err = r.budget(r.prompts.final); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	if r.ruleBased() {
+		if out, ok := r.releaseDigest(docs); ok {
+			return out, nil
+		}
+	}
 	out, err := r.reduce(ctx, items)
 	if err != nil {
 		return nil, fmt.Errorf("digest of %d documents: %w", len(docs), err)
@@ -268,6 +295,12 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
+	if opts.Schema != nil {
+		p = schemaPrompts(p, opts.Schema, kind)
+	}
+	if opts.Citations && opts.Schema == nil && kind == kindDocument && s.Info().Backend != "extractive" {
+		p = citePrompts(p)
+	}
 	style := opts.Style
 	switch {
 	case strings.TrimSpace(opts.Prompt) != "":
@@ -285,7 +318,7 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	}
 	return &run{
 		s: s, opts: opts, prompts: p, window: window, maxNew: maxNew,
-		out: &Outcome{Lang: code, Style: style, ContextWindow: max(window, 0)},
+		out: &Outcome{Lang: code, Language: DetectLanguage(sample), Style: style, ContextWindow: max(window, 0)},
 	}, nil
 }
 
@@ -296,7 +329,7 @@ func (r *run) budget(instruction string) (int, error) {
 	}
 	b, err := chunk.Budget(r.window, r.s.Overhead(instruction), r.maxNew)
 	if err != nil {
-		return 0, errclass.AsFatal(fmt.Errorf("%w (lower --max-new-tokens or raise --context)", err))
+		return 0, errclass.AsFatal(err)
 	}
 	return b, nil
 }
@@ -307,7 +340,7 @@ func (r *run) budget(instruction string) (int, error) {
 func (r *run) call(ctx context.Context, instruction string, texts []string) ([]string, error) {
 	tasks := make([]infer.Task, len(texts))
 	for i, t := range texts {
-		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew}
+		tasks[i] = infer.Task{Instruction: instruction, Text: t, MaxNewTokens: r.maxNew, Schema: r.opts.Schema}
 	}
 	batch := len(tasks)
 	if r.opts.MaxBatch > 0 {
@@ -338,6 +371,11 @@ func (r *run) call(ctx context.Context, instruction string, texts []string) ([]s
 func (r *run) finish(summary string) (*Outcome, error) {
 	if summary == "" {
 		return nil, ErrEmptySummary
+	}
+	if r.opts.Schema != nil {
+		if err := r.opts.Schema.Validate(summary); err != nil {
+			return nil, err
+		}
 	}
 	r.out.Summary = summary
 	return r.out, nil
@@ -413,7 +451,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 			return r.finish(sums[0])
 		}
 		if len(next) >= len(items) && outTokens >= inTokens {
-			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens (raise --context or lower --max-new-tokens)",
+			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens",
 				level, ErrNoProgress, len(items), inTokens, len(next), outTokens)
 		}
 		items = next
@@ -425,7 +463,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 func leadingText(doc *extract.Document) string {
 	var b strings.Builder
 	for _, p := range doc.Pages {
-		if b.Len() >= detectLimit {
+		if b.Len() >= langid.Limit {
 			break
 		}
 		b.WriteString(p.Text)

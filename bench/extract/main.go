@@ -21,6 +21,7 @@ import (
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/extract/textmetric"
+	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
@@ -38,8 +39,45 @@ type result struct {
 	refToks []string
 	pages   int
 	engines map[string]int
+	garbled int // pages marked Garbled (no engine decoded them)
 	ptOK    bool
 	ptScore textmetric.Score
+	muOK    bool
+	muScore textmetric.Score
+}
+
+// peer is another extractor run on the same files in the same run.
+type peer struct {
+	name string
+	cmd  func(pdf string) *exec.Cmd
+	ok   []bool
+	text []string
+	best best
+	pgs  int
+}
+
+func newPeer(name string, n int, args func(bin, pdf string) []string) *peer {
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		return nil
+	}
+	return &peer{
+		name: name, ok: make([]bool, n), text: make([]string, n),
+		cmd: func(pdf string) *exec.Cmd { a := args(bin, pdf); return exec.Command(a[0], a[1:]...) },
+	}
+}
+
+// runAll extracts every file with the peer, workers at once.
+func (p *peer) runAll(dir string, entries []entry, workers int) time.Duration {
+	start := time.Now()
+	parallel(len(entries), workers, func(i int) {
+		out, err := p.cmd(filepath.Join(dir, entries[i].name)).Output()
+		if err == nil {
+			p.ok[i] = true
+			p.text[i] = string(out)
+		}
+	})
+	return time.Since(start)
 }
 
 func main() {
@@ -49,9 +87,10 @@ func main() {
 	only := flag.String("only", "", "comma-separated file names to run (default all)")
 	skipHuge := flag.Bool("skip-huge", false, "leave out kind=huge")
 	timeout := flag.Duration("timeout", 5*time.Minute, "per-document time limit")
-	rounds := flag.Int("rounds", 2, "timing rounds, llsum and pdftotext alternating; the best of each counts")
+	rounds := flag.Int("rounds", 2, "timing rounds, llsum and the peers alternating; the best of each counts")
+	fixtures := flag.Bool("fixtures", true, "also read the generated CJK mojibake fixtures (extract/cjkfixture)")
 	flag.Parse()
-	if err := run(*corpus, *engine, *workers, *rounds, *only, *skipHuge, *timeout); err != nil {
+	if err := run(*corpus, *engine, *workers, *rounds, *only, *skipHuge, *fixtures, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "extract-bench:", err)
 		os.Exit(1)
 	}
@@ -76,7 +115,7 @@ func readManifest(path string) ([]entry, error) {
 	return out, sc.Err()
 }
 
-func run(corpus, engine string, workers, rounds int, only string, skipHuge bool, timeout time.Duration) error {
+func run(corpus, engine string, workers, rounds int, only string, skipHuge, fixtures bool, timeout time.Duration) error {
 	entries, err := readManifest(filepath.Join(corpus, "pdf", "MANIFEST.tsv"))
 	if err != nil {
 		return err
@@ -104,7 +143,7 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge bool,
 		entries = keep
 	}
 	ctx := context.Background()
-	ex := extract.New(extract.Options{PDFEngine: engine, Workers: workers, Timeout: timeout, Password: os.Getenv("LLSUM_PDF_PASSWORD")})
+	ex := extract.New(extract.Options{PDFEngine: engine, Workers: workers, Timeout: timeout, Password: envconfig.PDFPassword()})
 	defer ex.Close()
 	// Warm the engine (compile or load the cached WebAssembly) outside the
 	// timing, as a long run amortizes it.
@@ -128,6 +167,9 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge bool,
 				r.pages = len(doc.Pages)
 				for _, p := range doc.Pages {
 					r.engines[p.Engine]++
+					if p.Garbled {
+						r.garbled++
+					}
 				}
 				texts[i] = doc.Text()
 				r.outcome = "ok"
@@ -136,35 +178,31 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge bool,
 		})
 		return time.Since(start)
 	}
-	pt, _ := exec.LookPath("pdftotext")
-	ptTexts := make([]string, len(entries))
-	ptOK := make([]bool, len(entries))
-	theirs := func() time.Duration {
-		start := time.Now()
-		parallel(len(entries), workers, func(i int) {
-			out, err := exec.Command(pt, "-q", "-enc", "UTF-8", filepath.Join(corpus, "pdf", entries[i].name), "-").Output()
-			if err == nil {
-				ptOK[i] = true
-				ptTexts[i] = string(out)
-			}
-		})
-		return time.Since(start)
+	// Peers: pdftotext (the references' own tool) and MuPDF's mutool.
+	var peers []*peer
+	if p := newPeer("pdftotext", len(entries), func(bin, pdf string) []string {
+		return []string{bin, "-q", "-enc", "UTF-8", pdf, "-"}
+	}); p != nil {
+		peers = append(peers, p)
 	}
-	// Alternate the two so that load from elsewhere hits both alike; keep
-	// the best round of each.
-	// CPU time is measured too: on a shared machine it is the steadier
-	// figure (ours: this process; pdftotext: its child processes).
-	// Alternate the two so that load from elsewhere hits both alike; keep
-	// the best round of each. CPU time is the steadier figure on a shared
-	// machine (ours: this process; pdftotext: its child processes).
-	var ourBest, ptBest best
+	if p := newPeer("mutool", len(entries), func(bin, pdf string) []string {
+		return []string{bin, "draw", "-q", "-F", "txt", "-o", "-", pdf}
+	}); p != nil {
+		peers = append(peers, p)
+	}
+	// Alternate llsum and the peers so that load from elsewhere hits all
+	// alike; keep the best round of each. CPU time is the steadier figure
+	// on a shared machine (ours: this process; a peer: its child
+	// processes, measured alone).
+	var ourBest best
+	dir := filepath.Join(corpus, "pdf")
 	for round := 0; round < max(rounds, 1); round++ {
 		ourBest.measure(syscall.RUSAGE_SELF, ours)
-		if pt != "" {
-			ptBest.measure(syscall.RUSAGE_CHILDREN, theirs)
+		for _, p := range peers {
+			p.best.measure(syscall.RUSAGE_CHILDREN, func() time.Duration { return p.runAll(dir, entries, workers) })
 		}
 	}
-	elapsed, cpu, ptElapsed, ptCPU := ourBest.wall, ourBest.cpu, ptBest.wall, ptBest.cpu
+	elapsed, cpu := ourBest.wall, ourBest.cpu
 	ourPages := 0
 	for i, r := range results {
 		ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt"))
@@ -175,21 +213,34 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge bool,
 		}
 		ourPages += r.pages
 	}
-	ptPages := 0
-	for i, r := range results {
-		r.ptOK = ptOK[i]
-		if r.ptOK {
-			ptPages += strings.Count(ptTexts[i], "\f")
+	for _, p := range peers {
+		for i, r := range results {
+			if !p.ok[i] {
+				continue
+			}
+			// Both peers end each page with a form feed.
+			p.pgs += strings.Count(p.text[i], "\f")
+			var sc textmetric.Score
 			if ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt")); err == nil {
-				r.ptScore = textmetric.Compare(string(ref), ptTexts[i])
+				sc = textmetric.Compare(string(ref), p.text[i])
+			}
+			switch p.name {
+			case "pdftotext":
+				r.ptOK, r.ptScore = true, sc
+			case "mutool":
+				r.muOK, r.muScore = true, sc
 			}
 		}
 	}
-	report(results, texts, engine, workers, ourPages, elapsed, pt != "", ptPages, ptElapsed)
-	if pt != "" {
-		fmt.Printf("CPU time: llsum %.2fs (%.1f pages per CPU-second), pdftotext %.2fs (%.1f pages per CPU-second), ratio %.2f\n",
-			cpu.Seconds(), float64(ourPages)/cpu.Seconds(), ptCPU.Seconds(), float64(ptPages)/ptCPU.Seconds(),
-			(float64(ourPages)/cpu.Seconds())/(float64(ptPages)/ptCPU.Seconds()))
+	report(results, texts, engine, workers, ourPages, elapsed, peers)
+	fmt.Printf("CPU time: llsum %.2fs = %.1f pages per CPU-second\n", cpu.Seconds(), float64(ourPages)/cpu.Seconds())
+	for _, p := range peers {
+		fmt.Printf("CPU time: %s %.2fs = %.1f pages per CPU-second; llsum/%s ratio %.2f\n",
+			p.name, p.best.cpu.Seconds(), float64(p.pgs)/p.best.cpu.Seconds(), p.name,
+			(float64(ourPages)/cpu.Seconds())/(float64(p.pgs)/p.best.cpu.Seconds()))
+	}
+	if fixtures {
+		return benchFixtures(ctx, ex)
 	}
 	return nil
 }
@@ -260,14 +311,15 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func report(results []*result, texts []string, engine string, workers, pages int, elapsed time.Duration, hasPT bool, ptPages int, ptElapsed time.Duration) {
+func report(results []*result, texts []string, engine string, workers, pages int, elapsed time.Duration, peers []*peer) {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	fmt.Fprintf(w, "engine=%s workers=%d (speed: best of the timing rounds)\n\n", engine, workers)
-	fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s  %-24s %s\n", "file", "kind", "wordF1", "bigrF1", "cjk", "ptF1", "engines", "outcome")
+	fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s  %-24s %s\n", "file", "kind", "wordF1", "bigrF1", "cjk", "ptF1", "muF1", "engines", "outcome")
 	type agg struct{ word, bigram []float64 }
 	kinds := map[string]*agg{}
-	var all agg
+	var all, mu agg
+	garbled := 0
 	cjkRef, cjkKept := 0, 0
 	missed := []string{}
 	for i, r := range results {
@@ -276,15 +328,23 @@ func report(results []*result, texts []string, engine string, workers, pages int
 			eng = append(eng, fmt.Sprintf("%s:%d", k, v))
 		}
 		sort.Strings(eng)
-		ptf := "-"
+		ptf, muf := "-", "-"
 		if r.ptOK && r.hasRef {
 			ptf = fmt.Sprintf("%.3f", r.ptScore.WordF1)
 		}
+		if r.muOK && r.hasRef {
+			muf = fmt.Sprintf("%.3f", r.muScore.WordF1)
+			mu.word = append(mu.word, r.muScore.WordF1)
+		}
+		if r.garbled > 0 {
+			eng = append(eng, fmt.Sprintf("GARBLED:%d", r.garbled))
+			garbled += r.garbled
+		}
 		if !r.hasRef {
-			fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s  %-24s %s\n", r.name, r.kind, "-", "-", "-", ptf, strings.Join(eng, ","), r.outcome)
+			fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s  %-24s %s\n", r.name, r.kind, "-", "-", "-", ptf, muf, strings.Join(eng, ","), r.outcome)
 			continue
 		}
-		fmt.Fprintf(w, "%-42s %-18s %7.3f %7.3f %7.3f %6s  %-24s %s\n", r.name, r.kind, r.score.WordF1, r.score.BigramF1, r.score.CJKSurvival(), ptf, strings.Join(eng, ","), r.outcome)
+		fmt.Fprintf(w, "%-42s %-18s %7.3f %7.3f %7.3f %6s %6s  %-24s %s\n", r.name, r.kind, r.score.WordF1, r.score.BigramF1, r.score.CJKSurvival(), ptf, muf, strings.Join(eng, ","), r.outcome)
 		if !r.ok && r.ptOK && len(textmetric.Tokens(texts[i]+"")) == 0 && r.score.CJKRef+len(r.refToks) > 0 {
 			missed = append(missed, r.name)
 		}
@@ -314,14 +374,19 @@ func report(results []*result, texts []string, engine string, workers, pages int
 		surv = float64(cjkKept) / float64(cjkRef)
 	}
 	fmt.Fprintf(w, "CJK survival: %d / %d = %.4f\n", cjkKept, cjkRef, surv)
+	fmt.Fprintf(w, "pages marked garbled (no engine decoded them): %d\n", garbled)
+	if len(mu.word) > 0 {
+		fmt.Fprintf(w, "mutool median word-F1 against the references: %.3f (n=%d)\n", median(mu.word), len(mu.word))
+	}
 	fmt.Fprintf(w, "files pdftotext reads that llsum did not: %d %v\n", len(missed), missed)
 	ours := float64(pages) / elapsed.Seconds()
 	fmt.Fprintf(w, "\nspeed: llsum %d pages in %.2fs = %.1f pages/s (in-process, %d workers)\n", pages, elapsed.Seconds(), ours, workers)
-	if hasPT {
-		theirs := float64(ptPages) / ptElapsed.Seconds()
-		fmt.Fprintf(w, "speed: pdftotext %d pages in %.2fs = %.1f pages/s (%d processes at once)\n", ptPages, ptElapsed.Seconds(), theirs, workers)
-		fmt.Fprintf(w, "speed ratio llsum/pdftotext: %.2f\n", ours/theirs)
-	} else {
-		fmt.Fprintf(w, "pdftotext not installed: no side-by-side figures (apt-get install poppler-utils)\n")
+	for _, p := range peers {
+		theirs := float64(p.pgs) / p.best.wall.Seconds()
+		fmt.Fprintf(w, "speed: %s %d pages in %.2fs = %.1f pages/s (%d processes at once); llsum/%s %.2f\n",
+			p.name, p.pgs, p.best.wall.Seconds(), theirs, workers, p.name, ours/theirs)
+	}
+	if len(peers) == 0 {
+		fmt.Fprintf(w, "no peer installed: no side-by-side figures (apt-get install poppler-utils mupdf-tools)\n")
 	}
 }

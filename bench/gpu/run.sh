@@ -24,6 +24,7 @@
 #   ORT_DIR (folder of libonnxruntime.so.1 and, for CUDA, the provider libs),
 #   PREFILL, DECODE, DECODE_TOKENS, DOCS, NEW_TOKENS, PREFILL_CHUNK, SKIP_PEER=1,
 #   RUN_CONTEXT, RUN_JOBS (the `llsum run` row's --context and -j),
+#   RUN_GRAPH=1 (a second `llsum run` row with --cuda-graph),
 #   BUDGET (seconds for the whole run; each phase gets a time limit inside
 #   it so the report is always written; default 480 on cuda).
 set -uo pipefail
@@ -187,16 +188,40 @@ LL_MIB=$(memwatch_stop llsum)
 say "llsum run: end to end over $DOCS synthetic documents"
 $PY "$HERE/tools.py" corpus "$WORK/corpus" "$DOCS" "$PRESET"
 RUN_CONTEXT=${RUN_CONTEXT:-$([ "$PRESET" = 3b ] && echo 8704 || echo 1280)}
-memwatch_start run
-t=$(date +%s%N)
-timeout "$(limit 150 200)" "$LLSUM" run -q --force --model "$MODEL" --device "$DEVICE" --ort-lib "$ORT_LIB" \
-	--prefill-chunk "$PREFILL_CHUNK" --ignore-eos --max-new-tokens "$NEW_TOKENS" --context "$RUN_CONTEXT" -j "${RUN_JOBS:-8}" \
-	--format json --out "$WORK/run-out" "$WORK/corpus" 2> >(tee "$WORK/llsum-run.err" >&2)
-rc=$?
-RUN_MS=$(( ($(date +%s%N) - t) / 1000000 ))
-RUN_MIB=$(memwatch_stop run)
-echo "{\"docs\":$DOCS,\"exit\":$rc,\"wall_ms\":$RUN_MS,\"docs_per_hour\":$(awk "BEGIN{print $DOCS*3600000/$RUN_MS}"),\"gpu_mib\":${RUN_MIB:-null},\"context\":$RUN_CONTEXT,\"jobs\":${RUN_JOBS:-8}}" >"$OUTD/llsum-run.json"
-cat "$OUTD/llsum-run.json" >&2
+# run_row NAME [FLAGS…]: one `llsum run` over the corpus into $OUTD/NAME.json.
+run_row() {
+	local name=$1 rc t ms mib
+	shift
+	rm -rf "$WORK/run-out"
+	memwatch_start "$name"
+	t=$(date +%s%N)
+	timeout "$(limit 150 200)" "$LLSUM" run -q --force --model "$MODEL" --device "$DEVICE" --ort-lib "$ORT_LIB" \
+		--prefill-chunk "$PREFILL_CHUNK" --ignore-eos --max-new-tokens "$NEW_TOKENS" --context "$RUN_CONTEXT" -j "${RUN_JOBS:-8}" \
+		--format json --out "$WORK/run-out" "$@" "$WORK/corpus" 2> >(tee "$WORK/$name.err" >&2)
+	rc=$?
+	ms=$(( ($(date +%s%N) - t) / 1000000 ))
+	mib=$(memwatch_stop "$name")
+	# documents/hour counts the documents the index says were summarized.
+	$PY - "$WORK/run-out/index.json" "$OUTD/$name.json" "$DOCS" "$rc" "$ms" "${mib:-}" "$RUN_CONTEXT" "${RUN_JOBS:-8}" "$*" <<'PYEOF'
+import json, sys
+idx, out, docs, rc, ms, mib, ctx, jobs, flags = sys.argv[1:10]
+try:
+    counts = json.load(open(idx)).get("counts", {})
+except Exception as ex:
+    counts = {"error": f"index: {ex}"}
+ok = counts.get("ok", 0)
+r = {"docs": int(docs), "ok": ok, "failed": counts.get("failed"), "exit": int(rc), "wall_ms": int(ms),
+     "docs_per_hour": ok * 3600000 / int(ms), "gpu_mib": int(mib) if mib.isdigit() else None, "context": int(ctx),
+     "jobs": int(jobs), "flags": flags}
+if "error" in counts:
+    r["error"] = counts["error"]
+json.dump(r, open(out, "w"))
+PYEOF
+	cat "$OUTD/$name.json" >&2
+}
+run_row llsum-run
+# RUN_GRAPH=1: the same again with --cuda-graph.
+[ "${RUN_GRAPH:-0}" = 1 ] && run_row llsum-run-graph --cuda-graph
 
 # --- Ctrl-C after the (CUDA) provider has loaded -----------------------------
 say "signal check: SIGINT to a running llsum"

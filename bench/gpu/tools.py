@@ -199,9 +199,18 @@ def report(d, preset, device, command):
         rows.append({"row": "`llsum run` documents/hour (same documents as text files, model load included)",
                      "llsum": lr.get("docs_per_hour"), "peer": p.get("docs_per_hour"),
                      "ratio": ratio(lr.get("docs_per_hour"), p.get("docs_per_hour")),
-                     "note": "" if lr.get("exit") == 0 else f"exit {lr.get('exit')}"})
+                     "note": (f"{lr.get('ok')}/{lr.get('docs')} documents summarized" if lr.get("ok") != lr.get("docs") else "")
+                     + ("" if lr.get("exit") == 0 else f" exit {lr.get('exit')}")})
         rows.append({"row": "`llsum run` GPU memory peak (MiB, nvidia-smi)", "llsum": lr.get("gpu_mib"),
                      "peer": mem.get("peer_mib"), "ratio": ratio(lr.get("gpu_mib"), mem.get("peer_mib")), "note": ""})
+    lg = load(f"{d}/llsum-run-graph.json")
+    if lg:
+        res["llsum_run_graph"] = lg
+        for r in rows:
+            if r["row"].startswith("`llsum run` documents/hour"):
+                r["graph"] = lg.get("docs_per_hour")
+            elif r["row"].startswith("`llsum run` GPU memory"):
+                r["graph"] = lg.get("gpu_mib")
     rows.append({"row": "workload GPU memory peak (MiB, nvidia-smi)", "llsum": mem.get("llsum_mib"),
                  "peer": mem.get("peer_mib"), "ratio": ratio(mem.get("llsum_mib"), mem.get("peer_mib")), "note": ""})
     pcie = {}
@@ -255,6 +264,64 @@ def report(d, preset, device, command):
     print("signal:", json.dumps(sig))
 
 
+KERNEL_KINDS = (  # first match wins; nsys kernel names, lower-cased
+    ("argmax (device greedy)", ("argmax", "argmin", "reduce_index", "cudnn")),
+    ("attention", ("flash", "groupqueryattention", "fmha", "attention", "mha", "xqa", "unfused")),
+    ("matmul", ("gemm", "gemv", "cutlass", "xmma", "cublas", "matmul", "sm80_", "sm90_")),
+    ("norm", ("layernorm", "rmsnorm", "skiplayernorm", "simplifiedlayernorm")),
+    ("rotary", ("rotary",)),
+    ("elementwise", ("elementwise", "_unary", "_binary", "cast", "where", "equal", "mul", "add", "silu", "sigmoid",
+                     "concat", "transpose", "copy", "fill", "gather", "expand", "slice")),
+)
+
+
+def _csv_rows(path):
+    import csv
+    with open(path, newline="") as f:
+        return list(csv.DictReader(l for l in f if l.strip() and not l.startswith("NOTICE")))
+
+
+def _ns(row):
+    return float(row.get("Total Time (ns)") or row.get("Total Time") or 0)
+
+
+def stepsplit(short_csv, long_csv, steps, out, mem_short=None, mem_long=None):
+    """Per-decode-step GPU time by kernel kind from two nsys
+    cuda_gpu_kern_sum CSVs of the same run shape that differ only in the
+    number of decode tokens (steps more in the long one): prefill, model
+    load and warm-up cancel out. Optional cuda_gpu_mem_time_sum CSVs add
+    the copies per step."""
+    steps = int(steps)
+    def by_name(p):
+        d = {}
+        for r in _csv_rows(p):
+            d[r.get("Name") or r.get("Operation") or "?"] = (_ns(r), float(r.get("Instances") or r.get("Count") or 0))
+        return d
+    a, b = by_name(short_csv), by_name(long_csv)
+    per = {}
+    for name, (ns, n) in b.items():
+        ns0, n0 = a.get(name, (0.0, 0.0))
+        per[name] = ((ns - ns0) / steps / 1e6, (n - n0) / steps)
+    kinds = {}
+    for name, (ms, n) in per.items():
+        low = name.lower()
+        kind = next((k for k, keys in KERNEL_KINDS if any(x in low for x in keys)), "other")
+        k = kinds.setdefault(kind, {"ms": 0.0, "launches": 0.0})
+        k["ms"] += ms
+        k["launches"] += n
+    res = {"steps": steps, "gpu_ms_per_step": sum(v[0] for v in per.values()),
+           "kernels_per_step": sum(v[1] for v in per.values()), "by_kind": kinds,
+           "top": sorted(([n, round(ms, 4), round(c, 2)] for n, (ms, c) in per.items()), key=lambda x: -x[1])[:20]}
+    if mem_short and mem_long:
+        ma, mb = by_name(mem_short), by_name(mem_long)
+        res["copies_per_step"] = {k: {"ms": (v[0] - ma.get(k, (0, 0))[0]) / steps / 1e6,
+                                      "count": (v[1] - ma.get(k, (0, 0))[1]) / steps} for k, v in mb.items()}
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"step split: {res['gpu_ms_per_step']:.3f} ms of GPU time per step in {res['kernels_per_step']:.0f} kernels; "
+          + ", ".join(f"{k} {v['ms']:.3f} ms ({v['launches']:.0f})" for k, v in sorted(kinds.items(), key=lambda x: -x[1]["ms"])))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "workload":
@@ -263,6 +330,8 @@ if __name__ == "__main__":
         corpus(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "bandwidth":
         bandwidth(sys.argv[2], sys.argv[3])
+    elif cmd == "stepsplit":
+        stepsplit(*sys.argv[2:])
     elif cmd == "report":
         report(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:

@@ -59,7 +59,7 @@ func runModels(_ context.Context, g *globalOptions, opts modelsOptions, _ []stri
 	store := modelStore()
 	models, err := store.List()
 	if err != nil {
-		return withCode(exitUsage, fmt.Errorf("models: %w", err))
+		return configError(fmt.Errorf("models: %w", err))
 	}
 	var rows []modelRow
 	if opts.Available {

@@ -81,7 +81,7 @@ func resolveModel(g *globalOptions, v string) string {
 
 // hubClient is the Hub client configured from HF_ENDPOINT and HF_TOKEN.
 func hubClient(g *globalOptions) *hub.Client {
-	c := hub.New(envconfig.Lookup("HF_ENDPOINT"), envconfig.Lookup("HF_TOKEN"))
+	c := hub.New(envconfig.HFEndpoint(), envconfig.HFToken())
 	c.Log = g.notice
 	return c
 }
@@ -90,10 +90,10 @@ func hubClient(g *globalOptions) *hub.Client {
 func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []string) error {
 	ref, err := modelstore.ParseRef(args[0])
 	if err != nil {
-		return usageErrorf("%v", err)
+		return usagef("%v", err)
 	}
 	if opts.Connections < 1 {
-		return usageErrorf("--connections must be at least 1")
+		return usagef("--connections must be at least 1")
 	}
 	c := hubClient(g)
 	c.Connections = opts.Connections
@@ -125,7 +125,7 @@ func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []str
 		err = fmt.Errorf("pull %s: %w", ref.Name, err)
 		var busy *dirlock.BusyError
 		if errors.Is(err, hub.ErrNotFound) || errors.Is(err, hub.ErrAuth) || errors.As(err, &busy) {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 		return err
 	}
@@ -145,7 +145,7 @@ type byteBar struct {
 }
 
 func newByteBar(g *globalOptions, desc string) *byteBar {
-	return &byteBar{desc: desc, g: g, show: !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1"}
+	return &byteBar{desc: desc, g: g, show: !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress()}
 }
 
 func (b *byteBar) on() bool { return b.bar != nil }

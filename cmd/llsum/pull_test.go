@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/llsum/llsum/infer/genmodel"
 	"github.com/llsum/llsum/infer/onnx"
 	"github.com/llsum/llsum/infer/onnx/onnxtest"
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/genmodel"
 	"github.com/llsum/llsum/internal/hub/hubtest"
 	"github.com/llsum/llsum/internal/ortsetup"
 	"github.com/llsum/llsum/internal/ortsetup/ortsetuptest"
@@ -123,7 +123,7 @@ func TestPullThenRun(t *testing.T) {
 		t.Fatalf("models --json: %v %+v", err, rows)
 	}
 
-	docs := filepath.Join(repoRoot(t), "testdata", "docs")
+	docs := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs")
 	r = runLLSum(t, work, "run", "--model", pullName, "--device", "cpu", "--max-new-tokens", "8", docs)
 	if r.code != 0 {
 		t.Fatalf("run --model %s: exit %d\n%s", pullName, r.code, r.stderr)

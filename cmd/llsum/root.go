@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/llsum/llsum/internal/envconfig"
-	"github.com/llsum/llsum/pipeline"
+	"github.com/llsum/llsum/internal/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -66,9 +66,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	g.AddFlags(root)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
 
 	// Subcommands: one file each in this folder.
 	root.AddCommand(newRunCmd(g))
@@ -99,7 +97,7 @@ func (g *globalOptions) notice(msg string) {
 		return
 	}
 	if g.jsonLog {
-		pipeline.WriteJSONNotice(g.stderr, msg)
+		ui.WriteJSONNotice(g.stderr, msg)
 		return
 	}
 	fmt.Fprintln(g.stderr, "llsum: notice: "+msg)

@@ -26,7 +26,7 @@ type setupOptions struct {
 // AddFlags registers setup's flags.
 func (o *setupOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.GPU, "gpu", false, "also install the CUDA 13 provider libraries (needs CUDA 13 and cuDNN 9)")
-	f.StringVar(&o.Source, "source", "", "npm (pinned files from npm packages) or release (Microsoft's release tarball); default npm, or release when there is neither an npm client nor a registry URL")
+	choiceFlag(f, &o.Source, "source", "", []string{ortsetup.SourceNPM, ortsetup.SourceRelease}, nil, "where the library comes from: pinned files from npm packages, or Microsoft's release tarball (default npm, or release when there is neither an npm client nor a registry URL)")
 	f.StringVar(&o.NPMRegistry, "npm-registry", "", "fetch npm tarballs over HTTP from this registry URL instead of running npm pack (default NPM_CONFIG_REGISTRY)")
 	f.StringVar(&o.ReleaseURL, "release-url", "", "release tarball URL for --source release (default: the official one for this platform)")
 	f.StringVar(&o.SHA256, "sha256", "", "expected SHA-256 of the release tarball (--source release)")
@@ -79,7 +79,7 @@ func runSetup(ctx context.Context, g *globalOptions, opts setupOptions, _ []stri
 		Log:           g.notice,
 	}
 	if o.NPMRegistry == "" {
-		o.NPMRegistry = envconfig.Lookup("NPM_CONFIG_REGISTRY")
+		o.NPMRegistry = envconfig.NPMRegistry()
 	}
 	switch o.Source {
 	case ortsetup.SourceNPM, ortsetup.SourceRelease:
@@ -90,7 +90,7 @@ func runSetup(ctx context.Context, g *globalOptions, opts setupOptions, _ []stri
 			g.notice("no npm client and no registry URL: installing from Microsoft's release tarball (its SHA-256 is printed; --source npm uses pinned files)")
 		}
 	default:
-		return usageErrorf("--source %q: want npm or release", o.Source)
+		return usagef("--source %q: want npm or release", o.Source)
 	}
 	bar := newByteBar(g, "downloading")
 	o.Start = func(total int64) { bar.start(total, 0) }
@@ -100,7 +100,7 @@ func runSetup(ctx context.Context, g *globalOptions, opts setupOptions, _ []stri
 	if err != nil {
 		err = fmt.Errorf("setup: %w", err)
 		if errors.Is(err, ortsetup.ErrNoNPM) || errors.Is(err, ortsetup.ErrPlatform) {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 		return err
 	}

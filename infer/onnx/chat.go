@@ -27,6 +27,7 @@ type ChatModel struct {
 	b   *Batcher
 	tok ChatTokenizer
 	id  string
+	sch schemas
 }
 
 // NewChatModel wraps e with the default batching limits; Close closes the
@@ -44,6 +45,13 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 			return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
 		}
 		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS}
+		if r.Schema != nil {
+			d, err := c.constraint(r.Schema, r.MaxNewTokens)
+			if err != nil {
+				return nil, fmt.Errorf("chat request %d: schema %s: %w", i, r.Schema.Name, err)
+			}
+			gr[i].Mask, gr[i].IgnoreEOS = d, false
+		}
 	}
 	res, err := c.b.Generate(ctx, gr)
 	if err != nil {
@@ -54,6 +62,9 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 		text, err := c.tok.Decode(r.OutputIDs)
 		if err != nil {
 			return nil, fmt.Errorf("chat request %d: decode: %w", i, err)
+		}
+		if err := checkSchema(reqs[i], text); err != nil {
+			return nil, fmt.Errorf("chat request %d: %w", i, err)
 		}
 		out[i] = infer.ChatResult{Text: text, Stop: r.Stop, PromptTokens: len(gr[i].InputIDs), CompletionTokens: len(r.OutputIDs)}
 	}

@@ -52,9 +52,13 @@ type Options struct {
 	// CUDAGraph captures each decode step shape as a CUDA graph and replays
 	// it (GQA models with the KV cache in device memory; see graph.go).
 	CUDAGraph bool
+	// HostArgmax keeps greedy decoding's argmax on the host even when the
+	// logits are in device memory (see devargmax.go).
+	HostArgmax bool
 
-	kvMemory    memory // tests: where the KV cache lives (nil: kvMemory picks)
-	staticSteps bool   // tests: graph-mode decode steps without a CUDA graph
+	kvMemory    memory  // tests: where the KV cache lives (nil: kvMemory picks)
+	staticSteps bool    // tests: graph-mode decode steps without a CUDA graph
+	tap         tapFunc // graph checks: sees each row's logits before sampling
 }
 
 // GenRequest is one sequence to continue.
@@ -64,6 +68,9 @@ type GenRequest struct {
 	Sampling     infer.Sampling
 	// IgnoreEOS keeps generating through EOS ids (benchmarks).
 	IgnoreEOS bool
+	// Mask, when set, constrains each token of this sequence (structured
+	// output, see constrain.go).
+	Mask LogitsMask
 }
 
 // GenResult is what one GenRequest produced.
@@ -101,6 +108,8 @@ type Engine struct {
 	kvClose func() // releases the KV memory's resources
 	guard   *sigguard.Guard
 	graphs  *graphs // static decode steps / CUDA graphs (nil: off)
+	argmax  *devArgmax
+	tap     tapFunc
 	scratch scratch
 	closed  bool
 }
@@ -138,7 +147,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
-	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard}
+	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard, tap: o.tap}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
 	}
@@ -151,6 +160,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		_ = e.Close()
 		return nil, errclass.AsFatal(err)
 	}
+	e.setupArgmax(o)
 	return e, nil
 }
 
@@ -232,7 +242,6 @@ func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 }
 
 func cudaErr(err error) error {
-	const hint = "`llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"
 	msg := firstLine(err.Error())
 	if i := strings.LastIndex(msg, "with error: "); i >= 0 {
 		msg = msg[i+len("with error: "):]
@@ -240,7 +249,7 @@ func cudaErr(err error) error {
 	if !strings.Contains(msg, ".so") {
 		msg = "needs libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside libonnxruntime.so.1: " + msg
 	}
-	return &cudaError{short: msg, msg: "cuda: provider did not load: " + msg + "; " + hint, cause: err}
+	return &cudaError{short: msg, msg: "cuda: provider did not load: " + msg, cause: err}
 }
 
 // cudaError is a one-line CUDA provider failure keeping ORT's error as cause.
@@ -252,6 +261,13 @@ type cudaError struct {
 
 func (e *cudaError) Error() string { return e.msg }
 func (e *cudaError) Unwrap() error { return e.cause }
+
+// Is makes every provider failure match ErrCUDAProvider.
+func (e *cudaError) Is(target error) bool { return target == ErrCUDAProvider }
+
+// ErrCUDAProvider matches a CUDA execution provider that did not load (its
+// libraries, CUDA or cuDNN missing).
+var ErrCUDAProvider = errors.New("CUDA provider did not load")
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -289,6 +305,9 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.closeGraphs()
+	if e.argmax != nil {
+		e.argmax.close()
+	}
 	e.kv.free()
 	e.kvClose()
 	for _, b := range []buffer{e.scratch.ids, e.scratch.mask, e.scratch.pos, e.scratch.logits} {
@@ -309,7 +328,6 @@ type row struct {
 	done    bool
 	res     GenResult
 	sampler *sampler
-	history []int
 }
 
 // Generate continues each request; results are in request order. Greedy
@@ -336,7 +354,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs)}
+		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs, r.Mask)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -378,6 +396,9 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		produced += n
 	}
 	decode := time.Since(start)
+	if err := masksErr(rows); err != nil {
+		return nil, err
+	}
 	out := make([]GenResult, len(rows))
 	for i, r := range rows {
 		out[i] = r.res
@@ -455,6 +476,7 @@ type gen struct {
 	pads     []int     // ping-pong: left padding per row
 	logits   []float32 // one row's logits, converted
 	rowBytes []byte    // one row's logits fetched from device memory
+	toks     []int     // greedy ids of the last step
 	fetchErr error     // first failure to fetch logits from the device
 }
 
@@ -621,7 +643,7 @@ func (g *gen) prefillShared(ctx context.Context) error {
 			}
 			if off+seq == len(ids) {
 				r.length = len(ids)
-				g.accept(r, r.sampler.next(g.rowLogits(static, 0, seq-1, seq)))
+				g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, 0, seq-1, seq))))
 			}
 			if static != nil {
 				_ = static.Destroy()
@@ -681,7 +703,7 @@ func (g *gen) prefillPingPong(ctx context.Context, maxP int) error {
 		if off+seq == maxP {
 			for b, r := range g.rows {
 				r.length = len(r.req.InputIDs)
-				g.accept(r, r.sampler.next(g.rowLogits(static, b, seq-1, seq)))
+				g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, b, seq-1, seq))))
 			}
 		}
 		if static != nil {
@@ -801,9 +823,13 @@ func (g *gen) sampleAll(static *ort.Tensor[float32]) int {
 		}
 		r.length++
 		if toks != nil {
+			if g.e.tap != nil {
+				g.observe(b, g.rowLogits(static, b, 0, 1))
+			}
+			r.sampler.acceptMasked(toks[b])
 			g.accept(r, toks[b])
 		} else {
-			g.accept(r, r.sampler.next(g.rowLogits(static, b, 0, 1)))
+			g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, b, 0, 1))))
 		}
 		produced++
 	}

@@ -21,7 +21,7 @@ import (
 // allGreedy tells whether the running rows all decode greedily.
 func (g *gen) allGreedy() bool {
 	for _, r := range g.rows {
-		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil) {
+		if !r.done && (r.sampler.rng != nil || r.sampler.seen != nil || !fastMaskable(r.sampler.mask)) {
 			return false
 		}
 	}
@@ -32,7 +32,14 @@ func (g *gen) allGreedy() bool {
 func (g *gen) greedyTokens(n int) ([]int, error) {
 	s := g.e.spec
 	V, es := s.Vocab, elemSize(s.LogitsType)
+	if cap(g.toks) < n {
+		g.toks = make([]int, n)
+	}
+	toks := g.toks[:n]
 	b := g.e.scratch.logits.bytes()
+	if db, ok := g.e.scratch.logits.(*devBuffer); ok && g.e.argmax != nil && !g.anyMask(n) {
+		return toks, g.e.argmax.tokens(db, n, V, s.LogitsType, toks)
+	}
 	if b == nil {
 		db, ok := g.e.scratch.logits.(*devBuffer)
 		if !ok {
@@ -46,12 +53,19 @@ func (g *gen) greedyTokens(n int) ([]int, error) {
 			return nil, fmt.Errorf("onnx: logits to host: %w", err)
 		}
 	}
-	toks := make([]int, n)
 	row := func(i int) {
 		if g.rows[i].done {
 			return
 		}
 		p := unsafe.Pointer(&b[i*V*es])
+		if allowed := g.fastMask(g.rows[i]); allowed != nil {
+			if s.LogitsType == ort.TensorElementDataTypeFloat16 {
+				toks[i] = maskedArgmaxHalf(unsafe.Slice((*uint16)(p), V), allowed)
+			} else {
+				toks[i] = maskedArgmaxFloat(unsafe.Slice((*float32)(p), V), allowed)
+			}
+			return
+		}
 		if s.LogitsType == ort.TensorElementDataTypeFloat16 {
 			toks[i] = argmaxHalf(unsafe.Slice((*uint16)(p), V))
 		} else {
@@ -80,10 +94,10 @@ func (g *gen) greedyTokens(n int) ([]int, error) {
 }
 
 // halfKey maps fp16 bits to an integer with the same order as the values;
-// NaNs map below -Inf and -0 to +0.
+// NaNs map to -Inf's key (as rowLogits turns them into -Inf) and -0 to +0.
 func halfKey(h uint16) int32 {
 	if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
-		return math.MinInt32
+		return -0x7c00
 	}
 	if h&0x8000 != 0 {
 		return -int32(h & 0x7fff)

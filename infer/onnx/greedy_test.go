@@ -38,6 +38,22 @@ func TestArgmaxHalf(t *testing.T) {
 	}
 }
 
+// TestArgmaxHalfNaNAsNegInf: NaN ties with -Inf (as rowLogits makes it),
+// so a row of only NaN and -Inf picks index 0 like sampler.next.
+func TestArgmaxHalfNaNAsNegInf(t *testing.T) {
+	for _, h := range [][]uint16{{0x7e00, 0xfc00}, {0xfc00, 0x7e01, 0xfc00}, {0xfe00, 0xfc00, 0xbc00}} {
+		f := make([]float32, len(h))
+		for i, x := range h {
+			if f[i] = halfToFloat(x); math.IsNaN(float64(f[i])) {
+				f[i] = float32(math.Inf(-1))
+			}
+		}
+		if got, want := argmaxHalf(h), argmax(f); got != want {
+			t.Errorf("%04x: %d, sampler's argmax %d", h, got, want)
+		}
+	}
+}
+
 func firstIndexOf(f []float32, v float32) int {
 	for i, x := range f {
 		if x == v {

@@ -36,12 +36,14 @@ type sampler struct {
 	seen map[int]bool // tokens for the repetition penalty
 	idx  []int        // scratch
 	prob []float64
+	mask LogitsMask // nil: unconstrained
+	err  error      // first error of mask.Accept
 }
 
 // newSampler seeds from the request alone, so a request samples the same
 // tokens whatever its place in a batch.
-func newSampler(s infer.Sampling, prompt []int) *sampler {
-	sm := &sampler{s: s}
+func newSampler(s infer.Sampling, prompt []int, mask LogitsMask) *sampler {
+	sm := &sampler{s: s, mask: mask}
 	if s.Temperature > 0 {
 		sm.rng = rand.New(rand.NewPCG(uint64(s.Seed), 0x9e3779b97f4a7c15))
 	}
@@ -54,8 +56,9 @@ func newSampler(s infer.Sampling, prompt []int) *sampler {
 	return sm
 }
 
-// next picks a token from logits (modified in place by the penalty).
-func (sm *sampler) next(logits []float32) int {
+// next picks a token from logits (modified in place by the penalty and the
+// mask); remaining is the number of new tokens left, this one included.
+func (sm *sampler) next(logits []float32, remaining int) int {
 	if sm.seen != nil {
 		p := float32(sm.s.RepetitionPenalty)
 		for t := range sm.seen {
@@ -68,6 +71,9 @@ func (sm *sampler) next(logits []float32) int {
 			}
 		}
 	}
+	if sm.mask != nil {
+		sm.mask.Mask(logits, remaining)
+	}
 	var tok int
 	if sm.rng == nil {
 		tok = argmax(logits)
@@ -77,7 +83,15 @@ func (sm *sampler) next(logits []float32) int {
 	if sm.seen != nil {
 		sm.seen[tok] = true
 	}
+	sm.acceptMasked(tok)
 	return tok
+}
+
+// acceptMasked tells the mask, if any, which token was chosen.
+func (sm *sampler) acceptMasked(tok int) {
+	if sm.mask != nil && sm.err == nil {
+		sm.err = sm.mask.Accept(tok)
+	}
 }
 
 func argmax(l []float32) int {

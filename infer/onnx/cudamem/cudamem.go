@@ -381,6 +381,24 @@ func (m *Memory) transfer(host []byte, b Block, off int, toBlock bool) error {
 	return nil
 }
 
+// Sync waits for all work on the device (nothing for host memory): ONNX
+// Runtime sessions compute on their own streams, and one session's result
+// read by another must be complete.
+func (m *Memory) Sync() error {
+	if m.cuda == nil {
+		return nil
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := m.setDevice(); err != nil {
+		return err
+	}
+	if rc := C.cm_cuda_sync(m.cuda); rc != 0 {
+		return m.cudaErr("cudaDeviceSynchronize", rc)
+	}
+	return nil
+}
+
 // MemInfo reports the device's free and total bytes (0, 0 for host memory).
 func (m *Memory) MemInfo() (free, total int64, err error) {
 	if m.cuda == nil {
