@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/hub"
 	"github.com/llsum/llsum/internal/modelstore"
+	"github.com/llsum/llsum/internal/ui"
 )
 
 // pullOptions are the flags of `llsum pull`.
@@ -99,15 +99,15 @@ func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []str
 	c.Connections = opts.Connections
 	store := modelStore()
 	bar := newByteBar(g, "pulling "+ref.Name)
-	c.Progress = bar.add
+	c.Progress = bar.Add
 	start := time.Now()
 	var fetched int64
 	m, err := store.Pull(ctx, c, ref, modelstore.PullOptions{
 		Revision: opts.Revision,
-		Start:    func(total, present int64) { bar.start(total, present) },
+		Start:    bar.Start,
 		File: func(local string, r hub.Result) {
 			fetched += r.Fetched
-			if bar.on() {
+			if bar.On() {
 				return
 			}
 			msg := fmt.Sprintf("%s: %s", local, humanBytes(r.Fetched))
@@ -120,7 +120,7 @@ func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []str
 			g.notice(msg)
 		},
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		err = fmt.Errorf("pull %s: %w", ref.Name, err)
 		var busy *dirlock.BusyError
@@ -136,48 +136,10 @@ func runPull(ctx context.Context, g *globalOptions, opts pullOptions, args []str
 	return nil
 }
 
-// byteBar is a byte progress bar on a terminal, nothing elsewhere.
-type byteBar struct {
-	desc string
-	g    *globalOptions
-	bar  *progressbar.ProgressBar
-	show bool
-}
-
-func newByteBar(g *globalOptions, desc string) *byteBar {
-	return &byteBar{desc: desc, g: g, show: !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress()}
-}
-
-func (b *byteBar) on() bool { return b.bar != nil }
-
-func (b *byteBar) start(total, present int64) {
-	if !b.show {
-		return
-	}
-	b.finish()
-	b.bar = progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(b.g.stderr),
-		progressbar.OptionSetDescription(b.desc),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionFullWidth(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	_ = b.bar.Set64(present)
-}
-
-func (b *byteBar) add(n int64) {
-	if b.bar != nil {
-		_ = b.bar.Add64(n)
-	}
-}
-
-func (b *byteBar) finish() {
-	if b.bar != nil {
-		_ = b.bar.Finish()
-	}
+// newByteBar is the download progress bar: drawn on a terminal unless
+// --quiet or LLSUM_NO_PROGRESS=1.
+func newByteBar(g *globalOptions, desc string) *ui.ByteBar {
+	return ui.NewByteBar(g.stderr, !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress(), desc)
 }
 
 // humanBytes renders n as B, KiB, MiB or GiB.

@@ -93,10 +93,10 @@ func runSetup(ctx context.Context, g *globalOptions, opts setupOptions, _ []stri
 		return usagef("--source %q: want npm or release", o.Source)
 	}
 	bar := newByteBar(g, "downloading")
-	o.Start = func(total int64) { bar.start(total, 0) }
-	o.Progress = bar.add
+	o.Start = func(total int64) { bar.Start(total, 0) }
+	o.Progress = bar.Add
 	lib, err := ortsetup.Install(ctx, o)
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		err = fmt.Errorf("setup: %w", err)
 		if errors.Is(err, ortsetup.ErrNoNPM) || errors.Is(err, ortsetup.ErrPlatform) {
