@@ -3,26 +3,26 @@
 # snapshot release into dist/ (what a v* tag would publish, unpublished):
 # `goreleaser check`, then `goreleaser release --snapshot --clean`, then the
 # snapshot binary's `llsum version`. Installs GoReleaser v2.15.1 and
-# cyclonedx-gomod v1.10.0 (the SBOM generator) into "$LLSUM_CACHE/tools/bin"
-# with `go install` the first time (slow: GoReleaser is a large build).
+# cyclonedx-gomod v1.10.0 (the SBOM generator) into bin/tools/NAME-VERSION/,
+# like the Makefile's lint tools, with `go install` the first time (slow:
+# GoReleaser is a large build).
 #
 # linux/arm64 is built when CC_LINUX_ARM64 is set (e.g. aarch64-linux-gnu-gcc
 # from Debian's gcc-aarch64-linux-gnu), darwin/arm64 when CC_DARWIN_ARM64 is
 # (see .goreleaser.yaml); linux/amd64 always.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
-bin="$cache/tools/bin"
-mkdir -p "$bin"
-export PATH="$bin:$PATH"
-if ! goreleaser --version 2>/dev/null | grep -q 'GitVersion:[[:space:]]*v\?2\.15\.1'; then
+gr="$root/bin/tools/goreleaser-v2.15.1"
+cdx="$root/bin/tools/cyclonedx-gomod-v1.10.0"
+if ! [ -x "$gr/goreleaser" ]; then
 	echo "release-check: installing goreleaser v2.15.1 (go install; takes minutes)" >&2
-	GOBIN="$bin" go install github.com/goreleaser/goreleaser/v2@v2.15.1
+	GOBIN="$gr" go install github.com/goreleaser/goreleaser/v2@v2.15.1
 fi
-if ! [ -x "$bin/cyclonedx-gomod" ]; then
+if ! [ -x "$cdx/cyclonedx-gomod" ]; then
 	echo "release-check: installing cyclonedx-gomod v1.10.0" >&2
-	GOBIN="$bin" go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
+	GOBIN="$cdx" go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
 fi
+export PATH="$gr:$cdx:$PATH"
 cd "$root"
 goreleaser check
 goreleaser release --snapshot --clean
