@@ -60,7 +60,7 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 		fmt.Fprintf(w, "gpu:         none found (nvidia-smi)\n")
 	}
 	if eo.Model == "" {
-		fmt.Fprintf(w, "model:       none given (--model DIR or LLSUM_MODEL)\n")
+		fmt.Fprintf(w, "model:       none given (--model DIR or NAME, or LLSUM_MODEL; get one with llsum pull NAME)\n")
 		return nil
 	}
 	s, err := onnx.ReadSpec(eo.Model, eo.Variant)
