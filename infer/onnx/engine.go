@@ -36,7 +36,8 @@ const DefaultMaxNewTokens = 256
 type Options struct {
 	// Model is the model folder (--model / LLSUM_MODEL).
 	Model string
-	// Variant picks a graph in an optimum-layout folder (--variant).
+	// Variant picks one of the folder's variants (--variant): a genai
+	// variant folder of a repository root or an onnx/model_*.onnx graph.
 	Variant string
 	// Device is auto, cpu, cuda or cuda:N (--device); "" means auto.
 	Device string
@@ -120,20 +121,25 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
-	spec, err := ReadSpec(o.Model, o.Variant)
-	if err != nil {
-		return nil, errclass.AsFatal(err)
-	}
 	// The CUDA provider installs its own SIGINT/SIGTERM handlers when it
 	// loads; put Go's back once the session exists.
 	// Generate restores them again, should the provider do it lazily.
 	guard := sigguard.Save()
 	defer guard.Restore()
+	// The device is settled first: a folder with several variants gets
+	// the best one for it.
 	so, device, err := sessionOptions(o)
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
 	defer so.Destroy()
+	spec, err := ReadSpecFor(o.Model, o.Variant, device)
+	if err != nil {
+		return nil, errclass.AsFatal(err)
+	}
+	if spec.Choice != "" && o.Notice != nil {
+		o.Notice(spec.Choice)
+	}
 	sess, err := ort.NewDynamicAdvancedSession(spec.Graph, spec.InputNames, spec.OutputNames, so)
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))

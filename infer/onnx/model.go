@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -24,7 +22,10 @@ type ModelSpec struct {
 	Dir     string
 	Layout  string
 	Graph   string // path of the .onnx file
-	Variant string // graph variant (optimum layout), e.g. "q4f16"
+	Variant string // variant picked among several, e.g. "q4f16", "cuda-fp16"
+	// Choice is the one-line notice saying which variant was picked among
+	// several ("" when the folder has one).
+	Choice string
 
 	Layers        int
 	KVHeads       int
@@ -176,40 +177,24 @@ func badModel(dir, format string, a ...any) error {
 // (onnx/model_q4f16.onnx → "q4f16", onnx/model.onnx → "fp32").
 func Variants(dir string) map[string]string {
 	out := map[string]string{}
-	for _, sub := range []string{"onnx", "."} {
-		m, _ := filepath.Glob(filepath.Join(dir, sub, "*.onnx"))
-		for _, p := range m {
-			stem := strings.TrimSuffix(filepath.Base(p), ".onnx")
-			if strings.Contains(stem, "encoder") || strings.Contains(stem, "embed") || strings.Contains(stem, "vision") {
-				continue
-			}
-			v := "fp32"
-			if i := strings.Index(stem, "_"); i >= 0 {
-				v = stem[i+1:]
-			}
-			if _, dup := out[v]; !dup {
-				out[v] = p
-			}
-		}
-		if len(out) > 0 {
-			break
-		}
+	for _, v := range optimumGraphs(dir, dir, false) {
+		out[v.Name] = v.Graph
 	}
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
+// ReadSpec reads a model folder's configuration and its graph's metadata
+// (ONNX Runtime must be loaded) and validates them against each other. A
+// folder with several variants gets the best one for the CPU unless
+// variant names one; ReadSpecFor picks for another device.
+func ReadSpec(dir, variant string) (*ModelSpec, error) {
+	return ReadSpecFor(dir, variant, "cpu")
 }
 
-// ReadSpec reads a model folder's configuration and its graph's metadata
-// (ONNX Runtime must be loaded) and validates them against each other.
-func ReadSpec(dir, variant string) (*ModelSpec, error) {
+// ReadSpecFor is ReadSpec picking among variants for device ("cpu",
+// "cuda:0"). The spec's Choice says which variant was picked, when there
+// were several.
+func ReadSpecFor(dir, variant, device string) (*ModelSpec, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, badModel(dir, "%v", errors.Unwrap(err))
@@ -217,7 +202,26 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 	if !st.IsDir() {
 		return nil, badModel(dir, "not a folder")
 	}
-	s := &ModelSpec{Dir: dir, Pad: 0, BOS: -1}
+	vs, err := FindVariants(dir)
+	if err != nil {
+		return nil, err
+	}
+	v, choice, err := PickVariant(dir, vs, variant, device)
+	if err != nil {
+		return nil, err
+	}
+	s, err := readVariant(v)
+	if err != nil {
+		return nil, err
+	}
+	s.Choice = choice
+	return s, nil
+}
+
+// readVariant reads one variant's config files and graph metadata.
+func readVariant(v Variant) (*ModelSpec, error) {
+	dir := v.Dir
+	s := &ModelSpec{Dir: dir, Pad: 0, BOS: -1, Variant: v.Name, Graph: v.Graph}
 	names := map[string]string{
 		"input_ids": "input_ids", "attention_mask": "attention_mask", "position_ids": "position_ids",
 		"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value",
@@ -225,7 +229,7 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 	}
 	cfgVocab := 0
 	switch {
-	case fileExists(filepath.Join(dir, "genai_config.json")):
+	case v.GenAI:
 		var g genaiConfig
 		if err := readJSON(filepath.Join(dir, "genai_config.json"), &g); err != nil {
 			return nil, badModel(dir, "genai_config.json: %v", err)
@@ -235,7 +239,9 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 		if d.Filename == "" {
 			return nil, badModel(dir, "genai_config.json has no model.decoder.filename")
 		}
-		s.Graph = filepath.Join(dir, d.Filename)
+		if s.Graph == "" {
+			s.Graph = filepath.Join(dir, d.Filename)
+		}
 		s.Layers, s.KVHeads, s.HeadSize = d.Layers, d.KVHeads, d.HeadSize
 		s.ContextLength = g.Model.ContextLength
 		if s.ContextLength == 0 {
@@ -254,37 +260,12 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 		for k, v := range d.Outputs {
 			names[k] = v
 		}
-	case fileExists(filepath.Join(dir, "config.json")):
+	default:
 		var c hfConfig
 		if err := readJSON(filepath.Join(dir, "config.json"), &c); err != nil {
 			return nil, badModel(dir, "config.json: %v", err)
 		}
 		s.Layout = LayoutOptimum
-		vs := Variants(dir)
-		switch {
-		case len(vs) == 0:
-			return nil, badModel(dir, "no .onnx graph under onnx/")
-		case variant != "":
-			p, ok := vs[variant]
-			if !ok {
-				p, ok = vs[strings.TrimPrefix(strings.TrimSuffix(variant, ".onnx"), "model_")]
-			}
-			if !ok {
-				return nil, badModel(dir, "no variant %q (have: %s)", variant, strings.Join(sortedKeys(vs), ", "))
-			}
-			s.Graph = p
-		case len(vs) == 1:
-			for _, p := range vs {
-				s.Graph = p
-			}
-		default:
-			return nil, badModel(dir, "several graphs, pick one with --variant: %s", strings.Join(sortedKeys(vs), ", "))
-		}
-		for v, p := range vs {
-			if p == s.Graph {
-				s.Variant = v
-			}
-		}
 		s.Layers, s.KVHeads = c.Layers, c.KVHeads
 		s.HeadSize = c.HeadDim
 		if s.HeadSize == 0 && c.Heads > 0 {
@@ -302,8 +283,6 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 				s.Pad = firstID(gen.Pad, -1)
 			}
 		}
-	default:
-		return nil, badModel(dir, "neither genai_config.json nor config.json found")
 	}
 	if !fileExists(s.Graph) {
 		return nil, badModel(dir, "graph %s missing", filepath.Base(s.Graph))
@@ -362,8 +341,12 @@ func fileExists(p string) bool {
 // readGraph reads the session metadata and maps every input and output to
 // its role; a name it cannot place is an error.
 func (s *ModelSpec) readGraph(names map[string]string) error {
-	ins, outs, err := readGraphInfo(s.Graph)
-	if err != nil {
+	ins, outs, ext, err := readGraphInfo(s.Graph)
+	if err == nil {
+		if err := checkExternal(s.Dir, s.Graph, ext); err != nil {
+			return err
+		}
+	} else {
 		// Not readable as plain ONNX protobuf: ask ONNX Runtime, which
 		// loads the whole model once more.
 		opts, oerr := ort.NewSessionOptions()
