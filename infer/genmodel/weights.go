@@ -14,14 +14,14 @@ import (
 type initKind int
 
 const (
-	initUniform initKind = iota // uniform with standard deviation std
-	initNorm                    // 1 + uniform noise with standard deviation std
-	initCos                     // rotary cosine table [context, head/2]
-	initSin                     // rotary sine table [context, head/2]
-	initQ4Dequant               // an int4 weight's values, [k, n] (the fp twin)
-	initQ4Scales                // an int4 weight's block scales [n × blocks]
-	initQ4Data                  // an int4 weight's packed values, uint8 [n, blocks, 16]
-	initQ4Zeros                 // an int4 weight's packed zero points, uint8
+	initUniform   initKind = iota // uniform with standard deviation std
+	initNorm                      // 1 + uniform noise with standard deviation std
+	initCos                       // rotary cosine table [context, head/2]
+	initSin                       // rotary sine table [context, head/2]
+	initQ4Dequant                 // an int4 weight's values, [k, n] (the fp twin)
+	initQ4Scales                  // an int4 weight's block scales [n × blocks]
+	initQ4Data                    // an int4 weight's packed values, uint8 [n, blocks, 16]
+	initQ4Zeros                   // an int4 weight's packed zero points, uint8
 )
 
 // weight is one initializer whose values are generated on demand, in any
