@@ -103,6 +103,7 @@ type Engine struct {
 	guard   *sigguard.Guard
 	graphs  *graphs // static decode steps / CUDA graphs (nil: off)
 	scratch scratch
+	keep    ort.Value // logits_to_keep = 1 (nil: the graph has no such input)
 	closed  bool
 }
 
@@ -147,6 +148,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
+	}
+	if spec.KeepInput != "" {
+		if e.keep, err = keepValue(spec); err != nil {
+			_ = sess.Destroy()
+			return nil, errclass.AsFatal(fmt.Errorf("model %s: %s: %w", o.Model, spec.KeepInput, err))
+		}
 	}
 	mem, kvClose := kvMemory(rt, device, spec, o.Notice)
 	if o.kvMemory != nil {
@@ -302,6 +309,9 @@ func (e *Engine) Close() error {
 			b.free()
 		}
 	}
+	if e.keep != nil {
+		_ = e.keep.Destroy()
+	}
 	return e.sess.Destroy()
 }
 
@@ -394,6 +404,19 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	return out, nil
 }
 
+// keepValue is the logits_to_keep input's value: 1, the last position.
+func keepValue(s *ModelSpec) (ort.Value, error) {
+	switch {
+	case s.keepRank == 0 && s.keepType == ort.TensorElementDataTypeInt32:
+		return ort.NewScalar[int32](1)
+	case s.keepRank == 0:
+		return ort.NewScalar[int64](1)
+	case s.keepType == ort.TensorElementDataTypeInt32:
+		return ort.NewTensor(ort.NewShape(1), []int32{1})
+	}
+	return ort.NewTensor(ort.NewShape(1), []int64{1})
+}
+
 // validate checks one request against the model.
 func (e *Engine) validate(r GenRequest) error {
 	s := e.spec
@@ -439,8 +462,13 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 		return err
 	}
 	// Logits stay where the KV cache is: on a GPU only the rows sampled
-	// are copied to the host.
-	n := tokens * s.Vocab * elemSize(s.LogitsType)
+	// are copied to the host. A graph that computes the last position's
+	// logits only needs one row per sequence.
+	rows := tokens
+	if s.LastLogits {
+		rows = batch
+	}
+	n := rows * s.Vocab * elemSize(s.LogitsType)
 	if e.scratch.logits != nil && e.scratch.logits.size() >= n {
 		return nil
 	}
@@ -524,10 +552,14 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 	if err != nil {
 		return nil, fmt.Errorf("onnx: step inputs: %w", err)
 	}
-	inputs := s.stepInputs(idsV, maskV, posV, past)
+	inputs := s.stepInputs(idsV, maskV, posV, g.e.keep, past)
 	outputs := make([]ort.Value, len(s.OutputNames))
 	if !s.StaticOutputs {
-		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(seq), int64(s.Vocab)), s.LogitsType)
+		kept := seq
+		if s.LastLogits {
+			kept = 1
+		}
+		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(kept), int64(s.Vocab)), s.LogitsType)
 		if err != nil {
 			return nil, fmt.Errorf("onnx: logits buffer: %w", err)
 		}
@@ -572,6 +604,9 @@ func (g *gen) rowLogits(static *ort.Tensor[float32], r, p, seq int) []float32 {
 		p = min(p, int(sh[1])-1)
 		copy(out, static.GetData()[(r*int(sh[1])+p)*V:])
 		return out
+	}
+	if s.LastLogits {
+		p, seq = 0, 1 // only the last position's logits were computed
 	}
 	off := (r*seq + p) * V
 	b := g.e.scratch.logits.bytes()

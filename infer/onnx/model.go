@@ -45,6 +45,14 @@ type ModelSpec struct {
 	KVType     ort.TensorElementDataType // float16 or float32
 	LogitsType ort.TensorElementDataType // float16 or float32
 	HasPosIDs  bool
+	// KeepInput is the graph's logits_to_keep / num_logits_to_keep input
+	// ("" when it has none); the engine feeds it 1.
+	KeepInput string
+	keepType  ort.TensorElementDataType
+	keepRank  int
+	// LastLogits: the graph computes logits for the last position only
+	// (KeepInput fed 1, or a pruned lm_head with [batch, 1, vocab] logits).
+	LastLogits bool
 	// StaticOutputs: the graph declares fixed output shapes (the builder's
 	// dummy test decoder); outputs are then allocated by ONNX Runtime.
 	StaticOutputs bool
@@ -164,6 +172,7 @@ const (
 	roleIDs
 	roleMask
 	rolePos
+	roleKeep // logits_to_keep / num_logits_to_keep: fed 1
 )
 
 // ErrBadModel marks a folder that is not a usable model.
@@ -382,6 +391,15 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 			} else {
 				haveMask, s.roles[in.Name], s.MaskType = true, roleMask, in.DataType
 			}
+		case "logits_to_keep", "num_logits_to_keep":
+			if in.DataType != ort.TensorElementDataTypeInt64 && in.DataType != ort.TensorElementDataTypeInt32 {
+				return badModel(s.Dir, "%s has type %s, want int64", in.Name, in.DataType)
+			}
+			if len(in.Dimensions) > 1 {
+				return badModel(s.Dir, "%s has rank %d, want a scalar", in.Name, len(in.Dimensions))
+			}
+			s.KeepInput, s.keepType, s.keepRank = in.Name, in.DataType, len(in.Dimensions)
+			s.roles[in.Name] = roleKeep
 		case names["position_ids"]:
 			s.HasPosIDs = true
 			s.roles[in.Name] = rolePos
@@ -439,7 +457,12 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 		return badModel(s.Dir, "logits have rank %d, want 3", len(lg.Dimensions))
 	}
 	s.Vocab = int(lg.Dimensions[2])
-	s.StaticOutputs = lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0
+	// Fixed [batch, 1, vocab] with a free batch is a pruned lm_head
+	// (logits of the last position only); other fixed shapes are the
+	// builder's constant dummy decoder.
+	pruned := lg.Dimensions[0] <= 0 && lg.Dimensions[1] == 1
+	s.StaticOutputs = !pruned && (lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0)
+	s.LastLogits = pruned || s.KeepInput != ""
 	s.OutputNames = []string{lg.Name}
 	for i := 0; i < s.Layers; i++ {
 		k, okk := pk[i]
