@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/llsum/llsum/infer/onnx"
 )
@@ -174,18 +175,25 @@ func runReport(args []string) error {
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].c < keys[j].c || keys[i].c == keys[j].c && keys[i].b < keys[j].b
 	})
-	fmt.Printf("%-9s %7s %5s %12s %11s %10s\n", "engine", "context", "batch", "prefill t/s", "decode t/s", "peak RSS")
+	fmt.Printf("%-13s %7s %5s %12s %11s %10s\n", "engine", "context", "batch", "prefill t/s", "decode t/s", "peak RSS")
 	for _, k := range keys {
-		for _, name := range []string{"llsum", "llama.cpp"} {
-			if r, ok := got[k][name]; ok {
-				fmt.Printf("%-9s %7d %5d %12.1f %11.2f %7.0f MB\n", name, k.c, k.b, r.Prefill, r.Decode, r.PeakRSS)
-			}
+		names := make([]string, 0, len(got[k]))
+		for name := range got[k] {
+			names = append(names, name)
 		}
-		l, ok1 := got[k]["llsum"]
-		p, ok2 := got[k]["llama.cpp"]
-		if ok1 && ok2 {
-			fmt.Printf("ratio llsum/llama.cpp context %d batch %d: prefill %.2f×  decode %.2f×  peak RSS %.2f×\n",
-				k.c, k.b, l.Prefill/p.Prefill, l.Decode/p.Decode, l.PeakRSS/p.PeakRSS)
+		sort.Strings(names)
+		for _, name := range names {
+			r := got[k][name]
+			fmt.Printf("%-13s %7d %5d %12.1f %11.2f %7.0f MB\n", name, k.c, k.b, r.Prefill, r.Decode, r.PeakRSS)
+		}
+		p, ok := got[k]["llama.cpp"]
+		for _, name := range names {
+			l := got[k][name]
+			if !ok || !strings.HasPrefix(name, "llsum") {
+				continue
+			}
+			fmt.Printf("ratio %s/llama.cpp context %d batch %d: prefill %.2f×  decode %.2f×  peak RSS %.2f×\n",
+				name, k.c, k.b, l.Prefill/p.Prefill, l.Decode/p.Decode, l.PeakRSS/p.PeakRSS)
 		}
 	}
 	return nil
