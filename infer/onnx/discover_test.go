@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/infer/genmodel"
 )
 
@@ -93,6 +94,15 @@ func TestGenAIRepoRoot(t *testing.T) {
 	if !reflect.DeepEqual(a.OutputIDs, b.OutputIDs) || len(a.OutputIDs) == 0 {
 		t.Errorf("root %v, variant folder %v", a.OutputIDs, b.OutputIDs)
 	}
+	// Summarizing at the root takes the tokenizer beside the variant.
+	cm, err := OpenChatModel(context.Background(), Options{Model: root, Device: "cpu", Lib: DefaultLibOptions("")})
+	if err != nil {
+		t.Fatalf("chat model at the root: %v", err)
+	}
+	if n, err := cm.CountTokens([]infer.Message{{Role: "user", Content: "hello"}}); err != nil || n == 0 {
+		t.Errorf("count tokens: %d %v", n, err)
+	}
+	_ = cm.Close()
 	// Every variant runs on the CPU, the fp16-I/O int4 one too.
 	for _, v := range []string{"cuda-fp16", "cuda-int4-rtn-block-32"} {
 		e := openEngine(t, root, Options{Variant: v})
