@@ -6,7 +6,7 @@
 #   layer 0 internal    layer 4 summarize
 #   layer 1 extract     layer 5 pipeline, serve
 #   layer 2 chunk       layer 6 cmd
-#   layer 3 infer       layer 7 bench, tests (nothing imports them)
+#   layer 3 infer       layer 7 bench, tests, scripts (nothing imports them)
 #
 # internal/ui (progress bar, text and JSON logs) is part of the CLI: layer 6.
 # internal/*test (test helpers such as corpustest) sit in layer 3: they may
@@ -32,7 +32,7 @@ function layer(p,   top) {
 	if (top == "summarize") return 4
 	if (top == "pipeline" || top == "serve") return 5
 	if (top == "cmd") return 6
-	if (top == "bench" || top == "tests") return 7
+	if (top == "bench" || top == "tests" || top == "scripts") return 7
 	return -1
 }
 {
