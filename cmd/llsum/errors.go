@@ -128,7 +128,7 @@ var hints = []struct {
 	{func(err error) bool { return errors.Is(err, serve.ErrNoModelName) }, "give one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrModelNameNeeded) }, "choose one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrNoContextWindow) }, "give it with --context"},
-	{func(err error) bool { return errors.Is(err, onnx.ErrSeveralVariants) }, "pick one with --variant"},
+	{func(err error) bool { return errors.Is(err, onnx.ErrNoSuchVariant) }, "pick one of those with --variant"},
 	{func(err error) bool { return errors.Is(err, onnx.ErrCUDAProvider) }, "`llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"},
 	{func(err error) bool { return errors.Is(err, openai.ErrUnauthorized) }, "check " + openai.EnvAPIKey},
 	{func(err error) bool { return errors.Is(err, openai.ErrNotFound) }, "wrong --endpoint or --model-name?"},
