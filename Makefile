@@ -7,8 +7,10 @@ LDFLAGS := -X main.version=$(VERSION)
 # ./bin/tools, so changing a version here installs the new one.
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(CURDIR)/bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(CURDIR)/bin/tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
 
-.PHONY: all build run test test-short deps tools fmt vet lint bench clean
+.PHONY: all build run test test-short deps tools fmt vet lint bench clean release-check
 
 all: build
 
@@ -24,11 +26,14 @@ deps: tools
 	$(GO) mod download
 	bash scripts/setup-test-deps.sh
 
-## tools: the pinned lint tools (staticcheck), built from the module proxy
-tools: $(STATICCHECK)
+## tools: the pinned lint tools (staticcheck, actionlint), built from the module proxy
+tools: $(STATICCHECK) $(ACTIONLINT)
 
 $(STATICCHECK):
 	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(ACTIONLINT):
+	GOBIN=$(dir $@) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 ## test: the whole suite, as CI runs it (race detector on)
 test: deps lint
@@ -44,14 +49,20 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-## lint: gofmt, go vet, staticcheck and the import-layering check
-lint: vet $(STATICCHECK)
+## lint: gofmt, go vet, staticcheck, the import-layering check and actionlint
+## (action.yml, through .github/workflows)
+lint: vet $(STATICCHECK) $(ACTIONLINT)
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(STATICCHECK) ./...
 	bash scripts/check-layers.sh
+	$(ACTIONLINT)
+
+## release-check: goreleaser check + a snapshot release build into dist/ (installs goreleaser)
+release-check:
+	bash scripts/release-check.sh
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 clean:
-	rm -rf bin summaries
+	rm -rf bin summaries dist

@@ -1,75 +1,20 @@
 #!/usr/bin/env bash
 # fetch-model.sh NAME [DEST] — download a published Llama 3.2 ONNX model
-# folder that llsum loads, into "$LLSUM_CACHE/models/NAME" (or DEST).
-#
-# Names (see README "Getting a model" for sizes and which to pick):
-#   onnxruntime-genai layout (genai_config.json + model.onnx + model.onnx.data):
-#     llama-3.2-3b-cpu-int4   llama-3.2-3b-cuda-int4   llama-3.2-3b-cuda-fp16
-#     llama-3.2-1b-cpu-int4   llama-3.2-1b-cuda-int4   llama-3.2-1b-cuda-fp16
-#   transformers.js / optimum layout (config.json + onnx/model_<variant>.onnx):
-#     llama-3.2-3b-q4f16  llama-3.2-3b-q4   llama-3.2-1b-q4f16  llama-3.2-1b-q4
-#
-# Uses the Hugging Face CLI (`hf download`, from pip's huggingface_hub) when it
-# is installed, plain HTTPS with curl otherwise. HF_ENDPOINT changes the hub
-# address; HF_TOKEN is sent when set. Llama 3.2 is under the Llama 3.2
-# Community License: by downloading you accept it.
-# Afterwards: llsum doctor --model "$LLSUM_CACHE/models/NAME"
+# folder that llsum loads, into "$LLSUM_CACHE/models/NAME" (or DEST). A thin
+# wrapper over `llsum pull NAME` (built from this clone): checksums, resume,
+# parallel ranges, HF_ENDPOINT and HF_TOKEN are its. `llsum models
+# --available` lists the names (README "Getting a model" says which to pick).
+# Llama 3.2 is under the Llama 3.2 Community License: by downloading you
+# accept it. Afterwards: llsum run --model NAME docs/
 set -euo pipefail
-
+root="$(cd "$(dirname "$0")/.." && pwd)"
 name="${1:-}"
-[ -n "$name" ] || { sed -n '2,20p' "$0"; exit 2; }
-CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
-dest="${2:-$CACHE/models/$name}"
-endpoint="${HF_ENDPOINT:-https://huggingface.co}"
-
-genai_files="genai_config.json model.onnx model.onnx.data tokenizer.json tokenizer_config.json special_tokens_map.json"
-tjs_files="config.json generation_config.json tokenizer.json tokenizer_config.json special_tokens_map.json"
-
-# repo, folder inside the repo ("" for the root), files (? marks optional)
-case "$name" in
-llama-3.2-3b-cpu-int4)  repo=onnx-community/Llama-3.2-3B-Instruct-ONNX sub=cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4 files=$genai_files ;;
-llama-3.2-3b-cuda-int4) repo=onnx-community/Llama-3.2-3B-Instruct-ONNX sub=cuda/cuda-int4-rtn-block-32 files=$genai_files ;;
-llama-3.2-3b-cuda-fp16) repo=onnx-community/Llama-3.2-3B-Instruct-ONNX sub=cuda/cuda-fp16 files=$genai_files ;;
-llama-3.2-1b-cpu-int4)  repo=onnx-community/Llama-3.2-1B-Instruct-ONNX sub=cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4 files=$genai_files ;;
-llama-3.2-1b-cuda-int4) repo=onnx-community/Llama-3.2-1B-Instruct-ONNX sub=cuda/cuda-int4-rtn-block-32 files=$genai_files ;;
-llama-3.2-1b-cuda-fp16) repo=onnx-community/Llama-3.2-1B-Instruct-ONNX sub=cuda/cuda-fp16 files=$genai_files ;;
-llama-3.2-3b-q4f16) repo=onnx-community/Llama-3.2-3B-Instruct sub="" files="$tjs_files onnx/model_q4f16.onnx onnx/model_q4f16.onnx_data" ;;
-llama-3.2-3b-q4)    repo=onnx-community/Llama-3.2-3B-Instruct sub="" files="$tjs_files onnx/model_q4.onnx onnx/model_q4.onnx_data" ;;
-llama-3.2-1b-q4f16) repo=onnx-community/Llama-3.2-1B-Instruct sub="" files="$tjs_files onnx/model_q4f16.onnx" ;;
-llama-3.2-1b-q4)    repo=onnx-community/Llama-3.2-1B-Instruct sub="" files="$tjs_files onnx/model_q4.onnx" ;;
-*) echo "fetch-model: unknown model $name (run without arguments for the list)" >&2; exit 2 ;;
-esac
-
-mkdir -p "$dest"
-prefix="${sub:+$sub/}"
-if command -v hf >/dev/null 2>&1; then
-	tmp="$dest/.download"
-	hf download "$repo" --include "${prefix}*" --exclude "${prefix}onnx/*" --local-dir "$tmp" >&2 || true
-	for f in $files; do
-		case "$f" in onnx/*) hf download "$repo" "$prefix$f" --local-dir "$tmp" >&2 || true ;; esac
-	done
-	cp -al "$tmp/$prefix." "$dest/" 2>/dev/null || cp -a "$tmp/$prefix." "$dest/"
-	rm -rf "$tmp"
-else
-	command -v curl >/dev/null || { echo "fetch-model: needs hf (pip install huggingface_hub) or curl" >&2; exit 1; }
-	auth=()
-	[ -n "${HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $HF_TOKEN")
-	for f in $files; do
-		out="$dest/$f"
-		mkdir -p "$(dirname "$out")"
-		url="$endpoint/$repo/resolve/main/$prefix$f"
-		echo "fetch-model: $f" >&2
-		# -C - resumes a partial download; files that a folder lacks
-		# (optional tokenizer extras, single-file graphs) are skipped.
-		if ! curl -fL --retry 3 -C - "${auth[@]}" -o "$out.part" "$url"; then
-			rm -f "$out.part"
-			case "$f" in
-			*.onnx_data|special_tokens_map.json|generation_config.json|tokenizer_config.json) echo "fetch-model: $f not published, skipped" >&2; continue ;;
-			esac
-			echo "fetch-model: download of $url failed" >&2
-			exit 1
-		fi
-		mv "$out.part" "$out"
-	done
+[ -n "$name" ] || { sed -n '2,8p' "$0"; exit 2; }
+(cd "$root" && go build -o bin/llsum ./cmd/llsum)
+dir="$("$root/bin/llsum" pull "$name")"
+if [ -n "${2:-}" ]; then
+	mkdir -p "$2"
+	cp -al "$dir/." "$2/" 2>/dev/null || cp -a "$dir/." "$2/"
+	dir="$2"
 fi
-echo "$dest"
+echo "$dir"

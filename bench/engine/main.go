@@ -48,14 +48,15 @@ func main() {
 	threads := flag.Int("threads", 0, "ONNX Runtime intra-op threads (0: all cores)")
 	peer := flag.String("peer", "", "folder with node_modules/@huggingface/transformers: also run the peer")
 	repeats := flag.Int("repeats", 3, "runs per figure; the best is kept (shared machines are noisy)")
+	compare := flag.String("compare", "", "a second model folder (e.g. the same weights with a logits_to_keep input) timed in turns with the first; prints the ratio")
 	flag.Parse()
-	if err := run(*model, *variant, *contexts, *batches, *decode, *chunk, *threads, *repeats, *peer); err != nil {
+	if err := run(*model, *variant, *contexts, *batches, *decode, *chunk, *threads, *repeats, *peer, *compare); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/engine:", err)
 		os.Exit(1)
 	}
 }
 
-func run(model, variant, contexts, batches string, decode, chunk, threads, repeats int, peer string) error {
+func run(model, variant, contexts, batches string, decode, chunk, threads, repeats int, peer, compare string) error {
 	cs, err := ints(contexts)
 	if err != nil {
 		return err
@@ -73,6 +74,15 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 	s := e.Spec()
 	fmt.Printf("model %s: %s, %d layers, %d KV heads × %d, vocab %d, KV %s, prefill chunk %d\n",
 		model, s.Layout, s.Layers, s.KVHeads, s.HeadSize, s.Vocab, onnx.DTypeName(s.KVType), chunk)
+	var e2 *onnx.Engine
+	if compare != "" {
+		if e2, err = onnx.Open(ctx, onnx.Options{Model: compare, Variant: variant, Device: "cpu", Lib: onnx.DefaultLibOptions(""), PrefillChunk: chunk, Threads: threads}); err != nil {
+			return err
+		}
+		defer e2.Close()
+		s2 := e2.Spec()
+		fmt.Printf("compare %s: %s, logits of the last position only: %v (input %q)\n", compare, s2.Layout, s2.LastLogits, s2.KeepInput)
+	}
 	var pr *peerProc
 	if peer != "" {
 		if pr, err = startPeer(ctx, peer, model); err != nil {
@@ -88,15 +98,30 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 			if _, err := e.Generate(ctx, reqs); err != nil {
 				return err
 			}
+			if e2 != nil {
+				if _, err := e2.Generate(ctx, reqs); err != nil {
+					return err
+				}
+			}
 			if pr != nil {
 				if _, _, err := pr.measure(c, b, decode); err != nil {
 					return err
 				}
 			}
-			var peerP, peerD float64 // seconds, best
+			var peerP, peerD, cmpP, cmpD float64 // seconds, best
 			var between func() error
-			if pr != nil {
+			if pr != nil || e2 != nil {
 				between = func() error {
+					if e2 != nil {
+						res, err := e2.Generate(ctx, reqs)
+						if err != nil {
+							return err
+						}
+						cmpP, cmpD = enginebench.Shorter(cmpP, res[0].PrefillMs/1000), enginebench.Shorter(cmpD, res[0].DecodeMs/1000)
+					}
+					if pr == nil {
+						return nil
+					}
 					p, d, err := pr.measure(c, b, decode)
 					peerP, peerD = enginebench.Shorter(peerP, p), enginebench.Shorter(peerD, d)
 					return err
@@ -109,6 +134,10 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 			tokens := float64(b * decode)
 			fmt.Printf("llsum            context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s  (KV cache %.1f MiB)\n",
 				c, b, float64(b*c)/ourP, tokens/ourD, float64(e.KVCacheBytes())/(1<<20))
+			if e2 != nil {
+				fmt.Printf("llsum compare    context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s\n", c, b, float64(b*c)/cmpP, tokens/cmpD)
+				fmt.Printf("ratio compare/model context %5d batch %d: prefill %.2f×  decode %.2f×\n", c, b, ourP/cmpP, ourD/cmpD)
+			}
 			if pr != nil {
 				fmt.Printf("transformers.js  context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s\n", c, b, float64(b*c)/peerP, tokens/peerD)
 				fmt.Printf("ratio llsum/peer context %5d batch %d: prefill %.2f×  decode %.2f×\n", c, b, peerP/ourP, peerD/ourD)

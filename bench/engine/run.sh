@@ -11,7 +11,10 @@
 # tokens/s for llsum and the peer on the same graph and ids, and the ratios.
 #
 # Environment: CONTEXTS (512,2048,8192), BATCHES (1,4), DECODE (32 tokens),
-# REPEATS (3, best kept), THREADS (0: all cores).
+# REPEATS (3, best kept), THREADS (0: all cores). KEEP=1 also writes the same
+# model with a logits_to_keep input and times it in turns with the plain
+# one (ratio compare/model: the prefill saving of computing the last
+# position's logits only); without MODEL_DIR only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
@@ -27,6 +30,18 @@ if [ ! -f "$model/config.json" ]; then
 		--vocab 128256 --context-length 16384 --out "$model")
 fi
 
+compare=()
+if [ "${KEEP:-0}" = 1 ] && [ -z "${1:-}" ]; then
+	keep="$model-keep"
+	if [ ! -f "$keep/config.json" ]; then
+		echo "bench: generating $keep" >&2
+		(cd "$root" && go run ./cmd/llsum dev gen-model --flavour optimum --dtype fp32 \
+			--layers 4 --hidden 512 --heads 8 --kv-heads 2 --intermediate 1408 \
+			--vocab 128256 --context-length 16384 --logits-to-keep logits_to_keep --out "$keep")
+	fi
+	compare=(-compare "$keep")
+fi
+
 peer="$CACHE/bench/peer"
 if [ ! -d "$peer/node_modules/@huggingface/transformers" ]; then
 	echo "bench: installing @huggingface/transformers 4.3.1 into $peer" >&2
@@ -38,4 +53,4 @@ fi
 cd "$root"
 exec go run ./bench/engine -model "$model" \
 	-contexts "${CONTEXTS:-512,2048,8192}" -batches "${BATCHES:-1,4}" \
-	-decode "${DECODE:-32}" -repeats "${REPEATS:-3}" -threads "${THREADS:-0}" -peer "$peer"
+	-decode "${DECODE:-32}" -repeats "${REPEATS:-3}" -threads "${THREADS:-0}" -peer "$peer" "${compare[@]}"

@@ -29,7 +29,11 @@ func newDoctorCmd(g *globalOptions) *cobra.Command {
 		Long: `Print the ONNX Runtime library llsum finds and its version, whether the
 CUDA provider loads and on which GPU, and, with --model (or LLSUM_MODEL),
 validate the model folder: layout, graph, dtypes, layers, context length,
-vocabulary against the tokenizer, EOS ids. Exits 2 when something is wrong.`,
+vocabulary against the tokenizer, EOS ids, and that every external weight
+file the graph references is there in full ("incomplete download: FILE is
+N of M bytes"). Given a repository root with several variants, it checks the
+one a run would pick (--variant picks another). Exits 2 when something is
+wrong.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDoctor(cmd.Context(), g, opts)
@@ -49,10 +53,15 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 		return configError(err)
 	}
 	fmt.Fprintf(w, "onnxruntime: %s (%s), version %s\n", rt.Path, rt.Source, rt.Version)
+	device := "cpu" // where a run would go: picks among a folder's variants
 	if err := onnx.CheckCUDA(0); err != nil {
 		fmt.Fprintf(w, "cuda:        %s\n", strings.TrimPrefix(err.Error(), "cuda: "))
 	} else {
 		fmt.Fprintf(w, "cuda:        provider loads\n")
+		device = "cuda:0"
+	}
+	if kind, id, err := onnx.ParseDevice(eo.Device); err == nil && kind != "auto" {
+		device = fmt.Sprintf("%s:%d", kind, id)
 	}
 	if gpu := gpuNames(ctx); gpu != "" {
 		fmt.Fprintf(w, "gpu:         %s\n", gpu)
@@ -60,13 +69,17 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 		fmt.Fprintf(w, "gpu:         none found (nvidia-smi)\n")
 	}
 	if eo.Model == "" {
-		fmt.Fprintf(w, "model:       none given (--model DIR or LLSUM_MODEL)\n")
+		fmt.Fprintf(w, "model:       none given (--model DIR or NAME, or LLSUM_MODEL; get one with llsum pull NAME)\n")
 		return nil
 	}
-	s, err := onnx.ReadSpec(eo.Model, eo.Variant)
+	// ReadSpecFor also checks that the external weight files are complete.
+	s, err := onnx.ReadSpecFor(eo.Model, eo.Variant, device)
 	if err != nil {
 		fmt.Fprintf(w, "model:       INVALID\n")
 		return configError(err)
+	}
+	if s.Choice != "" {
+		fmt.Fprintf(g.stderr, "%s\n", s.Choice)
 	}
 	fmt.Fprint(w, describeSpec(s))
 	return nil
@@ -80,6 +93,9 @@ func describeSpec(s *onnx.ModelSpec) string {
 	graph := filepath.Base(s.Graph)
 	if s.Variant != "" {
 		graph += " (variant " + s.Variant + ")"
+	}
+	if s.LastLogits {
+		graph += ", logits of the last position only"
 	}
 	p("layout", "%s, graph %s", s.Layout, graph)
 	p("dtypes", "ids %s, KV %s, logits %s", onnx.DTypeName(s.IDsType), onnx.DTypeName(s.KVType), onnx.DTypeName(s.LogitsType))

@@ -128,13 +128,13 @@ var hints = []struct {
 	{func(err error) bool { return errors.Is(err, serve.ErrNoModelName) }, "give one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrModelNameNeeded) }, "choose one with --model-name"},
 	{func(err error) bool { return errors.Is(err, openai.ErrNoContextWindow) }, "give it with --context"},
-	{func(err error) bool { return errors.Is(err, onnx.ErrSeveralVariants) }, "pick one with --variant"},
-	{func(err error) bool { return errors.Is(err, onnx.ErrCUDAProvider) }, "scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"},
+	{func(err error) bool { return errors.Is(err, onnx.ErrNoSuchVariant) }, "pick one of those with --variant"},
+	{func(err error) bool { return errors.Is(err, onnx.ErrCUDAProvider) }, "`llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"},
 	{func(err error) bool { return errors.Is(err, openai.ErrUnauthorized) }, "check " + openai.EnvAPIKey},
 	{func(err error) bool { return errors.Is(err, openai.ErrNotFound) }, "wrong --endpoint or --model-name?"},
 	{func(err error) bool { return errors.Is(err, chunk.ErrWindowTooSmall) }, "lower --max-new-tokens or raise --context"},
 	{func(err error) bool { return errors.Is(err, sumz.ErrNoProgress) }, "raise --context or lower --max-new-tokens"},
-	{func(err error) bool { return errors.Is(err, onnx.ErrNoRuntime) }, "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
+	{func(err error) bool { return errors.Is(err, onnx.ErrNoRuntime) }, "install it with `llsum setup` (in a clone: scripts/install-onnxruntime.sh or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
 }
 
 // describe is err's message on one line, with the hint for its kind.

@@ -53,16 +53,16 @@ func TestExitCode(t *testing.T) {
 		{"digest after failures", bg, &messageError{msg: configError(cause), class: errDocumentsFailed}, exitDocFailed, "llsum: error: boom"},
 		{"fatal, reported", bg, reported(configError(cause)), exitUsage, ""},
 		{"lock hint", bg, busy, exitUsage, "llsum: error: " + busy.Error() + "; wait for it to finish, or use --wait"},
-		{"onnx install hint", bg, configError(noORT), exitUsage, "llsum: error: --ort-lib /nonexistent/libonnxruntime.so.1: ONNX Runtime library not found; install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
+		{"onnx install hint", bg, configError(noORT), exitUsage, "llsum: error: --ort-lib /nonexistent/libonnxruntime.so.1: ONNX Runtime library not found; install it with `llsum setup` (in a clone: scripts/install-onnxruntime.sh or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
 		{"openai model hint", bg, fmt.Errorf("open: %w", openai.ErrModelNameNeeded), exitDocFailed, "llsum: error: open: openai: the server serves several models; choose one with --model-name"},
 		{"openai window hint", bg, configError(openai.ErrNoContextWindow), exitUsage, "llsum: error: openai: the server does not report the context window; give it with --context"},
-		{"variant hint", bg, fmt.Errorf("model m: %w (fp16, q4): %w", onnx.ErrSeveralVariants, onnx.ErrBadModel), exitDocFailed, "llsum: error: model m: several graphs (fp16, q4): not a usable model folder; pick one with --variant"},
+		{"variant hint", bg, fmt.Errorf("model m: %w: \"q8\" (have: fp16, q4): %w", onnx.ErrNoSuchVariant, onnx.ErrBadModel), exitDocFailed, "llsum: error: model m: no such variant: \"q8\" (have: fp16, q4): not a usable model folder; pick one of those with --variant"},
 		{"serve name hint", bg, configError(serve.ErrNoModelName), exitUsage, "llsum: error: serve: the model has no name; give one with --model-name"},
 		{"openai auth hint", bg, fmt.Errorf("GET /models: 401: %w", openai.ErrUnauthorized), exitDocFailed, "llsum: error: GET /models: 401: unauthorized; check LLSUM_API_KEY"},
 		{"openai 404 hint", bg, fmt.Errorf("POST /chat: 404: %w", openai.ErrNotFound), exitDocFailed, "llsum: error: POST /chat: 404: not found; wrong --endpoint or --model-name?"},
 		{"window hint", bg, configError(fmt.Errorf("budget: %w", chunk.ErrWindowTooSmall)), exitUsage, "llsum: error: budget: " + chunk.ErrWindowTooSmall.Error() + "; lower --max-new-tokens or raise --context"},
 		{"no progress hint", bg, documentFailed(fmt.Errorf("reduce level 2: %w", sumz.ErrNoProgress)), exitDocFailed, "llsum: error: reduce level 2: summaries are not getting shorter; raise --context or lower --max-new-tokens"},
-		{"cuda hint", bg, configError(fmt.Errorf("device: %w", onnx.ErrCUDAProvider)), exitUsage, "llsum: error: device: CUDA provider did not load; scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"},
+		{"cuda hint", bg, configError(fmt.Errorf("device: %w", onnx.ErrCUDAProvider)), exitUsage, "llsum: error: device: CUDA provider did not load; `llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, msg := exitCode(tc.ctx, tc.err)

@@ -106,7 +106,7 @@ type modelFlags struct {
 
 // AddFlags registers the model flags.
 func (o *modelFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Model, "model", "", "model folder (genai or transformers.js layout; default LLSUM_MODEL)")
+	f.StringVar(&o.Model, "model", "", "model folder (genai or transformers.js layout), or a name pulled with llsum pull (default LLSUM_MODEL)")
 	f.StringVar(&o.Variant, "variant", "", "graph to use when the folder has several (e.g. q4f16, fp16)")
 	choiceFlag(f, &o.Device, "device", "", []string{"auto", "cpu", "cuda", "cuda:N"}, validDevice, "device to run the model on (default LLSUM_DEVICE, else auto)")
 	f.StringVar(&o.ORTLib, "ort-lib", "", "ONNX Runtime library path (default: LLSUM_ORT_LIB, beside the binary, the install folder, system)")
@@ -121,6 +121,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 	if model == "" {
 		model = envconfig.Model()
 	}
+	model = resolveModel(g, model) // a name given to llsum pull (pull.go)
 	device := o.Device
 	if device == "" {
 		device = envconfig.Device()

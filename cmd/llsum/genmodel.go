@@ -29,7 +29,13 @@ type genModelOptions struct {
 	Flavour string
 	Preset  string
 	DType   string
+	IO      string
 	Out     string
+	// int4 and logits options
+	ZeroPoints    bool
+	AccuracyLevel int
+	LogitsToKeep  string
+	PruneLMHead   bool
 	// Overrides of the preset, applied when the flag is given.
 	Layers, Hidden, Heads, KVHeads, HeadSize, Intermediate, Vocab, Context int
 	Seed                                                                   uint64
@@ -45,7 +51,12 @@ func (o *genModelOptions) AddFlags(f *pflag.FlagSet) {
 	o.flags = f
 	f.StringVar(&o.Flavour, "flavour", genmodel.FlavourGenAI, "folder layout: genai (GroupQueryAttention, genai_config.json) or optimum (standard ops, config.json, onnx/)")
 	f.StringVar(&o.Preset, "preset", "tiny", "shape to start from: tiny, 1b (Llama 3.2 1B) or 3b (Llama 3.2 3B)")
-	f.StringVar(&o.DType, "dtype", "", "fp32 or fp16 (default: the preset's; tiny is fp32, 1b/3b fp16)")
+	f.StringVar(&o.DType, "dtype", "", "fp32, fp16 or int4 (default: the preset's; tiny is fp32, 1b/3b fp16); int4 writes MatMulNBits, block 32")
+	f.StringVar(&o.IO, "io", "", "int4 only: activation, KV cache and logits type, fp32 (cpu-int4, q4) or fp16 (cuda-int4, q4f16) (default fp32)")
+	f.BoolVar(&o.ZeroPoints, "zero-points", false, "int4 only: a zero point per block (asymmetric) instead of symmetric blocks")
+	f.IntVar(&o.AccuracyLevel, "accuracy-level", -1, "int4 only: MatMulNBits accuracy_level 0-4 (default 4 with fp32 I/O, as the CPU builder writes, 0 with fp16)")
+	f.StringVar(&o.LogitsToKeep, "logits-to-keep", "", "declare a logits_to_keep or num_logits_to_keep input (logits of the last k positions)")
+	f.BoolVar(&o.PruneLMHead, "prune-lm-head", false, "logits of the last position only ([batch, 1, vocab] output)")
 	f.StringVar(&o.Out, "out", "", "output folder (required)")
 	f.IntVar(&o.Layers, "layers", 0, "number of decoder layers")
 	f.IntVar(&o.Hidden, "hidden", 0, "hidden size")
@@ -96,6 +107,14 @@ func (o *genModelOptions) config() (genmodel.Config, error) {
 		cfg.TieEmbeddings = o.Tie
 	}
 	cfg.Int32IDs, cfg.ExternalData = o.Int32IDs, o.External
+	cfg.IO, cfg.Int4ZeroPoints, cfg.LogitsToKeep, cfg.PruneLMHead = o.IO, o.ZeroPoints, o.LogitsToKeep, o.PruneLMHead
+	cfg.AccuracyLevel = o.AccuracyLevel
+	if !changed("accuracy-level") {
+		cfg.AccuracyLevel = 0
+		if cfg.DType == genmodel.DTypeInt4 && (o.IO == "" || o.IO == genmodel.DTypeFP32) {
+			cfg.AccuracyLevel = 4
+		}
+	}
 	return cfg, nil
 }
 
@@ -111,10 +130,14 @@ exports (GroupQueryAttention with fused rotary, no position_ids); the optimum
 flavour like transformers.js/optimum exports (standard ops, position_ids,
 graph under onnx/). Weights larger than 256 MiB are streamed to an external
 data file. The output is meaningless text, but the shapes, formats and speed
-are those of the real model.`,
+are those of the real model. --dtype int4 writes the linear layers and
+lm_head as MatMulNBits (4-bit blocks of 32, as the builder's int4 RTN and
+transformers.js q4/q4f16 exports) with the embedding in the I/O type.`,
 		Example: `  llsum dev gen-model --out /tmp/tiny
   llsum dev gen-model --flavour optimum --dtype fp16 --out /tmp/tiny-optimum
   llsum dev gen-model --preset 3b --out /tmp/llama32-3b-shaped
+  llsum dev gen-model --preset 1b --dtype int4 --out /tmp/llama32-1b-cpu-int4
+  llsum dev gen-model --dtype int4 --io fp16 --flavour optimum --out /tmp/tiny-q4f16
   llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --intermediate 1536 \
     --vocab 128256 --context-length 16384 --out /tmp/bench`,
 		Args:    cobra.NoArgs,

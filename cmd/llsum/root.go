@@ -79,6 +79,9 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newDoctorCmd(g))
 	root.AddCommand(newServeCmd(g))
 	root.AddCommand(newDevCmd(g))
+	root.AddCommand(newSetupCmd(g))
+	root.AddCommand(newPullCmd(g))
+	root.AddCommand(newModelsCmd(g))
 	return root
 }
 

@@ -212,7 +212,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		Include:  opts.Include,
 		Exclude:  opts.Exclude,
 		Jobs:     opts.Jobs,
-		Version:  version,
+		Version:  currentVersion(),
 		Extract:  ex,
 		Describe: describe,
 		Force:    opts.Force,

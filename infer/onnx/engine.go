@@ -36,7 +36,8 @@ const DefaultMaxNewTokens = 256
 type Options struct {
 	// Model is the model folder (--model / LLSUM_MODEL).
 	Model string
-	// Variant picks a graph in an optimum-layout folder (--variant).
+	// Variant picks one of the folder's variants (--variant): a genai
+	// variant folder of a repository root or an onnx/model_*.onnx graph.
 	Variant string
 	// Device is auto, cpu, cuda or cuda:N (--device); "" means auto.
 	Device string
@@ -127,6 +128,7 @@ type Engine struct {
 	argmax  *devArgmax
 	tap     tapFunc
 	scratch scratch
+	keep    ort.Value // logits_to_keep = 1 (nil: the graph has no such input)
 	closed  bool
 }
 
@@ -145,20 +147,25 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
-	spec, err := ReadSpec(o.Model, o.Variant)
-	if err != nil {
-		return nil, errclass.AsFatal(err)
-	}
 	// The CUDA provider installs its own SIGINT/SIGTERM handlers when it
 	// loads; put Go's back once the session exists.
 	// Generate restores them again, should the provider do it lazily.
 	guard := sigguard.Save()
 	defer guard.Restore()
+	// The device is settled first: a folder with several variants gets
+	// the best one for it.
 	so, device, err := sessionOptions(o)
 	if err != nil {
 		return nil, errclass.AsFatal(err)
 	}
 	defer so.Destroy()
+	spec, err := ReadSpecFor(o.Model, o.Variant, device)
+	if err != nil {
+		return nil, errclass.AsFatal(err)
+	}
+	if spec.Choice != "" && o.Notice != nil {
+		o.Notice(spec.Choice)
+	}
 	sess, err := ort.NewDynamicAdvancedSession(spec.Graph, spec.InputNames, spec.OutputNames, so)
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
@@ -166,6 +173,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard, tap: o.tap}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
+	}
+	if spec.KeepInput != "" {
+		if e.keep, err = keepValue(spec); err != nil {
+			_ = sess.Destroy()
+			return nil, errclass.AsFatal(fmt.Errorf("model %s: %s: %w", o.Model, spec.KeepInput, err))
+		}
 	}
 	mem, kvClose := kvMemory(rt, device, spec, o.Notice)
 	if o.kvMemory != nil {
@@ -331,6 +344,9 @@ func (e *Engine) Close() error {
 			b.free()
 		}
 	}
+	if e.keep != nil {
+		_ = e.keep.Destroy()
+	}
 	return e.sess.Destroy()
 }
 
@@ -426,6 +442,19 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	return out, nil
 }
 
+// keepValue is the logits_to_keep input's value: 1, the last position.
+func keepValue(s *ModelSpec) (ort.Value, error) {
+	switch {
+	case s.keepRank == 0 && s.keepType == ort.TensorElementDataTypeInt32:
+		return ort.NewScalar[int32](1)
+	case s.keepRank == 0:
+		return ort.NewScalar[int64](1)
+	case s.keepType == ort.TensorElementDataTypeInt32:
+		return ort.NewTensor(ort.NewShape(1), []int32{1})
+	}
+	return ort.NewTensor(ort.NewShape(1), []int64{1})
+}
+
 // validate checks one request against the model.
 func (e *Engine) validate(r GenRequest) error {
 	s := e.spec
@@ -471,8 +500,13 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 		return err
 	}
 	// Logits stay where the KV cache is: on a GPU only the rows sampled
-	// are copied to the host.
-	n := tokens * s.Vocab * elemSize(s.LogitsType)
+	// are copied to the host. A graph that computes the last position's
+	// logits only needs one row per sequence.
+	rows := tokens
+	if s.LastLogits {
+		rows = batch
+	}
+	n := rows * s.Vocab * elemSize(s.LogitsType)
 	if e.scratch.logits != nil && e.scratch.logits.size() >= n {
 		return nil
 	}
@@ -573,10 +607,14 @@ func (g *gen) step(n, seq, total int, past, present []ort.Value) (staticLogits *
 	if err != nil {
 		return nil, fmt.Errorf("onnx: step inputs: %w", err)
 	}
-	inputs := s.stepInputs(idsV, maskV, posV, past)
+	inputs := s.stepInputs(idsV, maskV, posV, g.e.keep, past)
 	outputs := make([]ort.Value, len(s.OutputNames))
 	if !s.StaticOutputs {
-		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(seq), int64(s.Vocab)), s.LogitsType)
+		kept := seq
+		if s.LastLogits {
+			kept = 1
+		}
+		outputs[0] = mk(sc.logits, ort.NewShape(int64(n), int64(kept), int64(s.Vocab)), s.LogitsType)
 		if err != nil {
 			return nil, fmt.Errorf("onnx: logits buffer: %w", err)
 		}
@@ -621,6 +659,9 @@ func (g *gen) rowLogits(static *ort.Tensor[float32], r, p, seq int) []float32 {
 		p = min(p, int(sh[1])-1)
 		copy(out, static.GetData()[(r*int(sh[1])+p)*V:])
 		return out
+	}
+	if s.LastLogits {
+		p, seq = 0, 1 // only the last position's logits were computed
 	}
 	off := (r*seq + p) * V
 	b := g.e.scratch.logits.bytes()

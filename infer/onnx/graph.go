@@ -46,6 +46,14 @@ type graphKey struct {
 // device memory.
 func (e *Engine) setupGraphs(o Options) error {
 	_, dev := e.kv.mem.(devMemory)
+	if o.CUDAGraph && e.spec.KeepInput != "" {
+		// Untested: the host-side scalar would have to sit at a fixed
+		// device address too.
+		if o.Notice != nil {
+			o.Notice("CUDA graphs are not used with a " + e.spec.KeepInput + " input; running without")
+		}
+		return nil
+	}
 	if !(o.CUDAGraph || o.staticSteps) || !e.spec.ShareBuffer || e.spec.StaticOutputs || !dev {
 		if o.CUDAGraph && o.Notice != nil {
 			o.Notice("CUDA graphs need a GroupQueryAttention model with the KV cache in GPU memory; running without")
@@ -192,7 +200,7 @@ func (g *gen) decodeStatic() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("onnx: step views: %w", err)
 	}
-	inputs := s.stepInputs(idsV, maskV, posV, kv)
+	inputs := s.stepInputs(idsV, maskV, posV, e.keep, kv)
 	outputs := append([]ort.Value{logitsV}, kv...)
 	var ro *ort.RunOptions
 	if gs.cuda {
@@ -214,7 +222,7 @@ func (g *gen) decodeStatic() (int, error) {
 }
 
 // stepInputs orders a step's values as the session's inputs.
-func (s *ModelSpec) stepInputs(ids, mask, pos ort.Value, past []ort.Value) []ort.Value {
+func (s *ModelSpec) stepInputs(ids, mask, pos, keep ort.Value, past []ort.Value) []ort.Value {
 	inputs := make([]ort.Value, 0, len(s.InputNames))
 	for _, name := range s.InputNames {
 		switch s.roles[name] {
@@ -224,6 +232,8 @@ func (s *ModelSpec) stepInputs(ids, mask, pos ort.Value, past []ort.Value) []ort
 			inputs = append(inputs, mask)
 		case rolePos:
 			inputs = append(inputs, pos)
+		case roleKeep:
+			inputs = append(inputs, keep)
 		default:
 			inputs = append(inputs, past[s.kvIndex[name]])
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -16,15 +17,17 @@ import (
 // GraphProto.input 11, output 12; ValueInfoProto.name 1, type 2;
 // TypeProto.tensor_type 1; Tensor.elem_type 1, shape 2;
 // TensorShapeProto.dim 1; Dimension.dim_value 1, dim_param 2.
-func readGraphInfo(path string) (ins, outs []ort.InputOutputInfo, err error) {
+//
+// ext lists the initializers whose data lives in external files.
+func readGraphInfo(path string) (ins, outs []ort.InputOutputInfo, ext []extData, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r := &pbReader{r: f, end: st.Size()}
 	found := false
@@ -39,8 +42,11 @@ func readGraphInfo(path string) (ins, outs []ort.InputOutputInfo, err error) {
 		found = true
 		return r.fields(end, func(field int, wire int, end int64) error {
 			if wire == 2 && field == 5 {
-				name, dims, err := r.initializer(end)
-				consts[name] = dims
+				t, err := r.initializer(end)
+				consts[t.name] = t.dims
+				if t.external {
+					ext = append(ext, t.extData)
+				}
 				return err
 			}
 			if wire != 2 || (field != 11 && field != 12) {
@@ -59,17 +65,17 @@ func readGraphInfo(path string) (ins, outs []ort.InputOutputInfo, err error) {
 		})
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if !found {
-		return nil, nil, fmt.Errorf("%s: no graph in the model file", path)
+		return nil, nil, nil, fmt.Errorf("%s: no graph in the model file", path)
 	}
 	for i, o := range outs {
 		if d, ok := consts[o.Name]; ok {
 			outs[i].Dimensions = d
 		}
 	}
-	return ins, outs, nil
+	return ins, outs, ext, nil
 }
 
 // pbReader walks protobuf fields over an io.ReaderAt, skipping the bodies
@@ -253,25 +259,82 @@ func (p *pbReader) dim(end int64) (int64, error) {
 	return d, nil
 }
 
-// initializer reads a TensorProto's name (field 8) and dims (field 1,
-// packed or not), skipping its data.
-func (p *pbReader) initializer(end int64) (string, ort.Shape, error) {
-	var name string
-	dims := ort.Shape{}
+// extData is where an initializer's bytes live outside the graph file.
+type extData struct {
+	name     string // initializer
+	location string // file, relative to the graph's folder
+	offset   int64
+	length   int64 // -1: not given (then dims × element size)
+}
+
+// tensorInfo is what initializer reads of a TensorProto.
+type tensorInfo struct {
+	name     string
+	dims     ort.Shape
+	dtype    int64
+	external bool // data_location EXTERNAL
+	extData
+}
+
+// elemBits is the size of an ONNX TensorProto data type in bits (0 when
+// unknown).
+func elemBits(dtype int64) int64 {
+	switch dtype {
+	case 2, 3, 9, 17, 18, 19, 20: // (u)int8, bool, float8s
+		return 8
+	case 4, 5, 10, 16: // (u)int16, float16, bfloat16
+		return 16
+	case 1, 6, 12: // float, int32, uint32
+		return 32
+	case 7, 11, 13, 14: // int64, double, uint64, complex64
+		return 64
+	case 15:
+		return 128
+	case 21, 22, 23: // uint4, int4, float4
+		return 4
+	}
+	return 0
+}
+
+// bytes is the size of the tensor's data from its dims and type (-1 when
+// the type is unknown).
+func (t *tensorInfo) bytes() int64 {
+	bits := elemBits(t.dtype)
+	if bits == 0 {
+		return -1
+	}
+	n := int64(1)
+	for _, d := range t.dims {
+		n *= d
+	}
+	return (n*bits + 7) / 8
+}
+
+// initializer reads a TensorProto's name (field 8), dims (field 1, packed
+// or not), data_type (2), external_data (13: key/value pairs location,
+// offset, length) and data_location (14), skipping its data.
+func (p *pbReader) initializer(end int64) (tensorInfo, error) {
+	t := tensorInfo{dims: ort.Shape{}}
+	t.length = -1
 	for p.pos < end {
 		tag, err := p.varint()
 		if err != nil {
-			return "", nil, err
+			return t, err
 		}
 		field, wire := int(tag>>3), int(tag&7)
 		switch wire {
 		case 0:
 			v, err := p.varint()
 			if err != nil {
-				return "", nil, err
+				return t, err
 			}
-			if field == 1 {
-				dims = append(dims, int64(v))
+			switch field {
+			case 1:
+				t.dims = append(t.dims, int64(v))
+			case 2:
+				t.dtype = int64(v)
+			case 14:
+				t.external = v == 1
 			}
 		case 1:
 			p.pos += 8
@@ -280,32 +343,77 @@ func (p *pbReader) initializer(end int64) (string, ort.Shape, error) {
 		case 2:
 			n, err := p.varint()
 			if err != nil {
-				return "", nil, err
+				return t, err
 			}
 			bodyEnd := p.pos + int64(n)
 			if bodyEnd > end {
-				return "", nil, errCorrupt
+				return t, errCorrupt
 			}
 			switch field {
 			case 8:
 				b, err := p.bytes(bodyEnd)
 				if err != nil {
-					return "", nil, err
+					return t, err
 				}
-				name = string(b)
+				t.name = string(b)
 			case 1:
 				for p.pos < bodyEnd {
 					v, err := p.varint()
 					if err != nil {
-						return "", nil, err
+						return t, err
 					}
-					dims = append(dims, int64(v))
+					t.dims = append(t.dims, int64(v))
+				}
+			case 13:
+				if err := p.externalEntry(bodyEnd, &t.extData); err != nil {
+					return t, err
 				}
 			}
 			p.pos = bodyEnd
 		default:
-			return "", nil, errCorrupt
+			return t, errCorrupt
 		}
 	}
-	return name, dims, nil
+	t.extData.name = t.name
+	if t.external && t.length < 0 {
+		t.length = t.bytes()
+	}
+	return t, nil
+}
+
+// externalEntry reads one StringStringEntryProto (key 1, value 2) of
+// TensorProto.external_data.
+func (p *pbReader) externalEntry(end int64, e *extData) error {
+	var key, value string
+	err := p.fields(end, func(field, wire int, end int64) error {
+		if wire != 2 {
+			return nil
+		}
+		b, err := p.bytes(end)
+		switch field {
+		case 1:
+			key = string(b)
+		case 2:
+			value = string(b)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	switch key {
+	case "location":
+		e.location = value
+	case "offset", "length":
+		n, perr := strconv.ParseInt(value, 10, 64)
+		if perr != nil || n < 0 {
+			return fmt.Errorf("external data %s %q: %w", key, value, errCorrupt)
+		}
+		if key == "offset" {
+			e.offset = n
+		} else {
+			e.length = n
+		}
+	}
+	return nil
 }

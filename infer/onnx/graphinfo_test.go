@@ -14,7 +14,7 @@ func TestReadGraphInfoMatchesRuntime(t *testing.T) {
 	needRuntime(t)
 	for _, m := range []string{"tiny-qwen2-gqa-fp16", "dummy-decoder-fp32"} {
 		p := filepath.Join(sharedModel(t, m), "decoder.onnx")
-		ins, outs, err := readGraphInfo(p)
+		ins, outs, _, err := readGraphInfo(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +29,7 @@ func TestReadGraphInfoMatchesRuntime(t *testing.T) {
 			t.Errorf("%s outputs:\n got %s\nwant %s", m, got, want)
 		}
 	}
-	if _, _, err := readGraphInfo(filepath.Join(sharedModel(t, "tiny-qwen2-gqa-fp16"), "genai_config.json")); err == nil {
+	if _, _, _, err := readGraphInfo(filepath.Join(sharedModel(t, "tiny-qwen2-gqa-fp16"), "genai_config.json")); err == nil {
 		t.Error("a JSON file read as a graph")
 	}
 }

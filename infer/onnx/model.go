@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -24,7 +22,10 @@ type ModelSpec struct {
 	Dir     string
 	Layout  string
 	Graph   string // path of the .onnx file
-	Variant string // graph variant (optimum layout), e.g. "q4f16"
+	Variant string // variant picked among several, e.g. "q4f16", "cuda-fp16"
+	// Choice is the one-line notice saying which variant was picked among
+	// several ("" when the folder has one).
+	Choice string
 
 	Layers        int
 	KVHeads       int
@@ -44,6 +45,14 @@ type ModelSpec struct {
 	KVType     ort.TensorElementDataType // float16 or float32
 	LogitsType ort.TensorElementDataType // float16 or float32
 	HasPosIDs  bool
+	// KeepInput is the graph's logits_to_keep / num_logits_to_keep input
+	// ("" when it has none); the engine feeds it 1.
+	KeepInput string
+	keepType  ort.TensorElementDataType
+	keepRank  int
+	// LastLogits: the graph computes logits for the last position only
+	// (KeepInput fed 1, or a pruned lm_head with [batch, 1, vocab] logits).
+	LastLogits bool
 	// StaticOutputs: the graph declares fixed output shapes (the builder's
 	// dummy test decoder); outputs are then allocated by ONNX Runtime.
 	StaticOutputs bool
@@ -163,14 +172,16 @@ const (
 	roleIDs
 	roleMask
 	rolePos
+	roleKeep // logits_to_keep / num_logits_to_keep: fed 1
 )
 
 // ErrBadModel marks a folder that is not a usable model.
 var ErrBadModel = errors.New("not a usable model folder")
 
-// ErrSeveralVariants marks a folder with several graphs when no variant
-// was chosen (Options.Variant).
-var ErrSeveralVariants = errors.New("several graphs")
+// ErrNoSuchVariant marks a variant asked for (Options.Variant) that the
+// folder does not have, or that names several of its variants; the error
+// lists those it has.
+var ErrNoSuchVariant = errors.New("no such variant")
 
 func badModel(dir, format string, a ...any) error {
 	return fmt.Errorf("model %s: %s: %w", dir, fmt.Sprintf(format, a...), ErrBadModel)
@@ -180,40 +191,24 @@ func badModel(dir, format string, a ...any) error {
 // (onnx/model_q4f16.onnx → "q4f16", onnx/model.onnx → "fp32").
 func Variants(dir string) map[string]string {
 	out := map[string]string{}
-	for _, sub := range []string{"onnx", "."} {
-		m, _ := filepath.Glob(filepath.Join(dir, sub, "*.onnx"))
-		for _, p := range m {
-			stem := strings.TrimSuffix(filepath.Base(p), ".onnx")
-			if strings.Contains(stem, "encoder") || strings.Contains(stem, "embed") || strings.Contains(stem, "vision") {
-				continue
-			}
-			v := "fp32"
-			if i := strings.Index(stem, "_"); i >= 0 {
-				v = stem[i+1:]
-			}
-			if _, dup := out[v]; !dup {
-				out[v] = p
-			}
-		}
-		if len(out) > 0 {
-			break
-		}
+	for _, v := range optimumGraphs(dir, dir, false) {
+		out[v.Name] = v.Graph
 	}
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
+// ReadSpec reads a model folder's configuration and its graph's metadata
+// (ONNX Runtime must be loaded) and validates them against each other. A
+// folder with several variants gets the best one for the CPU unless
+// variant names one; ReadSpecFor picks for another device.
+func ReadSpec(dir, variant string) (*ModelSpec, error) {
+	return ReadSpecFor(dir, variant, "cpu")
 }
 
-// ReadSpec reads a model folder's configuration and its graph's metadata
-// (ONNX Runtime must be loaded) and validates them against each other.
-func ReadSpec(dir, variant string) (*ModelSpec, error) {
+// ReadSpecFor is ReadSpec picking among variants for device ("cpu",
+// "cuda:0"). The spec's Choice says which variant was picked, when there
+// were several.
+func ReadSpecFor(dir, variant, device string) (*ModelSpec, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, badModel(dir, "%v", errors.Unwrap(err))
@@ -221,7 +216,26 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 	if !st.IsDir() {
 		return nil, badModel(dir, "not a folder")
 	}
-	s := &ModelSpec{Dir: dir, Pad: 0, BOS: -1}
+	vs, err := FindVariants(dir)
+	if err != nil {
+		return nil, err
+	}
+	v, choice, err := PickVariant(dir, vs, variant, device)
+	if err != nil {
+		return nil, err
+	}
+	s, err := readVariant(v)
+	if err != nil {
+		return nil, err
+	}
+	s.Choice = choice
+	return s, nil
+}
+
+// readVariant reads one variant's config files and graph metadata.
+func readVariant(v Variant) (*ModelSpec, error) {
+	dir := v.Dir
+	s := &ModelSpec{Dir: dir, Pad: 0, BOS: -1, Variant: v.Name, Graph: v.Graph}
 	names := map[string]string{
 		"input_ids": "input_ids", "attention_mask": "attention_mask", "position_ids": "position_ids",
 		"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value",
@@ -229,7 +243,7 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 	}
 	cfgVocab := 0
 	switch {
-	case fileExists(filepath.Join(dir, "genai_config.json")):
+	case v.GenAI:
 		var g genaiConfig
 		if err := readJSON(filepath.Join(dir, "genai_config.json"), &g); err != nil {
 			return nil, badModel(dir, "genai_config.json: %v", err)
@@ -239,7 +253,9 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 		if d.Filename == "" {
 			return nil, badModel(dir, "genai_config.json has no model.decoder.filename")
 		}
-		s.Graph = filepath.Join(dir, d.Filename)
+		if s.Graph == "" {
+			s.Graph = filepath.Join(dir, d.Filename)
+		}
 		s.Layers, s.KVHeads, s.HeadSize = d.Layers, d.KVHeads, d.HeadSize
 		s.ContextLength = g.Model.ContextLength
 		if s.ContextLength == 0 {
@@ -258,37 +274,12 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 		for k, v := range d.Outputs {
 			names[k] = v
 		}
-	case fileExists(filepath.Join(dir, "config.json")):
+	default:
 		var c hfConfig
 		if err := readJSON(filepath.Join(dir, "config.json"), &c); err != nil {
 			return nil, badModel(dir, "config.json: %v", err)
 		}
 		s.Layout = LayoutOptimum
-		vs := Variants(dir)
-		switch {
-		case len(vs) == 0:
-			return nil, badModel(dir, "no .onnx graph under onnx/")
-		case variant != "":
-			p, ok := vs[variant]
-			if !ok {
-				p, ok = vs[strings.TrimPrefix(strings.TrimSuffix(variant, ".onnx"), "model_")]
-			}
-			if !ok {
-				return nil, badModel(dir, "no variant %q (have: %s)", variant, strings.Join(sortedKeys(vs), ", "))
-			}
-			s.Graph = p
-		case len(vs) == 1:
-			for _, p := range vs {
-				s.Graph = p
-			}
-		default:
-			return nil, fmt.Errorf("model %s: %w (%s): %w", dir, ErrSeveralVariants, strings.Join(sortedKeys(vs), ", "), ErrBadModel)
-		}
-		for v, p := range vs {
-			if p == s.Graph {
-				s.Variant = v
-			}
-		}
 		s.Layers, s.KVHeads = c.Layers, c.KVHeads
 		s.HeadSize = c.HeadDim
 		if s.HeadSize == 0 && c.Heads > 0 {
@@ -306,8 +297,6 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 				s.Pad = firstID(gen.Pad, -1)
 			}
 		}
-	default:
-		return nil, badModel(dir, "neither genai_config.json nor config.json found")
 	}
 	if !fileExists(s.Graph) {
 		return nil, badModel(dir, "graph %s missing", filepath.Base(s.Graph))
@@ -366,8 +355,12 @@ func fileExists(p string) bool {
 // readGraph reads the session metadata and maps every input and output to
 // its role; a name it cannot place is an error.
 func (s *ModelSpec) readGraph(names map[string]string) error {
-	ins, outs, err := readGraphInfo(s.Graph)
-	if err != nil {
+	ins, outs, ext, err := readGraphInfo(s.Graph)
+	if err == nil {
+		if err := checkExternal(s.Dir, s.Graph, ext); err != nil {
+			return err
+		}
+	} else {
 		// Not readable as plain ONNX protobuf: ask ONNX Runtime, which
 		// loads the whole model once more.
 		opts, oerr := ort.NewSessionOptions()
@@ -403,6 +396,15 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 			} else {
 				haveMask, s.roles[in.Name], s.MaskType = true, roleMask, in.DataType
 			}
+		case "logits_to_keep", "num_logits_to_keep":
+			if in.DataType != ort.TensorElementDataTypeInt64 && in.DataType != ort.TensorElementDataTypeInt32 {
+				return badModel(s.Dir, "%s has type %s, want int64", in.Name, in.DataType)
+			}
+			if len(in.Dimensions) > 1 {
+				return badModel(s.Dir, "%s has rank %d, want a scalar", in.Name, len(in.Dimensions))
+			}
+			s.KeepInput, s.keepType, s.keepRank = in.Name, in.DataType, len(in.Dimensions)
+			s.roles[in.Name] = roleKeep
 		case names["position_ids"]:
 			s.HasPosIDs = true
 			s.roles[in.Name] = rolePos
@@ -460,7 +462,12 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 		return badModel(s.Dir, "logits have rank %d, want 3", len(lg.Dimensions))
 	}
 	s.Vocab = int(lg.Dimensions[2])
-	s.StaticOutputs = lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0
+	// Fixed [batch, 1, vocab] with a free batch is a pruned lm_head
+	// (logits of the last position only); other fixed shapes are the
+	// builder's constant dummy decoder.
+	pruned := lg.Dimensions[0] <= 0 && lg.Dimensions[1] == 1
+	s.StaticOutputs = !pruned && (lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0)
+	s.LastLogits = pruned || s.KeepInput != ""
 	s.OutputNames = []string{lg.Name}
 	for i := 0; i < s.Layers; i++ {
 		k, okk := pk[i]

@@ -133,18 +133,13 @@ func TestBadModelFolders(t *testing.T) {
 			writeFile(t, filepath.Join(d, "genai_config.json"), string(genai))
 			writeFile(t, filepath.Join(d, "decoder.onnx"), "not a graph")
 		}, "", "decoder.onnx does not load"},
-		{"several variants", func(d string) {
-			writeFile(t, filepath.Join(d, "config.json"), optimumConfig)
-			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_fp16.onnx"))
-			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_q4.onnx"))
-		}, "", "several graphs (fp16, q4)"},
 		{"unknown variant", func(d string) {
 			writeFile(t, filepath.Join(d, "config.json"), optimumConfig)
 			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_fp16.onnx"))
-		}, "int8", `no variant "int8" (have: fp16)`},
+		}, "int8", `no such variant: "int8" (have: fp16)`},
 		{"no graph", func(d string) {
 			writeFile(t, filepath.Join(d, "config.json"), optimumConfig)
-		}, "", "no .onnx graph under onnx/"},
+		}, "", "no .onnx graph under onnx/ and no genai variant folder"},
 		{"eos outside", func(d string) {
 			writeFile(t, filepath.Join(d, "genai_config.json"), strings.Replace(string(genai), `"eos_token_id": 2`, `"eos_token_id": [2, 5000]`, 1))
 			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "decoder.onnx"))

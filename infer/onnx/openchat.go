@@ -28,15 +28,31 @@ func OpenChatModel(ctx context.Context, o Options) (*ChatModel, error) {
 		}
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: %w", o.Model, err))
 	}
-	if !HasTokenizer(o.Model) {
-		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", o.Model))
+	// At a repository root the tokenizer is in each variant's folder.
+	found := HasTokenizer(o.Model)
+	if vs, err := FindVariants(o.Model); err == nil {
+		for _, v := range vs {
+			found = found || HasTokenizer(v.Dir)
+		}
 	}
-	enc, err := chat.Load(o.Model)
-	if err != nil {
-		return nil, err
+	if !found {
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json: summarizing needs the model's tokenizer files (tokenizer.json, tokenizer_config.json)", o.Model))
 	}
 	e, err := Open(ctx, o)
 	if err != nil {
+		return nil, err
+	}
+	tokDir := e.Spec().Dir
+	if !HasTokenizer(tokDir) {
+		tokDir = o.Model
+	}
+	if !HasTokenizer(tokDir) {
+		e.Close()
+		return nil, errclass.AsFatal(fmt.Errorf("model %s: no tokenizer.json beside variant %s: summarizing needs the model's tokenizer files", o.Model, e.Spec().Variant))
+	}
+	enc, err := chat.Load(tokDir)
+	if err != nil {
+		e.Close()
 		return nil, err
 	}
 	if v := enc.Tokenizer().VocabSize(); v > e.Spec().Vocab {

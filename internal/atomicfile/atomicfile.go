@@ -30,3 +30,7 @@ func syncDir(dir string) error {
 	_ = d.Sync()
 	return nil
 }
+
+// SyncDir fsyncs a folder so that a rename inside it survives a power cut
+// (folders that cannot be synced are ignored).
+func SyncDir(dir string) error { return syncDir(dir) }

@@ -31,6 +31,9 @@ var Vars = []Var{
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
 	{Name: "LLSUM_SHARDS", Description: "number of shards for run --shard auto under a Kubernetes Indexed Job (like --shards; the Job's completions)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
+	{Name: "HF_ENDPOINT", Default: "https://huggingface.co", Description: "Hugging Face Hub address used by llsum pull"},
+	{Name: "NPM_CONFIG_REGISTRY", Description: "npm registry URL llsum setup fetches the ONNX Runtime packages from over HTTP (unset: the npm client's npm pack)"},
+	{Name: "HF_TOKEN", Description: "Hub token for gated or private repos (llsum pull; sent to HF_ENDPOINT only, never logged)", Secret: true},
 }
 
 // Lookup returns the value of the setting name, or its default when unset or
@@ -80,6 +83,16 @@ func Shards() (int, error) {
 
 // NoProgress is LLSUM_NO_PROGRESS=1: never draw a progress bar.
 func NoProgress() bool { return Lookup("LLSUM_NO_PROGRESS") == "1" }
+
+// HFEndpoint is HF_ENDPOINT: the Hugging Face Hub llsum pull talks to.
+func HFEndpoint() string { return Lookup("HF_ENDPOINT") }
+
+// HFToken is HF_TOKEN: the Hub token (sent to HFEndpoint only).
+func HFToken() string { return Lookup("HF_TOKEN") }
+
+// NPMRegistry is NPM_CONFIG_REGISTRY: where llsum setup fetches npm
+// tarballs over HTTP ("": through the npm client).
+func NPMRegistry() string { return Lookup("NPM_CONFIG_REGISTRY") }
 
 // CacheDir returns the llsum cache folder (LLSUM_CACHE, else the user cache
 // folder's llsum/).

@@ -55,6 +55,10 @@ func TestGetters(t *testing.T) {
 		{"LLSUM_API_KEY", "k", APIKey, "k"},
 		{"LLSUM_DEVICE", "", Device, "auto"},
 		{"LLSUM_DEVICE", "cuda:1", Device, "cuda:1"},
+		{"HF_ENDPOINT", "", HFEndpoint, "https://huggingface.co"},
+		{"HF_ENDPOINT", "http://127.0.0.1:1", HFEndpoint, "http://127.0.0.1:1"},
+		{"HF_TOKEN", "t", HFToken, "t"},
+		{"NPM_CONFIG_REGISTRY", "http://r/", NPMRegistry, "http://r/"},
 	} {
 		t.Setenv(tc.name, tc.value)
 		if got := tc.get(); got != tc.want {

@@ -25,7 +25,15 @@ const (
 const (
 	DTypeFP32 = "fp32"
 	DTypeFP16 = "fp16"
+	// DTypeInt4 writes the linear layers (and lm_head) as MatMulNBits with
+	// 4-bit blocks of 32 along the input dimension, as onnxruntime-genai's
+	// int4 RTN exports and transformers.js q4/q4f16 graphs; activations,
+	// KV cache, logits and the token embedding are in Config.IO.
+	DTypeInt4 = "int4"
 )
+
+// Int4Block is the MatMulNBits block size the generator writes.
+const Int4Block = 32
 
 // Config describes the model to write. Zero values of the optional fields
 // are filled by Write (see the field comments).
@@ -38,7 +46,33 @@ type Config struct {
 	HeadSize     int // 0: Hidden/Heads
 	Intermediate int
 	Vocab        int    // including the special tokens
-	DType        string // DTypeFP32 or DTypeFP16
+	DType        string // DTypeFP32, DTypeFP16 or DTypeInt4
+	// IO is the activation, KV cache and logits type of an int4 model:
+	// fp32 (the builder's cpu-int4, transformers.js q4) or fp16 (cuda-int4,
+	// q4f16). "": fp32. Only for DTypeInt4.
+	IO string
+	// Int4ZeroPoints writes a uint8 zero point per block (asymmetric
+	// quantization); without, blocks are symmetric (zero point 8 implied).
+	Int4ZeroPoints bool
+	// AccuracyLevel is MatMulNBits' accuracy_level (0-4): the builder
+	// writes 4 for its CPU int4 exports (int8 activations on the CPU) and
+	// leaves 0 for CUDA ones.
+	AccuracyLevel int
+	// Dequantized writes an int4 model's weights as plain MatMul weights
+	// in IO precision, holding exactly the values the 4-bit blocks encode:
+	// the fp twin the int4 graph is checked against.
+	Dequantized bool
+	// LogitsToKeep declares an int64 scalar input of this name
+	// ("logits_to_keep" or "num_logits_to_keep", as re-exports carry): the
+	// graph computes logits for the last k positions only (0: all).
+	LogitsToKeep string
+	// PruneLMHead computes logits for the last position only, a fixed
+	// [batch, 1, vocab] output (the builder's pruned lm_head).
+	PruneLMHead bool
+	// DataFileBytes splits external data into files of at most this many
+	// bytes (model.onnx_data, model.onnx_data_1, …) as large
+	// transformers.js exports are; 0: one file.
+	DataFileBytes int64
 	// ContextLength is the model's maximum sequence length (rotary table
 	// size). 0: 2048.
 	ContextLength int
@@ -143,8 +177,45 @@ func (c Config) normalize() (Config, error) {
 	if c.Flavour != FlavourGenAI && c.Flavour != FlavourOptimum {
 		errs = append(errs, fmt.Errorf("flavour %q: want %s or %s", c.Flavour, FlavourGenAI, FlavourOptimum))
 	}
-	if c.DType != DTypeFP32 && c.DType != DTypeFP16 {
-		errs = append(errs, fmt.Errorf("dtype %q: want %s or %s", c.DType, DTypeFP32, DTypeFP16))
+	switch c.DType {
+	case DTypeFP32, DTypeFP16:
+		if c.IO != "" && c.IO != c.DType {
+			errs = append(errs, fmt.Errorf("io %q: only int4 models have an I/O type apart from the dtype", c.IO))
+		}
+		if c.Int4ZeroPoints || c.Dequantized || c.AccuracyLevel != 0 {
+			errs = append(errs, errors.New("zero points, accuracy level and dequantized twins are for int4 models"))
+		}
+	case DTypeInt4:
+		if c.IO == "" {
+			c.IO = DTypeFP32
+		}
+		if c.IO != DTypeFP32 && c.IO != DTypeFP16 {
+			errs = append(errs, fmt.Errorf("io %q: want %s or %s", c.IO, DTypeFP32, DTypeFP16))
+		}
+		if c.AccuracyLevel < 0 || c.AccuracyLevel > 4 {
+			errs = append(errs, fmt.Errorf("accuracy level %d: want 0 to 4", c.AccuracyLevel))
+		}
+		for _, k := range []struct {
+			name string
+			v    int
+		}{{"hidden", c.Hidden}, {"heads × head size", c.Heads * c.HeadSize}, {"intermediate", c.Intermediate}} {
+			if k.v%Int4Block != 0 {
+				errs = append(errs, fmt.Errorf("int4: %s (%d) must be a multiple of the block size %d", k.name, k.v, Int4Block))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("dtype %q: want %s, %s or %s", c.DType, DTypeFP32, DTypeFP16, DTypeInt4))
+	}
+	switch c.LogitsToKeep {
+	case "", "logits_to_keep", "num_logits_to_keep":
+	default:
+		errs = append(errs, fmt.Errorf("logits-to-keep input %q: want logits_to_keep or num_logits_to_keep", c.LogitsToKeep))
+	}
+	if c.LogitsToKeep != "" && c.PruneLMHead {
+		errs = append(errs, errors.New("a pruned lm_head keeps one position already; no logits_to_keep input with it"))
+	}
+	if c.DataFileBytes < 0 {
+		errs = append(errs, fmt.Errorf("data file size %d must not be negative", c.DataFileBytes))
 	}
 	for _, f := range []struct {
 		name string
@@ -186,4 +257,39 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// ioDType is the type of activations, KV cache and logits.
+func (c Config) ioDType() string {
+	if c.DType == DTypeInt4 {
+		if c.IO == "" {
+			return DTypeFP32
+		}
+		return c.IO
+	}
+	return c.DType
+}
+
+// int4 tells whether the linear layers are MatMulNBits.
+func (c Config) int4() bool { return c.DType == DTypeInt4 && !c.Dequantized }
+
+// GraphPath is where Write puts the graph, relative to the folder:
+// model.onnx (genai), onnx/model.onnx, onnx/model_fp16.onnx,
+// onnx/model_q4.onnx or onnx/model_q4f16.onnx (optimum, named as
+// transformers.js names its variants).
+func (c Config) GraphPath() string {
+	if c.Flavour == FlavourGenAI {
+		return "model.onnx"
+	}
+	io := c.ioDType()
+	name := "model"
+	switch {
+	case c.int4() && io == DTypeFP16:
+		name += "_q4f16"
+	case c.int4():
+		name += "_q4"
+	case io == DTypeFP16:
+		name += "_fp16"
+	}
+	return "onnx/" + name + ".onnx"
 }

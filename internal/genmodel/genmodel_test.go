@@ -326,7 +326,14 @@ func TestConfigErrors(t *testing.T) {
 		edit func(*Config)
 	}{
 		{"flavour", func(c *Config) { c.Flavour = "x" }},
-		{"dtype", func(c *Config) { c.DType = "int4" }},
+		{"dtype", func(c *Config) { c.DType = "int8" }},
+		{"int4 block", func(c *Config) { c.DType = DTypeInt4; c.Intermediate = 100 }},
+		{"int4 io", func(c *Config) { c.DType = DTypeInt4; c.IO = "bf16" }},
+		{"int4 accuracy", func(c *Config) { c.DType = DTypeInt4; c.AccuracyLevel = 7 }},
+		{"fp32 zero points", func(c *Config) { c.Int4ZeroPoints = true }},
+		{"fp16 io", func(c *Config) { c.IO = DTypeFP16 }},
+		{"keep name", func(c *Config) { c.LogitsToKeep = "keep" }},
+		{"keep and prune", func(c *Config) { c.LogitsToKeep = "logits_to_keep"; c.PruneLMHead = true }},
 		{"heads", func(c *Config) { c.KVHeads = 3 }},
 		{"odd head", func(c *Config) { c.HeadSize = 15 }},
 		{"vocab", func(c *Config) { c.Vocab = 100 }},

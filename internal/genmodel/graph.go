@@ -20,7 +20,7 @@ type builder struct {
 
 func newBuilder(cfg Config) *builder {
 	io := dtFloat
-	if cfg.DType == DTypeFP16 {
+	if cfg.ioDType() == DTypeFP16 {
 		io = dtFloat16
 	}
 	return &builder{cfg: cfg, io: io, consts: map[string]bool{}}
@@ -99,8 +99,35 @@ func (b *builder) addWeight(name string, kind initKind, std float64, dims ...int
 // linear registers a MatMul weight [in, out] with std 1/sqrt(in) and
 // applies it.
 func (b *builder) linear(prefix, wname string, x string, in, out int) string {
-	w := b.addWeight(wname, initUniform, 1/math.Sqrt(float64(in)), int64(in), int64(out))
-	return b.node(prefix+"/MatMul", "MatMul", "", []string{x, w}, []string{""})[0]
+	return b.linearStd(prefix, wname, x, in, out, 1/math.Sqrt(float64(in)), "")
+}
+
+// linearStd is linear with the weights' standard deviation and the output
+// name ("" generated). In an int4 model the weight is 4-bit blocks
+// (MatMulNBits), or their exact dequantized values in the fp twin.
+func (b *builder) linearStd(prefix, wname, x string, in, out int, std float64, output string) string {
+	c := b.cfg
+	if c.DType != DTypeInt4 {
+		w := b.addWeight(wname, initUniform, std, int64(in), int64(out))
+		return b.node(prefix+"/MatMul", "MatMul", "", []string{x, w}, []string{output})[0]
+	}
+	q := newQ4(nameSeed(c.Seed, wname), int64(in), int64(out), std, c.Int4ZeroPoints)
+	if c.Dequantized {
+		b.weights = append(b.weights, &weight{name: wname, dims: []int64{int64(in), int64(out)}, kind: initQ4Dequant, q4: q})
+		return b.node(prefix+"/MatMul", "MatMul", "", []string{x, wname}, []string{output})[0]
+	}
+	kb := q.blocks()
+	b.weights = append(b.weights,
+		&weight{name: wname + "_Q4", dims: []int64{int64(out), kb, Int4Block / 2}, kind: initQ4Data, q4: q},
+		&weight{name: wname + "_scales", dims: []int64{int64(out) * kb}, kind: initQ4Scales, q4: q})
+	inputs := []string{x, wname + "_Q4", wname + "_scales"}
+	if c.Int4ZeroPoints {
+		b.weights = append(b.weights, &weight{name: wname + "_zero_points", dims: []int64{int64(out) * ((kb + 1) / 2)}, kind: initQ4Zeros, q4: q})
+		inputs = append(inputs, wname+"_zero_points")
+	}
+	return b.node(prefix+"/MatMulNBits", "MatMulNBits", msDomain, inputs, []string{output},
+		attrInt("K", int64(in)), attrInt("N", int64(out)), attrInt("bits", 4),
+		attrInt("block_size", Int4Block), attrInt("accuracy_level", int64(c.AccuracyLevel)))[0]
 }
 
 // Weight names shared by both flavours, so both get the same values.
@@ -121,7 +148,9 @@ func (b *builder) embedStd() float64 { return 1 / math.Sqrt(float64(b.cfg.Hidden
 // [hidden, vocab] output matrix, then Transpose, when embeddings are tied).
 func (b *builder) embed(ids string) string {
 	c := b.cfg
-	if c.TieEmbeddings {
+	// int4 exports keep the embedding in full precision beside the 4-bit
+	// lm_head, so they are never tied.
+	if c.TieEmbeddings && c.DType != DTypeInt4 {
 		w := b.addWeight(lmHeadName, initUniform, b.embedStd(), int64(c.Hidden), int64(c.Vocab))
 		g := b.node("/model/embed_tokens/Gather", "Gather", "", []string{w, ids}, []string{""}, attrInt("axis", 1))[0]
 		return b.node("/model/embed_tokens/Transpose", "Transpose", "", []string{g}, []string{""}, attrInts("perm", 1, 2, 0))[0]
@@ -130,14 +159,29 @@ func (b *builder) embed(ids string) string {
 	return b.node("/model/embed_tokens/Gather", "Gather", "", []string{w, ids}, []string{""}, attrInt("axis", 0))[0]
 }
 
-// lmHead projects the final hidden state to logits named "logits".
+// lmHead projects the final hidden state to logits named "logits": of
+// every position, of the last logits_to_keep ones, or of the last one with
+// a pruned lm_head.
 func (b *builder) lmHead(x string) string {
 	c := b.cfg
-	w := lmHeadName
-	if !c.TieEmbeddings {
-		w = b.addWeight(lmHeadName, initUniform, 4/math.Sqrt(float64(c.Hidden)), int64(c.Hidden), int64(c.Vocab))
+	const p = "/lm_head"
+	switch {
+	case c.LogitsToKeep != "":
+		b.input(c.LogitsToKeep, dtInt64, dims())
+		k := b.op(p, "Unsqueeze", []string{c.LogitsToKeep, b.constInt64(false, 0)})
+		start := b.op(p, "Neg", []string{k})
+		x = b.op(p, "Slice", []string{x, start, b.constInt64(false, math.MaxInt64), b.constInt64(false, 1)})
+	case c.PruneLMHead:
+		x = b.op(p, "Slice", []string{x, b.constInt64(false, -1), b.constInt64(false, math.MaxInt64), b.constInt64(false, 1)})
 	}
-	return b.node("/lm_head/MatMul", "MatMul", "", []string{x, w}, []string{"logits"})[0]
+	std := 4 / math.Sqrt(float64(c.Hidden))
+	switch {
+	case c.TieEmbeddings && c.DType != DTypeInt4:
+		return b.node(p+"/MatMul", "MatMul", "", []string{x, lmHeadName}, []string{"logits"})[0]
+	case c.TieEmbeddings:
+		std = b.embedStd()
+	}
+	return b.linearStd(p, lmHeadName, x, c.Hidden, c.Vocab, std, "logits")
 }
 
 // normWeight registers an RMSNorm gain.
@@ -213,7 +257,14 @@ func (b *builder) kvIO() {
 			b.input(fmt.Sprintf("past_key_values.%d.%s", l, kv), b.io, dims("batch_size", c.KVHeads, "past_sequence_length", c.HeadSize))
 		}
 	}
-	b.output("logits", b.io, dims("batch_size", "sequence_length", c.Vocab))
+	switch {
+	case c.PruneLMHead:
+		b.output("logits", b.io, dims("batch_size", 1, c.Vocab))
+	case c.LogitsToKeep != "":
+		b.output("logits", b.io, dims("batch_size", "kept_sequence_length", c.Vocab))
+	default:
+		b.output("logits", b.io, dims("batch_size", "sequence_length", c.Vocab))
+	}
 	for l := 0; l < c.Layers; l++ {
 		for _, kv := range []string{"key", "value"} {
 			b.output(fmt.Sprintf("present.%d.%s", l, kv), b.io, dims("batch_size", c.KVHeads, "total_sequence_length", c.HeadSize))

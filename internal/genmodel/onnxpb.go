@@ -15,6 +15,7 @@ import (
 // ONNX TensorProto.DataType values used here.
 const (
 	dtFloat   int32 = 1
+	dtUint8   int32 = 2
 	dtInt32   int32 = 6
 	dtInt64   int32 = 7
 	dtFloat16 int32 = 10

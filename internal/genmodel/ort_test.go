@@ -72,14 +72,9 @@ func newRunnerThreads(t testing.TB, dir string, cfg Config, threads int) *runner
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "model.onnx")
+	path := filepath.Join(dir, filepath.FromSlash(c.GraphPath()))
 	ins := []string{"input_ids", "attention_mask"}
 	if c.Flavour == FlavourOptimum {
-		name := "model.onnx"
-		if c.DType == DTypeFP16 {
-			name = "model_fp16.onnx"
-		}
-		path = filepath.Join(dir, "onnx", name)
 		ins = append(ins, "position_ids")
 	}
 	outs := []string{"logits"}
@@ -100,7 +95,7 @@ func newRunnerThreads(t testing.TB, dir string, cfg Config, threads int) *runner
 		t.Fatalf("load %s: %v", path, err)
 	}
 	t.Cleanup(func() { sess.Destroy() })
-	return &runner{cfg: c, sess: sess, ins: ins, outs: outs, fp16: c.DType == DTypeFP16, past: make([][]byte, 2*c.Layers)}
+	return &runner{cfg: c, sess: sess, ins: ins, outs: outs, fp16: c.ioDType() == DTypeFP16, past: make([][]byte, 2*c.Layers)}
 }
 
 func (r *runner) elemSize() int {

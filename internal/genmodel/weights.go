@@ -14,10 +14,14 @@ import (
 type initKind int
 
 const (
-	initUniform initKind = iota // uniform with standard deviation std
-	initNorm                    // 1 + uniform noise with standard deviation std
-	initCos                     // rotary cosine table [context, head/2]
-	initSin                     // rotary sine table [context, head/2]
+	initUniform   initKind = iota // uniform with standard deviation std
+	initNorm                      // 1 + uniform noise with standard deviation std
+	initCos                       // rotary cosine table [context, head/2]
+	initSin                       // rotary sine table [context, head/2]
+	initQ4Dequant                 // an int4 weight's values, [k, n] (the fp twin)
+	initQ4Scales                  // an int4 weight's block scales [n × blocks]
+	initQ4Data                    // an int4 weight's packed values, uint8 [n, blocks, 16]
+	initQ4Zeros                   // an int4 weight's packed zero points, uint8
 )
 
 // weight is one initializer whose values are generated on demand, in any
@@ -29,6 +33,35 @@ type weight struct {
 	std     float64
 	seed    uint64
 	invFreq []float64 // rotary tables only
+	q4      *q4       // int4 kinds only
+}
+
+// bytesKind: the weight is raw uint8 bytes, not floats in the I/O type.
+func (w *weight) bytesKind() bool { return w.kind == initQ4Data || w.kind == initQ4Zeros }
+
+// dtype is the tensor's element type in a model whose floats are io.
+func (w *weight) dtype(io int32) int32 {
+	if w.bytesKind() {
+		return dtUint8
+	}
+	return io
+}
+
+// put writes elements [start, start+len(vals)) into dst, encoded as
+// dtype(io); vals is scratch space.
+func (w *weight) put(start int64, vals []float32, dst []byte, io int32) {
+	if w.bytesKind() {
+		for i := range vals {
+			if w.kind == initQ4Data {
+				dst[i] = w.q4.dataByte(start + int64(i))
+			} else {
+				dst[i] = w.q4.zeroByte(start + int64(i))
+			}
+		}
+		return
+	}
+	w.fill(start, vals)
+	encode(dst, vals, io)
 }
 
 func (w *weight) elems() int64 {
@@ -78,6 +111,18 @@ func (w *weight) fill(start int64, dst []float32) {
 			x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 			x ^= x >> 31
 			dst[i] = base + float32(x>>40)*scale - off
+		}
+	case initQ4Dequant:
+		n := w.q4.n
+		for i := range dst {
+			e := start + int64(i)
+			dst[i] = w.q4.dequant(e/n, e%n)
+		}
+	case initQ4Scales:
+		nb := w.q4.blocks()
+		for i := range dst {
+			e := start + int64(i)
+			dst[i] = w.q4.blockScale(e/nb, e%nb)
 		}
 	case initCos, initSin:
 		half := int64(len(w.invFreq))
@@ -177,19 +222,23 @@ func encode(dst []byte, vals []float32, dtype int32) {
 }
 
 func dtypeSize(dtype int32) int64 {
-	if dtype == dtFloat16 {
+	switch dtype {
+	case dtFloat16:
 		return 2
+	case dtUint8:
+		return 1
 	}
 	return 4
 }
 
+// size is the tensor's size in bytes in a model whose floats are io.
+func (w *weight) size(io int32) int64 { return w.elems() * dtypeSize(w.dtype(io)) }
+
 // materialize returns the whole tensor's bytes (for inline initializers).
-func (w *weight) materialize(dtype int32) []byte {
-	n := w.elems()
-	vals := make([]float32, n)
-	w.fill(0, vals)
-	out := make([]byte, n*dtypeSize(dtype))
-	encode(out, vals, dtype)
+func (w *weight) materialize(io int32) []byte {
+	vals := make([]float32, w.elems())
+	out := make([]byte, w.size(io))
+	w.put(0, vals, out, io)
 	return out
 }
 
@@ -203,7 +252,7 @@ type placed struct {
 
 // writeExternal streams the weights into f at their offsets using workers
 // goroutines; memory use is a couple of chunks per worker.
-func writeExternal(ctx context.Context, f *os.File, ws []placed, dtype int32, workers int) error {
+func writeExternal(ctx context.Context, f *os.File, ws []placed, io int32, workers int) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -228,18 +277,17 @@ func writeExternal(ctx context.Context, f *os.File, ws []placed, dtype int32, wo
 		mu.Unlock()
 		cancel()
 	}
-	size := dtypeSize(dtype)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			vals := make([]float32, chunkElems)
-			buf := make([]byte, chunkElems*size)
+			buf := make([]byte, chunkElems*4)
 			for j := range jobs {
+				size := dtypeSize(j.p.w.dtype(io))
 				v := vals[:j.n]
 				b := buf[:j.n*size]
-				j.p.w.fill(j.start, v)
-				encode(b, v, dtype)
+				j.p.w.put(j.start, v, b, io)
 				if _, err := f.WriteAt(b, j.p.offset+j.start*size); err != nil {
 					fail(fmt.Errorf("write %s: %w", j.p.w.name, err))
 				}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // externalThreshold is the weight size above which weights always go to an
@@ -23,16 +24,15 @@ func Write(ctx context.Context, dir string, cfg Config) error {
 		return fmt.Errorf("genmodel config: %w", err)
 	}
 	var b *builder
-	graphPath, dataName := filepath.Join(dir, "model.onnx"), "model.onnx.data"
 	if c.Flavour == FlavourGenAI {
 		b = buildGenAI(c)
 	} else {
 		b = buildOptimum(c)
-		name := "model.onnx"
-		if c.DType == DTypeFP16 {
-			name = "model_fp16.onnx"
-		}
-		graphPath, dataName = filepath.Join(dir, "onnx", name), name+"_data"
+	}
+	graphPath := filepath.Join(dir, filepath.FromSlash(c.GraphPath()))
+	dataName := filepath.Base(graphPath) + ".data"
+	if c.Flavour == FlavourOptimum {
+		dataName = filepath.Base(graphPath) + "_data"
 	}
 	if b.weightBytes() > externalThreshold {
 		c.ExternalData, b.cfg.ExternalData = true, true
@@ -66,7 +66,7 @@ func Write(ctx context.Context, dir string, cfg Config) error {
 func (b *builder) weightBytes() int64 {
 	var n int64
 	for _, w := range b.weights {
-		n += w.elems() * dtypeSize(b.io)
+		n += w.size(b.io)
 	}
 	return n
 }
@@ -78,15 +78,26 @@ func (b *builder) writeGraph(ctx context.Context, path, dataName string) error {
 	g := b.g // copy: the initializer list grows below
 	g.name = "main_graph"
 	g.inits = append([]*pbTensor{}, b.g.inits...)
-	var places []placed
-	var offset int64
+	// External data: one file, or several of at most DataFileBytes
+	// (name, name_1, name_2, …).
+	type dataFile struct {
+		name   string
+		places []placed
+		size   int64
+	}
+	files := []*dataFile{{name: dataName}}
 	for _, w := range b.weights {
-		t := &pbTensor{name: w.name, dims: w.dims, dtype: b.io}
+		t := &pbTensor{name: w.name, dims: w.dims, dtype: w.dtype(b.io)}
 		if external {
-			size := w.elems() * dtypeSize(b.io)
-			t.extLocation, t.extOffset, t.extLength = dataName, offset, size
-			places = append(places, placed{w: w, offset: offset})
-			offset += (size + 4095) &^ 4095 // page-aligned, so ORT can map it
+			size := w.size(b.io)
+			f := files[len(files)-1]
+			if lim := b.cfg.DataFileBytes; lim > 0 && f.size > 0 && f.size+size > lim {
+				f = &dataFile{name: fmt.Sprintf("%s_%d", dataName, len(files))}
+				files = append(files, f)
+			}
+			t.extLocation, t.extOffset, t.extLength = f.name, f.size, size
+			f.places = append(f.places, placed{w: w, offset: f.size})
+			f.size += (size + 4095) &^ 4095 // page-aligned, so ORT can map it
 		} else {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -98,20 +109,22 @@ func (b *builder) writeGraph(ctx context.Context, path, dataName string) error {
 	m := &pbModel{irVersion: 10, producer: "llsum genmodel",
 		opsets: []pbOpset{{domain: "", version: 21}, {domain: msDomain, version: 1}}, graph: &g}
 	if external {
-		dataPath := filepath.Join(filepath.Dir(path), dataName)
-		f, err := os.Create(dataPath)
-		if err != nil {
-			return err
-		}
-		err = f.Truncate(offset)
-		if err == nil {
-			err = writeExternal(ctx, f, places, b.io, b.cfg.Workers)
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("external data %s: %w", dataPath, err)
+		for _, df := range files {
+			dataPath := filepath.Join(filepath.Dir(path), df.name)
+			f, err := os.Create(dataPath)
+			if err != nil {
+				return err
+			}
+			err = f.Truncate(df.size)
+			if err == nil {
+				err = writeExternal(ctx, f, df.places, b.io, b.cfg.Workers)
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("external data %s: %w", dataPath, err)
+			}
 		}
 	} else if err := os.Remove(filepath.Join(filepath.Dir(path), dataName)); err != nil && !os.IsNotExist(err) {
 		return err
@@ -174,7 +187,7 @@ func genaiConfig(c Config) obj {
 
 func hfConfig(c Config) obj {
 	dtype := "float32"
-	if c.DType == DTypeFP16 {
+	if c.ioDType() == DTypeFP16 {
 		dtype = "float16"
 	}
 	var scaling any
@@ -209,7 +222,7 @@ func hfConfig(c Config) obj {
 		"use_cache":               true,
 		"vocab_size":              c.Vocab,
 		"transformers.js_config": obj{
-			"dtype":                    map[string]string{DTypeFP32: "fp32", DTypeFP16: "fp16"}[c.DType],
+			"dtype":                    tjsDType(c),
 			"use_external_data_format": c.ExternalData,
 		},
 	}
@@ -223,4 +236,14 @@ func generationConfig(c Config) obj {
 		"temperature":  0.6,
 		"top_p":        0.9,
 	}
+}
+
+// tjsDType is transformers.js' name of the graph's variant (fp32, fp16,
+// q4, q4f16).
+func tjsDType(c Config) string {
+	stem := strings.TrimSuffix(filepath.Base(c.GraphPath()), ".onnx")
+	if v, ok := strings.CutPrefix(stem, "model_"); ok {
+		return v
+	}
+	return DTypeFP32
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# bench/cpu/run.sh — llsum against llama.cpp on the CPU, the Llama 3.2 1B
+# shape in 4-bit, in one run:
+#   - llsum: `llsum dev gen-model --preset 1b --dtype int4` (MatMulNBits,
+#     block 32, fp32 I/O, accuracy_level 4: the builder's cpu-int4 export);
+#   - llama.cpp (node-llama-cpp 3.21.1, CPU build): a GGUF of the same shape
+#     in Q4_0 that `go run ./bench/cpu gguf` writes (random weights, tied
+#     embeddings, the Llama 3 vocabulary and merges in its metadata).
+# For each context and batch it measures llsum, then llama.cpp, each in a
+# fresh process (prefill tok/s, decode tok/s, peak RSS), and prints the
+# table and the llsum/llama.cpp ratios. Models are generated once into
+# "$LLSUM_CACHE/bench/cpu" (about 2.5 GB).
+#
+# Environment: CONTEXTS (512,4096), BATCHES (1,4), DECODE (16 tokens),
+# THREADS (2), VARIANTS ("plain": the graph as the builder writes it, logits
+# for every prompt position; add "pruned" for the same weights with a
+# pruned lm_head), RUN_DOC=1 also times `llsum run --context 8192` on a
+# 20-page PDF of ../shared/corpus (fnlineno.pdf).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
+export LLSUM_CACHE="$CACHE"
+work="$CACHE/bench/cpu"
+mkdir -p "$work"
+threads="${THREADS:-2}"
+
+bash "$root/scripts/install-onnxruntime.sh" >/dev/null
+bash "$root/scripts/setup.d/20-tokenizer.sh"
+bash "$root/bench/cpu/setup.sh"
+peer="$CACHE/bench/llamacpp"
+cp "$root/bench/cpu/llama.mjs" "$peer/llsum-llama.mjs"
+
+(cd "$root" && go build -o "$work/llsum" ./cmd/llsum && go build -o "$work/cpu" ./bench/cpu)
+gguf="$work/llama-1b-q4_0.gguf"
+if [ ! -f "$gguf" ]; then
+	echo "bench/cpu: writing $gguf" >&2
+	"$work/cpu" gguf -tokenizer "$CACHE/tokenizers/llama3.1/tokenizer.json" -out "$gguf.tmp" && mv "$gguf.tmp" "$gguf"
+fi
+variants="${VARIANTS:-plain}"
+for v in $variants; do
+	m="$work/llama-1b-int4-$v"
+	if [ ! -f "$m/genai_config.json" ]; then
+		extra=()
+		[ "$v" = pruned ] && extra=(--prune-lm-head)
+		echo "bench/cpu: writing $m" >&2
+		"$work/llsum" -q dev gen-model --preset 1b --dtype int4 "${extra[@]}" --out "$m"
+	fi
+done
+
+results="$work/results-$(date +%Y%m%dT%H%M%S).jsonl"
+IFS=, read -ra contexts <<<"${CONTEXTS:-512,4096}"
+IFS=, read -ra batches <<<"${BATCHES:-1,4}"
+decode="${DECODE:-16}"
+echo "cpus: $(nproc), threads $threads, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for c in "${contexts[@]}"; do
+	for b in "${batches[@]}"; do
+		for v in $variants; do
+			echo "bench/cpu: llsum ($v) context $c batch $b" >&2
+			"$work/cpu" llsum -model "$work/llama-1b-int4-$v" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
+				sed "s/\"engine\":\"llsum\"/\"engine\":\"llsum-$v\"/" | tee -a "$results"
+		done
+		echo "bench/cpu: llama.cpp context $c batch $b" >&2
+		(cd "$peer" && node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads") | tee -a "$results"
+	done
+done
+"$work/cpu" report "$results"
+
+if [ "${RUN_DOC:-0}" = 1 ]; then
+	doc="$root/../shared/corpus/pdf/fnlineno.pdf"
+	out="$(mktemp -d)"
+	echo "bench/cpu: llsum run --context 8192 on $(basename "$doc") (23 pages)" >&2
+	TIMEFORMAT='llsum run, one 20-page document: %R s wall (user %U s)'
+	time "$work/llsum" run --model "$work/llama-1b-int4-${variants%% *}" --device cpu --threads "$threads" \
+		--context 8192 --out "$out" "$doc" >/dev/null
+	rm -rf "$out"
+fi
