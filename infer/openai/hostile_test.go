@@ -2,12 +2,14 @@ package openai
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
@@ -97,5 +99,58 @@ func TestNoCrossHostRedirect(t *testing.T) {
 	res, err := c2.Chat(context.Background(), docReqs(1))
 	if err != nil || !strings.Contains(res[0].Text, "summary of doc 0") {
 		t.Fatalf("same-host redirect: %v %v", res, err)
+	}
+}
+
+// TestStreamedReplySizeBound: the same bound holds for a streamed reply: a
+// server streaming 10 MB of text (in small events, or in one event) is at
+// fault before the client holds more than the request's limit, and the
+// attempt is retried as a 5xx is; once text has reached the caller, it is
+// not retried.
+func TestStreamedReplySizeBound(t *testing.T) {
+	piece := strings.Repeat("All work and no play. ", 40)
+	for _, oneEvent := range []bool{false, true} {
+		var sent atomic.Int64
+		f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, prompt string, n int) bool {
+			w.Header().Set("Content-Type", "text/event-stream")
+			write := func(s string) bool {
+				k, err := fmt.Fprintf(w, "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%q},\"finish_reason\":null}]}\n\n", s)
+				sent.Add(int64(k))
+				return err == nil
+			}
+			if oneEvent {
+				write(strings.Repeat(piece, 10<<20/len(piece)))
+				return true
+			}
+			for i := 0; i < 10<<20/len(piece) && write(piece); i++ {
+			}
+			return true
+		})
+		cfg := testConfig(f.url())
+		cfg.Stream = true
+		c := mustNew(t, cfg)
+		_, err := c.Chat(context.Background(), docReqs(1))
+		if err == nil || !strings.Contains(err.Error(), "larger than") {
+			t.Fatalf("oneEvent=%v: err = %v", oneEvent, err)
+		}
+		if hits, _ := f.count("doc 0"); hits != 4 {
+			t.Errorf("oneEvent=%v: %d attempts, want 4 (retried as a server fault)", oneEvent, hits)
+		}
+
+		var got int
+		req := userReq("doc 0")
+		req.OnDelta = func(d infer.Delta) bool { got += len(d.Text); return true }
+		before, _ := f.count("doc 0")
+		_, err = c.Chat(context.Background(), []infer.ChatRequest{req})
+		if err == nil || !strings.Contains(err.Error(), "larger than") {
+			t.Fatalf("oneEvent=%v, with deltas: err = %v", oneEvent, err)
+		}
+		if lim := replyLimit(req.MaxNewTokens); int64(got) > lim {
+			t.Errorf("oneEvent=%v: %d bytes of text delivered, over the limit %d", oneEvent, got, lim)
+		}
+		after, _ := f.count("doc 0")
+		if want := 1; !oneEvent && after-before != want {
+			t.Errorf("text delivered, then too large: %d attempts, want %d", after-before, want)
+		}
 	}
 }
