@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // reuse settles a document without summarizing it when it can: it is
@@ -19,22 +22,23 @@ import (
 // renamed, moved or copied file: the summary is rewritten under the new
 // name, status ok). It returns done=false when the document needs a
 // summary. res.SHA256 is set.
-func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
+func (r *runner) reuse(ctx context.Context, j job, res *DocResult, prev *statedb.Doc) (done bool, err error) {
 	want := r.wantOutputs(j.out)
-	if rec := r.old.lookup(j.out); rec != nil && rec.SHA256 == res.SHA256 && rec.Model == r.modelID &&
-		rec.Params == r.paramsKey && rec.Source == asJSON(j.src.Rel) && r.present(want) {
-		r.skipUnchanged(j, res, want)
-		if rec.Path == asJSON(filepath.ToSlash(j.src.Path)) {
-			res.rec = nil // the old record stands as it is
-		}
+	if prev != nil && prev.Summary.SHA256 == res.SHA256 && prev.Summary.Model == r.modelID &&
+		prev.Summary.Params == r.paramsKey && (prev.Source == j.src.Rel || prev.Source == asJSON(j.src.Rel)) && r.present(want) {
+		r.skipUnchanged(res, want, prev.Summary.Done)
 		return true, nil
 	}
 	// No (matching) state: the JSON output records what made it.
 	if dj := r.readJSON(j.out); dj != nil && dj.Source == asJSON(j.src.Rel) && r.current(dj, res.SHA256) && r.present(want) {
-		r.skipUnchanged(j, res, want)
+		r.skipUnchanged(res, want, dj.Created)
 		return true, nil
 	}
-	rec := r.old.lookupContent(makeContentKey(res.SHA256, r.modelID, r.paramsKey))
+	rec, err := r.st.LookupContent(ctx, res.SHA256, r.modelID, r.paramsKey)
+	if err != nil {
+		r.warn(fmt.Errorf("%s: %w", j.src.Path, err))
+		return false, nil
+	}
 	if rec == nil || rec.Out == j.out {
 		return false, nil
 	}
@@ -54,13 +58,13 @@ func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
 		return false, nil
 	}
 	res.Status, res.Reason = StatusOK, ReasonReused+" from "+rec.Path
-	res.rec = r.record(j, res)
+	res.sum = r.summaryOf(res, time.Time{})
 	return true, nil
 }
 
-func (r *runner) skipUnchanged(j job, res *DocResult, want []string) {
+func (r *runner) skipUnchanged(res *DocResult, want []string, done time.Time) {
 	res.Status, res.Reason, res.Outputs = StatusSkipped, ReasonUnchanged, want
-	res.rec = r.record(j, res)
+	res.sum = r.summaryOf(res, done)
 }
 
 // asJSON is s as it reads back from JSON: invalid UTF-8 (file names may
@@ -119,7 +123,7 @@ func (r *runner) readJSON(out string) *DocumentJSON {
 // reuseMarkdown copies rec's Markdown output to j's name, with the title
 // (when it is the file name) and the Source line rewritten. It returns nil
 // outputs when there is nothing to reuse.
-func (r *runner) reuseMarkdown(rec *stateRecord, j job) ([]string, error) {
+func (r *runner) reuseMarkdown(rec *statedb.Doc, j job) ([]string, error) {
 	data, err := os.ReadFile(filepath.Join(r.cfg.OutDir, filepath.FromSlash(rec.Out+".md")))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -29,12 +29,12 @@ func key(i int) string {
 }
 
 type rec struct {
-	size, mtime     int64
-	sha             [32]byte
-	model, params   int64
-	outputs, status int64
+	size, mtime      int64
+	sha              [32]byte
+	model, params    int64
+	outputs, status  int64
 	extractMS, sumMS int64
-	run             int64
+	run              int64
 }
 
 func mkrec(i int) rec {

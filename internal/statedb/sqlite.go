@@ -236,7 +236,7 @@ func (s *DB) scan(rows *sql.Rows) (*Doc, error) {
 	d.SHA256 = hex.EncodeToString(sha)
 	d.Reason, d.Error = reason.String, errText.String
 	d.Pages, d.Characters, d.Warnings = int(pages.Int64), int(chars.Int64), int(warns.Int64)
-	d.PromptTokens, d.CompletionTokens = int(pt.Int64), int(ct.Int64)
+	d.PromptTokens, d.CompletionTokens, d.HasTokens = int(pt.Int64), int(ct.Int64), pt.Valid
 	d.ExtractMS, d.SummarizeMS, d.TotalMS = ems.Int64, sms.Int64, tms.Int64
 	if outputs.Int64 != 0 {
 		d.Summary.SHA256 = d.SHA256
@@ -353,8 +353,12 @@ func (s *DB) commit(ctx context.Context, tx *sql.Tx, run Run, docs []Doc, added 
 		if err != nil {
 			return fmt.Errorf("%s: sha256: %w", d.Out, err)
 		}
+		var pt, ct any
+		if d.HasTokens {
+			pt, ct = d.PromptTokens, d.CompletionTokens
+		}
 		args := []any{d.Out, source, d.Path, d.Size, d.MTime, sha, d.Status, nullString(d.Reason), nullString(d.Error),
-			d.Pages, d.Characters, d.Warnings, d.PromptTokens, d.CompletionTokens, d.ExtractMS, d.SummarizeMS, d.TotalMS}
+			d.Pages, d.Characters, d.Warnings, pt, ct, d.ExtractMS, d.SummarizeMS, d.TotalMS}
 		if len(d.Summary.Outputs) == 0 {
 			if _, err := met.ExecContext(ctx, append(args, d.Run, d.Changed)...); err != nil {
 				return fmt.Errorf("%s: %w", d.Out, err)

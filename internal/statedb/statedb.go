@@ -63,6 +63,8 @@ type Doc struct {
 
 	Pages, Characters, Warnings    int
 	PromptTokens, CompletionTokens int
+	// HasTokens says the token counts are known (a summary was made).
+	HasTokens                       bool
 	ExtractMS, SummarizeMS, TotalMS int64
 
 	// Summary is what the outputs were made from; Summary.Outputs is empty
