@@ -46,6 +46,7 @@ type runOptions struct {
 	Wait      bool
 	Shard     string
 	LogFormat string
+	Index     string
 }
 
 // AddFlags registers run's flags.
@@ -70,6 +71,7 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Wait, "wait", false, "wait for another run using --out (or the same shard) to finish, instead of failing")
 	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3")
 	f.StringVar(&o.LogFormat, "log-format", "text", "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
+	f.StringVar(&o.Index, "index", pipeline.IndexJSON, "run index to write: json (OUT/index.json), jsonl (OUT/index.jsonl, one document a line) or none")
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -140,6 +142,10 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 			return usageErrorf("--format %q: want md, json or md,json", opts.Format)
 		}
 	}
+	if !slices.Contains(pipeline.IndexFormats, opts.Index) {
+		return usageErrorf("--index %q: want json, jsonl or none", opts.Index)
+	}
+	cfg.Index = opts.Index
 	if opts.Grace < 0 {
 		return usageErrorf("--grace must not be negative")
 	}
