@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -80,13 +81,30 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		if isCorrupt(err) {
 			return nil, fmt.Errorf("%w %s: %w", ErrCorrupt, path, err)
 		}
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, osError(err))
 	}
 	return s, nil
 }
 
 // errSchema marks an unknown schema version.
 var errSchema = errors.New("unknown schema")
+
+// osError adds to an SQLite error the system error it stands for, so that
+// callers can tell a full disk (ENOSPC) or a read-only file system (EROFS)
+// from other failures, and the message names it as the system does.
+func osError(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case 13: // SQLITE_FULL
+		return fmt.Errorf("%w (%w)", syscall.ENOSPC, err)
+	case 8: // SQLITE_READONLY
+		return fmt.Errorf("%w (%w)", syscall.EROFS, err)
+	}
+	return err
+}
 
 func isCorrupt(err error) bool {
 	if errors.Is(err, errSchema) {
@@ -262,7 +280,7 @@ func (s *DB) BeginRun(ctx context.Context, r Run) (int64, error) {
 	err := s.db.QueryRowContext(ctx, `INSERT INTO runs(started, shard, status, header) VALUES(?, ?, ?, ?) RETURNING id`,
 		r.Started.UnixNano(), r.Shard, nonEmpty(r.Status, RunRunning), nullBytes(r.Header)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("state database: begin run: %w", err)
+		return 0, fmt.Errorf("state database: begin run: %w", osError(err))
 	}
 	return id, nil
 }
@@ -319,10 +337,10 @@ func (s *DB) Commit(ctx context.Context, run Run, docs []Doc) error {
 	added := map[string]int64{}
 	if err := s.commit(ctx, tx, run, docs, added); err != nil {
 		tx.Rollback()
-		return fmt.Errorf("state database: %w", err)
+		return fmt.Errorf("state database: %w", osError(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("state database: commit: %w", err)
+		return fmt.Errorf("state database: commit: %w", osError(err))
 	}
 	s.mu.Lock()
 	for n, id := range added {

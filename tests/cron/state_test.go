@@ -71,9 +71,10 @@ func TestIndexFormats(t *testing.T) {
 	}
 }
 
-// TestStatusAndHistory: status names the failed document and why and the
-// stale output (a document that changed and now has nothing to summarize);
-// history --status failed --json lists the failure with its error.
+// TestStatusAndHistory: status names the failed documents and why, and the
+// stale output of a document that changed and then failed (its old outputs
+// stay); history --status failed --json lists the failures with their
+// errors.
 func TestStatusAndHistory(t *testing.T) {
 	dir := t.TempDir()
 	writeDocs(t, filepath.Join(dir, "in"), 4, 3)
@@ -104,17 +105,18 @@ func TestStatusAndHistory(t *testing.T) {
 	if err := json.Unmarshal([]byte(llsumCmd(t, dir, "status", "--json", "out")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Failed) != 1 || !strings.HasSuffix(st.Failed[0].Path, "broken.pdf") || !strings.Contains(st.Failed[0].Error, "broken.pdf") {
+	if len(st.Failed) != 2 || !strings.HasSuffix(st.Failed[0].Path, "broken.pdf") || !strings.Contains(st.Failed[0].Error, "broken.pdf") ||
+		!strings.Contains(st.Failed[1].Error, "later-empty.txt: empty file") {
 		t.Errorf("status failed: %+v", st.Failed)
 	}
 	if len(st.Stale) != 1 || !strings.HasSuffix(st.Stale[0].Path, "later-empty.txt") || st.Stale[0].Stale != "made from other content" {
 		t.Errorf("status stale: %+v", st.Stale)
 	}
-	if st.LastRun.ID != 2 || st.LastRun.Status != "complete" || st.LastRun.Counts["failed"] != 1 {
+	if st.LastRun.ID != 2 || st.LastRun.Status != "complete" || st.LastRun.Counts["failed"] != 2 || st.LastRun.Counts["skipped"] != 4 {
 		t.Errorf("status last run: %+v", st.LastRun)
 	}
 	text := llsumCmd(t, dir, "status", "out")
-	if !strings.Contains(text, "failed: 1") || !strings.Contains(text, "broken.pdf") {
+	if !strings.Contains(text, "failed: 2") || !strings.Contains(text, "broken.pdf") || !strings.Contains(text, "later-empty.txt: made from other content") {
 		t.Errorf("status text:\n%s", text)
 	}
 
@@ -135,13 +137,13 @@ func TestStatusAndHistory(t *testing.T) {
 		}
 		if d := m.Document; d != nil {
 			docs++
-			if d.Status != "failed" || !strings.Contains(d.Error, "broken.pdf") {
+			if d.Status != "failed" || !strings.Contains(d.Error, filepath.Base(d.Path)) {
 				t.Errorf("history document %+v", d)
 			}
 		}
 	}
-	if runs != 2 || docs != 1 {
-		t.Errorf("history: %d runs, %d documents; want 2 and 1\n%s", runs, docs, out)
+	if runs != 2 || docs != 2 {
+		t.Errorf("history: %d runs, %d documents; want 2 and 2\n%s", runs, docs, out)
 	}
 	if out := llsumCmd(t, dir, "history", "--since", "2099-01-01", "out"); out != "" {
 		t.Errorf("history of the future: %q", out)
