@@ -299,6 +299,8 @@ type runner struct {
 	info      infer.ModelInfo
 	modelID   string
 	paramsKey string
+	// listings answers whether outputs exist (reuse.go).
+	listings listings
 	// st is the state database; run is this run's id in it.
 	st    statedb.Store
 	runID int64

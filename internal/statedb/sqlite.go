@@ -55,6 +55,10 @@ const docCols = `out, source, path, size, mtime, sha, status, reason, error, pag
 type DB struct {
 	db *sql.DB
 
+	// lookup and lookupContent are prepared once (parsing the statement
+	// for every document cost as much as running it).
+	lookup, lookupContent *sql.Stmt
+
 	mu    sync.Mutex
 	names map[string]int64
 	ids   map[int64]string
@@ -73,8 +77,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	// Readers (the workers' lookups, a query) and the writer each take a
+	// connection with its own page cache (8 MB at most): four bound the
+	// memory the database may use.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	s := &DB{db: db, names: map[string]int64{}, ids: map[int64]string{}}
 	if err := s.init(ctx); err != nil {
 		db.Close()
@@ -149,7 +156,14 @@ func (s *DB) init(ctx context.Context) error {
 		}
 		s.names[n], s.ids[id] = id, n
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if s.lookup, err = s.db.PrepareContext(ctx, `SELECT `+docCols+` FROM docs WHERE out = ?`); err != nil {
+		return err
+	}
+	s.lookupContent, err = s.db.PrepareContext(ctx, `SELECT `+docCols+` FROM docs WHERE coalesce(sum_sha, sha) = ? AND outputs != 0 AND model = ? AND params = ? LIMIT 1`)
+	return err
 }
 
 // Meta returns a value of the meta table ("" when absent).
@@ -164,6 +178,8 @@ func (s *DB) Meta(ctx context.Context, key string) (string, error) {
 
 // Close checkpoints the write-ahead log into the database and closes it.
 func (s *DB) Close() error {
+	s.lookup.Close()
+	s.lookupContent.Close()
 	_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return s.db.Close()
 }
@@ -203,7 +219,7 @@ func (s *DB) intern(ctx context.Context, tx *sql.Tx, n string, added map[string]
 }
 
 func (s *DB) Lookup(ctx context.Context, out string) (*Doc, error) {
-	return s.one(ctx, `SELECT `+docCols+` FROM docs WHERE out = ?`, out)
+	return s.one(s.lookup.QueryContext(ctx, out))
 }
 
 func (s *DB) LookupContent(ctx context.Context, sha, model, params string) (*Doc, error) {
@@ -212,11 +228,10 @@ func (s *DB) LookupContent(ctx context.Context, sha, model, params string) (*Doc
 	if m == 0 || p == 0 || err != nil || len(b) == 0 {
 		return nil, nil
 	}
-	return s.one(ctx, `SELECT `+docCols+` FROM docs WHERE coalesce(sum_sha, sha) = ? AND outputs != 0 AND model = ? AND params = ? LIMIT 1`, b, m, p)
+	return s.one(s.lookupContent.QueryContext(ctx, b, m, p))
 }
 
-func (s *DB) one(ctx context.Context, query string, args ...any) (*Doc, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+func (s *DB) one(rows *sql.Rows, err error) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
