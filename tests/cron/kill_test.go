@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,11 +26,20 @@ func TestKillDuringBatchCommit(t *testing.T) {
 	kills := 0
 	for round := 0; round < 3; round++ {
 		cmd := llsum(t, dir, "-j", "2", "-o", "out", "in")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		events, wait := startLogged(t, cmd)
+		// Armed once a document is done: the database's creation and the
+		// run's row are committed by then, so the next growth of the log
+		// is a batch of documents.
+		var armed atomic.Bool
+		go func() {
+			for e := range events {
+				if e.Event == "done" || e.Event == "skipped" {
+					armed.Store(true)
+				}
+			}
+		}()
+		exited := make(chan result, 1)
+		go func() { exited <- wait() }()
 		killed := false
 		var last int64 = -1
 		tick := time.NewTicker(200 * time.Microsecond)
@@ -41,7 +51,7 @@ func TestKillDuringBatchCommit(t *testing.T) {
 			case <-tick.C:
 			}
 			fi, err := os.Stat(wal)
-			if err != nil {
+			if err != nil || !armed.Load() {
 				continue
 			}
 			// The first rows of a run (its run row) are small; a batch of
