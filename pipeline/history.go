@@ -19,9 +19,10 @@ type RunInfo struct {
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished,omitzero"`
 	Shard    string    `json:"shard,omitempty"`
-	// Status: running (or killed: no finish recorded), complete,
-	// interrupted, failed (a fatal error), migrated (state.json imported),
-	// merged (a shard's database merged by llsum index merge).
+	// Status: running (or killed, until the next run says so: no finish
+	// recorded), killed, complete, interrupted, failed (a fatal error),
+	// migrated (state.json imported), merged (a shard's database merged by
+	// llsum index merge).
 	Status string   `json:"status"`
 	Counts Counts   `json:"counts"`
 	Model  string   `json:"model,omitempty"`

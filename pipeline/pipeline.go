@@ -1,15 +1,17 @@
 // Package pipeline wires llsum's stages: it walks the inputs, extracts each
 // document, summarizes it with an infer.Summarizer in a bounded worker pool,
-// and writes the per-document outputs and the run index. Memory stays
-// bounded whatever the number of files: the walk streams documents into the
-// pool and only one small record per document is kept for the index.
+// and writes the per-document outputs and the run index. Memory stays flat
+// whatever the number of files: the walk streams documents into the pool,
+// and the run state lives in a database (state.go, internal/statedb) that
+// is looked up document by document and written in batches; the index is
+// written from it.
 //
 // A run is the wiring of named parts (runner.run): the walker (walk.go)
 // streams the documents found under the inputs; the dispatcher
 // (dispatch.go) names their outputs and queues this shard's; the
 // workerPool (pool.go) runs each through process (process.go: hash, reuse,
 // extract, summarize, write); the collector (collect.go) gathers the
-// results for the state and the index. Progress goes to an Observer
+// results and commits them to the state database. Progress goes to an Observer
 // (events.go) as events; showing them is internal/ui's job.
 package pipeline
 
@@ -447,7 +449,6 @@ func (r *runner) finish(ctx context.Context, idx Index, disp *dispatcher, col *c
 		status = statedb.RunFailed
 	}
 	header, _ := json.Marshal(idx)
-	col.batch = append(col.batch[:0:0], col.batch...)
 	r.commit(ctx, statedb.Run{ID: r.runID, Finished: idx.Finished, Status: status, Counts: statedb.Counts(idx.Counts), Header: header}, col.batch)
 	col.batch = nil
 

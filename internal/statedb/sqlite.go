@@ -291,9 +291,20 @@ func (s *DB) scan(rows *sql.Rows) (*Doc, error) {
 }
 
 func (s *DB) BeginRun(ctx context.Context, r Run) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("state database: begin run: %w", osError(err))
+	}
+	defer tx.Rollback()
 	var id int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO runs(started, shard, status, header) VALUES(?, ?, ?, ?) RETURNING id`,
-		r.Started.UnixNano(), r.Shard, nonEmpty(r.Status, RunRunning), nullBytes(r.Header)).Scan(&id)
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE status = ?`, RunKilled, RunRunning)
+	if err == nil {
+		err = tx.QueryRowContext(ctx, `INSERT INTO runs(started, shard, status, header) VALUES(?, ?, ?, ?) RETURNING id`,
+			r.Started.UnixNano(), r.Shard, nonEmpty(r.Status, RunRunning), nullBytes(r.Header)).Scan(&id)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("state database: begin run: %w", osError(err))
 	}

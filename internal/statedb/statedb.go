@@ -36,6 +36,9 @@ const (
 	RunComplete    = "complete"
 	RunInterrupted = "interrupted"
 	RunFailed      = "failed"
+	// RunKilled is a run that never recorded its end (killed, or the
+	// machine went down), as the next run finds it.
+	RunKilled = "killed"
 	// RunMigrated is the pseudo-run of a state.json migration.
 	RunMigrated = "migrated"
 	// RunMerged is the pseudo-run of a shard merge.
@@ -124,7 +127,9 @@ type Store interface {
 	// LookupContent returns a document whose outputs were made from this
 	// content, model and parameters, or nil.
 	LookupContent(ctx context.Context, sha, model, params string) (*Doc, error)
-	// BeginRun records a run starting and returns its id.
+	// BeginRun records a run starting and returns its id. Runs still
+	// marked running are marked killed: the caller holds the lock that
+	// makes it the database's only run.
 	BeginRun(ctx context.Context, r Run) (int64, error)
 	// Commit writes a batch of documents and the run's progress in one
 	// transaction. A document with Summary.Outputs empty keeps the summary

@@ -103,6 +103,10 @@ func TestKillDuringBatchCommit(t *testing.T) {
 	if st := status(t, dir, "out"); st.Documents["ok"]+st.Documents["skipped"] != n || st.FailedTotal != 0 {
 		t.Errorf("state after the kills: %+v, want %d documents ok or skipped", st, n)
 	}
+	killedRuns := strings.Count(llsumCmd(t, dir, "history", "--json", "out"), `"status":"killed"`)
+	if killedRuns != kills {
+		t.Errorf("history shows %d killed runs, want %d", killedRuns, kills)
+	}
 	checkClean(t, filepath.Join(dir, "out"))
 	t.Logf("%d kills during batch commits; %d documents were written before the last run", kills, written)
 }
