@@ -52,6 +52,11 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 
 	prev, err := r.st.Lookup(ctx, j.out)
 	if err != nil {
+		if ctx.Err() != nil {
+			res.err = ctx.Err() // abandoned
+			return res
+		}
+		// Without its row the document is judged by its JSON output.
 		r.warn(fmt.Errorf("%s: %w", j.src.Path, err))
 		prev = nil
 	}

@@ -38,6 +38,9 @@ func (r *runner) reuse(ctx context.Context, j job, res *DocResult, prev *statedb
 	}
 	rec, err := r.st.LookupContent(ctx, res.SHA256, r.modelID, r.paramsKey)
 	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err() // abandoned
+		}
 		r.warn(fmt.Errorf("%s: %w", j.src.Path, err))
 		return false, nil
 	}
