@@ -3,8 +3,12 @@ GO      ?= go
 BIN     := bin/llsum
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+# Lint tools are pinned; each version is installed into its own folder under
+# ./bin/tools, so changing a version here installs the new one.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(CURDIR)/bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build run test test-short deps fmt vet lint bench clean
+.PHONY: all build run test test-short deps tools fmt vet lint bench clean
 
 all: build
 
@@ -15,10 +19,16 @@ build:
 run: build
 	./$(BIN) run testdata/docs
 
-## deps: install what the tests need (Go modules, ONNX Runtime, test fixtures)
-deps:
+## deps: install what the tests need (Go modules, ONNX Runtime, test fixtures, lint tools)
+deps: tools
 	$(GO) mod download
 	bash scripts/setup-test-deps.sh
+
+## tools: the pinned lint tools (staticcheck), built from the module proxy
+tools: $(STATICCHECK)
+
+$(STATICCHECK):
+	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 ## test: the whole suite, as CI runs it (race detector on)
 test: deps lint
@@ -34,8 +44,11 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-lint: vet
+## lint: gofmt, go vet, staticcheck and the import-layering check
+lint: vet $(STATICCHECK)
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+	bash scripts/check-layers.sh
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...

@@ -22,4 +22,4 @@ du -sh "$work"/*-*
 rm -rf "$work/3b-optimum" "$work/1b-genai"
 echo "== ONNX Runtime run of the 3B genai model"
 (cd "$root" && LLSUM_GENMODEL_BIG_DIR="$work/3b-genai" LLSUM_GENMODEL_BIG_PRESET=3b \
-	go test -count=1 -timeout 30m -run TestBigModel -v ./infer/genmodel/ | grep -E 'load|prefill|decode|greedy|ok|FAIL|SKIP')
+	go test -count=1 -timeout 30m -run TestBigModel -v ./internal/genmodel/ | grep -E 'load|prefill|decode|greedy|ok|FAIL|SKIP')

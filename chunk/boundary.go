@@ -1,11 +1,14 @@
 package chunk
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/llsum/llsum/internal/segment"
 )
 
 // Boundary levels, strongest first. A cut at position p ends one chunk
@@ -13,7 +16,7 @@ import (
 const (
 	levelPage      = iota // a page starts at p
 	levelParagraph        // p ends a blank line, or starts a Markdown heading line
-	levelSentence         // p follows a sentence end
+	levelSentence         // a sentence starts at p (internal/segment)
 	levelWord             // p ends a run of spaces, or lies between CJK characters
 	levelSpace            // p lies inside a run of whitespace
 	levelNone             // only a grapheme boundary, if that
@@ -69,14 +72,14 @@ func (sp *splitter) level(p int) int {
 		if nl >= 2 || (nl == 1 && isHeading(t[p:])) {
 			return levelParagraph
 		}
-		if isTerminal(lastSkippingClosers(t[:q])) {
+		if sp.isSentenceStart(p) {
 			return levelSentence
 		}
 		return levelWord
 	case isSpace(r) || isCloser(r):
 		return levelNone
 	}
-	if isCJKTerminal(lastSkippingClosers(t[:p])) {
+	if sp.isSentenceStart(p) {
 		return levelSentence
 	}
 	if (isCJK(pr) || isCJKPunct(pr)) && isCJK(r) && !isSmallKana(r) {
@@ -111,27 +114,15 @@ func isCloser(r rune) bool {
 	return strings.ContainsRune(")]}\"'’”»›」』）】〉》〕〗〙〛］｝＂＇", r)
 }
 
-// lastSkippingClosers returns the last rune of s that is not a closer (at
-// most 8 closers are skipped).
-func lastSkippingClosers(s string) rune {
-	for i := 0; len(s) > 0 && i <= 8; i++ {
-		c, sz := utf8.DecodeLastRuneInString(s)
-		if !isCloser(c) {
-			return c
-		}
-		s = s[:len(s)-sz]
+// isSentenceStart reports whether a sentence starts at p, as llsum's
+// segmenter (internal/segment) splits the text: computed once per text, on
+// first use.
+func (sp *splitter) isSentenceStart(p int) bool {
+	if sp.sentences == nil {
+		sp.sentences = segment.Starts(sp.text, sp.lang)
 	}
-	return utf8.RuneError
-}
-
-// isTerminal reports whether r ends a sentence when a space follows.
-func isTerminal(r rune) bool {
-	return r == '.' || r == '!' || r == '?' || r == '…' || isCJKTerminal(r)
-}
-
-// isCJKTerminal reports whether r ends a sentence even without a space.
-func isCJKTerminal(r rune) bool {
-	return strings.ContainsRune("。！？｡．", r)
+	_, found := slices.BinarySearch(sp.sentences, p)
+	return found
 }
 
 // isCJK reports whether r is a Han, Hiragana or Katakana character: text in

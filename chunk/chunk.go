@@ -13,8 +13,9 @@
 // room on both sides of its ideal place); each cut is made at the best
 // boundary within ±20 % of a chunk around the ideal position and under the
 // budget, in this order of preference: page break, paragraph (blank line,
-// Markdown heading), sentence end (. ! ? followed by a space; 。！？
-// anywhere), word boundary (a space, or between two CJK characters), a
+// Markdown heading), sentence start (as llsum's segmenter, internal/segment,
+// finds them: UAX #29 with abbreviations, danda, CJK full stops and Thai
+// clause spaces), word boundary (a space, or between two CJK characters), a
 // point inside whitespace, and only as a last resort inside a word, on a
 // grapheme cluster boundary (never inside a UTF-8 character or a combining
 // sequence).
@@ -90,6 +91,9 @@ type Options struct {
 	// Separator is put between pages; it must be whitespace. "" means a
 	// form feed, so that offsets are those of extract.Document.Text.
 	Separator string
+	// Lang is the text's language code, which selects the abbreviations
+	// that do not end a sentence; "" detects it.
+	Lang string
 }
 
 // Chunk is one piece of the text.
@@ -201,6 +205,8 @@ type splitter struct {
 	budget     int
 	overlap    int
 	est        *estimator
+	lang       string // language for the segmenter ("" detects it)
+	sentences  []int  // sentence starts (internal/segment), on first use
 }
 
 func newSplitter(pages []extract.Page, sep string, count Counter, opts Options) *splitter {
@@ -209,6 +215,7 @@ func newSplitter(pages []extract.Page, sep string, count Counter, opts Options) 
 		count:   count,
 		budget:  opts.Budget,
 		overlap: opts.Overlap,
+		lang:    opts.Lang,
 	}
 	off := 0
 	for i, p := range pages {

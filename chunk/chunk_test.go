@@ -22,14 +22,6 @@ func referencePages(t testing.TB, name string) []extract.Page {
 	return corpustest.Reference(t, name).Pages
 }
 
-func textPages(s string) []extract.Page {
-	var pages []extract.Page
-	for i, p := range strings.Split(s, "\f") {
-		pages = append(pages, extract.Page{Number: i + 1, Text: p})
-	}
-	return pages
-}
-
 // Counters the properties are checked with.
 var counters = map[string]Counter{
 	// the extractive backend's approximation

@@ -58,7 +58,7 @@ func splitSegments(glyphs []glyph) []segment {
 	var cur *segment
 	closeSeg := func() {
 		if cur != nil {
-			cur.glyphs = out[segStart:len(out)]
+			cur.glyphs = out[segStart:]
 			segs = append(segs, *cur)
 		}
 	}

@@ -36,12 +36,6 @@ var (
 // document does.
 const defaultMaxFailedPages = 0.1
 
-// pageResult is one engine's raw text for one page.
-type pageResult struct {
-	text string
-	err  error
-}
-
 // pdfSource is one open PDF in one engine.
 type pdfSource interface {
 	meta() Meta

@@ -14,6 +14,7 @@ import (
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/statedb"
+	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
 )
 
@@ -97,7 +98,7 @@ func renderDigest(d *DigestJSON) string {
 	b.WriteString(strings.TrimSpace(d.Summary))
 	b.WriteString("\n\n## Documents\n")
 	for _, doc := range d.Documents {
-		fmt.Fprintf(&b, "\n### %s\n\n%s\n", oneLine(doc.Source), strings.TrimSpace(doc.Summary))
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n", textutil.OneLine(doc.Source), strings.TrimSpace(doc.Summary))
 	}
 	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
 )
 
@@ -43,6 +44,10 @@ type DocumentJSON struct {
 	Timings  Timings     `json:"timings"`
 	Tokens   TokenCounts `json:"tokens"`
 	Created  time.Time   `json:"created"`
+
+	// Language is the code of the language detected in the document's text
+	// (Parameters.Lang is the one asked for).
+	Language string `json:"language,omitempty"`
 }
 
 // ChunkJSON is one chunk of a document too long for one model call.
@@ -94,7 +99,7 @@ func renderMarkdown(d *DocumentJSON) string {
 	if title == "" {
 		title = path.Base(d.Source)
 	}
-	fmt.Fprintf(&b, "# %s\n\n", oneLine(title))
+	fmt.Fprintf(&b, "# %s\n\n", textutil.OneLine(title))
 	fmt.Fprintf(&b, "Source: `%s` · %d %s · sha256 %s\n\n", d.Source, d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
 	if d.Backend == "extractive" {
 		b.WriteString("_Extractive summary: sentences selected from the document by llsum's built-in TextRank (no language model configured)._\n\n")
@@ -117,7 +122,7 @@ func renderMarkdown(d *DocumentJSON) string {
 	if len(d.Warnings) > 0 {
 		b.WriteString("\n## Warnings\n\n")
 		for _, w := range d.Warnings {
-			fmt.Fprintf(&b, "- %s\n", oneLine(w))
+			fmt.Fprintf(&b, "- %s\n", textutil.OneLine(w))
 		}
 	}
 	return b.String()
@@ -142,12 +147,6 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
-}
-
-// oneLine folds line breaks so an error or title stays on one line.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", "")), " ")
-	return s
 }
 
 // maxComponent is the longest file-name component llsum writes, in bytes,

@@ -34,6 +34,7 @@ import (
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/statedb"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // Config is one run's configuration.
@@ -59,6 +60,10 @@ type Config struct {
 	Observer Observer
 	// Version is recorded in index.json.
 	Version string
+	// Describe turns an error into the one-line text recorded in index.json
+	// and the JSON log; the command line adds its hints (flags to change)
+	// here. Nil means the error's own message on one line.
+	Describe func(error) string
 
 	// Force recomputes every document, even those unchanged since their
 	// last summary in OutDir.
@@ -209,6 +214,9 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	if !cfg.Markdown && !cfg.JSON {
 		cfg.Markdown, cfg.JSON = true, true
 	}
+	if cfg.Describe == nil {
+		cfg.Describe = func(err error) string { return textutil.OneLine(err.Error()) }
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
@@ -257,7 +265,7 @@ func lockOut(ctx context.Context, out string, sh Shard, wait bool) (func(), erro
 	fail := func(err error) error {
 		var be *dirlock.BusyError
 		if errors.As(err, &be) {
-			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w; wait for it to finish, or use --wait", out, err))
+			return errclass.AsFatal(fmt.Errorf("output folder %s is in use: %w", out, err))
 		}
 		return errclass.AsFatal(fmt.Errorf("output folder %s: %w", out, err))
 	}
@@ -435,10 +443,10 @@ func (r *runner) finish(ctx context.Context, idx Index, disp *dispatcher, col *c
 	idx.Counts = col.counts
 	idx.Interrupted = rep.Interrupted
 	for _, e := range rep.InputErrors {
-		idx.Errors = append(idx.Errors, oneLine(e.Error()))
+		idx.Errors = append(idx.Errors, r.cfg.Describe(e))
 	}
 	if rep.Fatal != nil {
-		idx.Errors = append(idx.Errors, oneLine(rep.Fatal.Error()))
+		idx.Errors = append(idx.Errors, r.cfg.Describe(rep.Fatal))
 	}
 	idx.Finished = time.Now().UTC()
 	status := statedb.RunComplete

@@ -43,10 +43,10 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			res.Status = "" // interrupted: neither done nor failed
 		case errclass.Kind(res.err) == errclass.Skip:
 			res.Status = StatusSkipped
-			res.Reason = oneLine(res.err.Error())
+			res.Reason = r.cfg.Describe(res.err)
 		default:
 			res.Status = StatusFailed
-			res.Error = oneLine(res.err.Error())
+			res.Error = r.cfg.Describe(res.err)
 		}
 	}()
 
@@ -103,6 +103,7 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 		Backend:       r.info.Backend,
 		Model:         r.info,
 		Parameters:    r.cfg.Params,
+		Language:      out.Language,
 		Summary:       out.Summary,
 		Chunks:        out.Chunks,
 		Levels:        out.Levels,

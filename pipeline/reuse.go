@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/internal/statedb"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // reuse settles a document without summarizing it when it can: it is
@@ -215,8 +216,8 @@ func (r *runner) reuseMarkdown(rec *statedb.Doc, j job) ([]string, error) {
 	if len(lines) < 4 || !strings.HasPrefix(lines[2], oldSrc) {
 		return nil, nil
 	}
-	if lines[0] == "# "+oneLine(path.Base(rec.Source)) {
-		lines[0] = "# " + oneLine(path.Base(j.src.Rel))
+	if lines[0] == "# "+textutil.OneLine(path.Base(rec.Source)) {
+		lines[0] = "# " + textutil.OneLine(path.Base(j.src.Rel))
 	}
 	lines[2] = "Source: `" + j.src.Rel + "`" + strings.TrimPrefix(lines[2], oldSrc)
 	if err := r.writeFile(j.out+".md", []byte(strings.Join(lines, "\n"))); err != nil {

@@ -15,6 +15,8 @@ type outcome struct {
 	Levels  []sumz.Level
 	Budget  int
 	Tokens  TokenCounts
+
+	Language string // detected in the document
 }
 
 // summaryOptions maps the run's parameters to the summarize stage's.
@@ -49,6 +51,7 @@ func summarize(ctx context.Context, s infer.Summarizer, doc *extract.Document, p
 		Budget:  out.Budget,
 		Tokens:  TokenCounts{Prompt: out.PromptTokens, Completion: out.CompletionTokens},
 	}
+	o.Language = out.Language
 	if len(out.Chunks) > 1 {
 		for _, c := range out.Chunks {
 			o.Chunks = append(o.Chunks, ChunkJSON{Index: c.Index, Pages: c.Pages, Tokens: c.Tokens, Summary: c.Summary})

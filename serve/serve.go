@@ -40,7 +40,11 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/oaiwire"
 )
+
+// ErrNoModelName: neither Config.ModelName nor the model gives a name.
+var ErrNoModelName = errors.New("serve: the model has no name")
 
 // Defaults for the zero values of Config.
 const (
@@ -138,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 		s.name = s.info.Model
 	}
 	if s.name == "" {
-		return nil, errors.New("serve: the model has no name; give one with --model-name")
+		return nil, ErrNoModelName
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /v1/models", s.auth(s.models))
@@ -289,32 +293,16 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"object": "list",
-		"data": []map[string]any{{
-			"id":            s.name,
-			"object":        "model",
-			"created":       0,
-			"owned_by":      "llsum",
-			"root":          s.info.Identity,
-			"max_model_len": s.info.ContextWindow,
+	writeJSON(w, http.StatusOK, oaiwire.ModelList{
+		Object: "list",
+		Data: []oaiwire.Model{{
+			ID:          s.name,
+			Object:      "model",
+			OwnedBy:     "llsum",
+			Root:        s.info.Identity,
+			MaxModelLen: s.info.ContextWindow,
 		}},
 	})
-}
-
-// chatRequest is the part of the OpenAI request the server reads.
-type chatRequest struct {
-	Model               string          `json:"model"`
-	Messages            []infer.Message `json:"messages"`
-	MaxTokens           *int            `json:"max_tokens"`
-	MaxCompletionTokens *int            `json:"max_completion_tokens"`
-	Temperature         *float64        `json:"temperature"`
-	TopP                float64         `json:"top_p"`
-	TopK                int             `json:"top_k"`
-	Seed                int64           `json:"seed"`
-	RepetitionPenalty   float64         `json:"repetition_penalty"`
-	N                   *int            `json:"n"`
-	Stream              bool            `json:"stream"`
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
@@ -361,27 +349,27 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if jr.res.Stop == infer.StopLength || jr.res.Stop == infer.StopContext {
 		finish = "length"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id":      "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10),
-		"object":  "chat.completion",
-		"created": time.Now().Unix(),
-		"model":   s.name,
-		"choices": []map[string]any{{
-			"index":         0,
-			"message":       infer.Message{Role: infer.RoleAssistant, Content: jr.res.Text},
-			"finish_reason": finish,
+	text := jr.res.Text
+	writeJSON(w, http.StatusOK, oaiwire.ChatResponse{
+		ID:      "chatcmpl-llsum-" + strconv.FormatUint(s.nextID.Add(1), 10),
+		Object:  "chat.completion",
+		Created: time.Now().Unix(),
+		Model:   s.name,
+		Choices: []oaiwire.Choice{{
+			Message:      oaiwire.ReplyMessage{Role: infer.RoleAssistant, Content: &text},
+			FinishReason: finish,
 		}},
-		"usage": map[string]int{
-			"prompt_tokens":     jr.res.PromptTokens,
-			"completion_tokens": jr.res.CompletionTokens,
-			"total_tokens":      jr.res.PromptTokens + jr.res.CompletionTokens,
+		Usage: &oaiwire.Usage{
+			PromptTokens:     jr.res.PromptTokens,
+			CompletionTokens: jr.res.CompletionTokens,
+			TotalTokens:      jr.res.PromptTokens + jr.res.CompletionTokens,
 		},
 	})
 }
 
 // parse validates a chat request; a non-zero status is the answer to give.
 func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatRequest, int, string) {
-	var cr chatRequest
+	var cr oaiwire.ChatRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err := dec.Decode(&cr); err != nil {
 		var mbe *http.MaxBytesError
@@ -400,7 +388,9 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 	case len(cr.Messages) == 0:
 		return infer.ChatRequest{}, http.StatusBadRequest, "messages must not be empty"
 	}
+	msgs := make([]infer.Message, len(cr.Messages))
 	for i, m := range cr.Messages {
+		msgs[i] = infer.Message(m)
 		switch m.Role {
 		case infer.RoleSystem, infer.RoleUser, infer.RoleAssistant:
 		default:
@@ -417,7 +407,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 			break
 		}
 	}
-	req := infer.ChatRequest{Messages: cr.Messages, MaxNewTokens: maxNew, Sampling: infer.Sampling{
+	req := infer.ChatRequest{Messages: msgs, MaxNewTokens: maxNew, Sampling: infer.Sampling{
 		TopP: cr.TopP, TopK: cr.TopK, Seed: cr.Seed, RepetitionPenalty: cr.RepetitionPenalty,
 	}}
 	if cr.Temperature != nil {
@@ -426,7 +416,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (infer.ChatReques
 		}
 		req.Sampling.Temperature = *cr.Temperature
 	}
-	n, err := s.cfg.Model.CountTokens(cr.Messages)
+	n, err := s.cfg.Model.CountTokens(msgs)
 	if err != nil {
 		return infer.ChatRequest{}, http.StatusBadRequest, "messages: " + err.Error()
 	}
@@ -445,9 +435,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, msg, typ string) {
-	writeJSON(w, status, map[string]any{"error": map[string]any{
-		"message": strings.TrimSpace(msg),
-		"type":    typ,
-		"code":    status,
+	writeJSON(w, status, oaiwire.ErrorReply{Error: oaiwire.ErrorDetail{
+		Message: strings.TrimSpace(msg),
+		Type:    typ,
+		Code:    status,
 	}})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/langid"
 )
 
 // DefaultMaxNewTokens is the answer length per call when Options leave it 0.
@@ -110,6 +111,9 @@ type Outcome struct {
 	Summary string `json:"summary"`
 	// Lang is the code of the language the prompts asked for.
 	Lang string `json:"lang"`
+	// Language is the code of the language detected in the document (in a
+	// digest, in the summaries), whatever Lang asked for.
+	Language string `json:"language,omitempty"`
 	// Style is the style used ("custom" for a prompt file).
 	Style string `json:"style"`
 	// ContextWindow is the window used, Budget the text tokens per call it
@@ -196,7 +200,7 @@ func (r *run) plan(ctx context.Context, doc *extract.Document) (*chunk.Plan, boo
 	if r.opts.Overlap > mapBudget/2 {
 		return nil, false, errclass.AsFatal(fmt.Errorf("chunk overlap of %d tokens is more than half the budget of %d tokens per chunk", r.opts.Overlap, mapBudget))
 	}
-	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap})
+	plan, err := chunk.Split(ctx, doc.Pages, r.s.Tokens, chunk.Options{Budget: mapBudget, Overlap: r.opts.Overlap, Lang: r.out.Language})
 	if err != nil {
 		return nil, false, err
 	}
@@ -285,7 +289,7 @@ func newRun(s infer.Summarizer, opts Options, kind int, sample string) (*run, er
 	}
 	return &run{
 		s: s, opts: opts, prompts: p, window: window, maxNew: maxNew,
-		out: &Outcome{Lang: code, Style: style, ContextWindow: max(window, 0)},
+		out: &Outcome{Lang: code, Language: DetectLanguage(sample), Style: style, ContextWindow: max(window, 0)},
 	}, nil
 }
 
@@ -296,7 +300,7 @@ func (r *run) budget(instruction string) (int, error) {
 	}
 	b, err := chunk.Budget(r.window, r.s.Overhead(instruction), r.maxNew)
 	if err != nil {
-		return 0, errclass.AsFatal(fmt.Errorf("%w (lower --max-new-tokens or raise --context)", err))
+		return 0, errclass.AsFatal(err)
 	}
 	return b, nil
 }
@@ -413,7 +417,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 			return r.finish(sums[0])
 		}
 		if len(next) >= len(items) && outTokens >= inTokens {
-			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens (raise --context or lower --max-new-tokens)",
+			return nil, fmt.Errorf("reduce level %d: %w: %d summaries of %d tokens gave %d of %d tokens",
 				level, ErrNoProgress, len(items), inTokens, len(next), outTokens)
 		}
 		items = next
@@ -425,7 +429,7 @@ func (r *run) reduce(ctx context.Context, items []item) (*Outcome, error) {
 func leadingText(doc *extract.Document) string {
 	var b strings.Builder
 	for _, p := range doc.Pages {
-		if b.Len() >= detectLimit {
+		if b.Len() >= langid.Limit {
 			break
 		}
 		b.WriteString(p.Text)

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/infer/onnx/enginebench"
 )
 
 func ints(s string) ([]int, error) {
@@ -35,15 +36,6 @@ func ints(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// promptIDs matches peer.mjs: id(i) = 10 + (i*7919 + row*104729) % (vocab-20).
-func promptIDs(row, n, vocab int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = 10 + (i*7919+row*104729)%(vocab-20)
-	}
-	return ids
 }
 
 func main() {
@@ -90,10 +82,7 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 	}
 	for _, c := range cs {
 		for _, b := range bs {
-			reqs := make([]onnx.GenRequest, b)
-			for r := range reqs {
-				reqs[r] = onnx.GenRequest{InputIDs: promptIDs(r, c, s.Vocab), MaxNewTokens: decode + 1, IgnoreEOS: true}
-			}
+			reqs := enginebench.Requests(enginebench.PeerIDs(s.Vocab), b, c, decode+1)
 			// Warm-up, then llsum and the peer take turns so that both
 			// see the same machine load; the best run of each counts.
 			if _, err := e.Generate(ctx, reqs); err != nil {
@@ -104,21 +93,18 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 					return err
 				}
 			}
-			var ourP, ourD, peerP, peerD float64 // seconds, best
-			for k := 0; k < max(repeats, 1); k++ {
-				res, err := e.Generate(ctx, reqs)
-				if err != nil {
+			var peerP, peerD float64 // seconds, best
+			var between func() error
+			if pr != nil {
+				between = func() error {
+					p, d, err := pr.measure(c, b, decode)
+					peerP, peerD = enginebench.Shorter(peerP, p), enginebench.Shorter(peerD, d)
 					return err
 				}
-				ourP = best(ourP, res[0].PrefillMs/1000)
-				ourD = best(ourD, res[0].DecodeMs/1000)
-				if pr != nil {
-					p, d, err := pr.measure(c, b, decode)
-					if err != nil {
-						return err
-					}
-					peerP, peerD = best(peerP, p), best(peerD, d)
-				}
+			}
+			ourP, ourD, err := enginebench.Best(ctx, e, reqs, repeats, between)
+			if err != nil {
+				return err
 			}
 			tokens := float64(b * decode)
 			fmt.Printf("llsum            context %5d batch %d: prefill %9.1f tok/s  decode %8.1f tok/s  (KV cache %.1f MiB)\n",
@@ -130,14 +116,6 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 		}
 	}
 	return nil
-}
-
-// best keeps the shorter of two times (0: none yet).
-func best(a, b float64) float64 {
-	if a == 0 || (b > 0 && b < a) {
-		return b
-	}
-	return a
 }
 
 // peerProc is the transformers.js process, fed one measurement at a time.

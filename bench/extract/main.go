@@ -21,6 +21,7 @@ import (
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/extract/textmetric"
+	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/llsum/llsum/internal/errclass"
 )
 
@@ -104,7 +105,7 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge bool,
 		entries = keep
 	}
 	ctx := context.Background()
-	ex := extract.New(extract.Options{PDFEngine: engine, Workers: workers, Timeout: timeout, Password: os.Getenv("LLSUM_PDF_PASSWORD")})
+	ex := extract.New(extract.Options{PDFEngine: engine, Workers: workers, Timeout: timeout, Password: envconfig.PDFPassword()})
 	defer ex.Close()
 	// Warm the engine (compile or load the cached WebAssembly) outside the
 	// timing, as a long run amortizes it.

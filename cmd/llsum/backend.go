@@ -24,6 +24,8 @@ const (
 // backendFlags choose and configure the summarizer behind `llsum run`.
 type backendFlags struct {
 	Backend string
+	// backend is the one Finalize picked.
+	backend string
 	modelFlags
 	Tokenizer      string
 	Endpoint       string
@@ -38,7 +40,7 @@ type backendFlags struct {
 
 // AddFlags registers the backend flags.
 func (o *backendFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Backend, "backend", "", "summarizer: onnx, openai or extractive (default: onnx with a model, openai with --endpoint, else extractive)")
+	choiceFlag(f, &o.Backend, "backend", "", []string{backendONNX, backendOpenAI, backendExtractive}, nil, "summarizer (default: onnx with a model, openai with --endpoint, else extractive)")
 	o.modelFlags.AddFlags(f)
 	f.StringVar(&o.Tokenizer, "tokenizer", "", "tokenizer.json (or its folder) for exact token counts with --backend openai")
 	f.StringVar(&o.Endpoint, "endpoint", "", "OpenAI-compatible server base URL, e.g. http://gpu1:8000/v1 (API key from LLSUM_API_KEY)")
@@ -56,12 +58,13 @@ func (o *backendFlags) AddFlags(f *pflag.FlagSet) {
 	_ = f.MarkHidden("ignore-eos")
 }
 
-// resolve picks the backend when --backend is not given.
-func (o *backendFlags) resolve() (string, error) {
+// Finalize picks the backend when --backend is not given and checks that
+// its flags go together.
+func (o *backendFlags) Finalize() error {
 	b := o.Backend
 	model := o.Model
 	if model == "" {
-		model = envconfig.Lookup("LLSUM_MODEL")
+		model = envconfig.Model()
 	}
 	if b == "" {
 		switch {
@@ -74,45 +77,44 @@ func (o *backendFlags) resolve() (string, error) {
 		}
 	}
 	switch b {
-	case backendExtractive:
 	case backendONNX:
 		if model == "" {
-			return "", usageErrorf("--backend onnx needs --model DIR (or LLSUM_MODEL)")
+			return usagef("--backend onnx needs --model DIR (or LLSUM_MODEL)")
 		}
 	case backendOpenAI:
 		if o.Endpoint == "" {
-			return "", usageErrorf("--backend openai needs --endpoint URL")
+			return usagef("--backend openai needs --endpoint URL")
 		}
-	default:
-		return "", usageErrorf("--backend %q: want onnx, openai or extractive", b)
 	}
 	if o.Context < 0 {
-		return "", usageErrorf("--context must not be negative")
+		return usagef("--context must not be negative")
 	}
-	return b, nil
+	o.backend = b
+	return nil
 }
 
-// open opens the configured summarizer. Configuration problems (a model
-// folder that is not one, a missing library, an unreachable server) are
-// returned with exit code 2.
+// open opens the summarizer Finalize picked. Configuration problems (a
+// model folder that is not one, a missing library, an unreachable server)
+// are configuration errors (exit 2).
 func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summarizer, error) {
-	b, err := o.resolve()
-	if err != nil {
-		return nil, err
+	if o.backend == "" {
+		if err := o.Finalize(); err != nil {
+			return nil, err
+		}
 	}
 	llm := infer.LLMOptions{Sampling: o.Sampling, IgnoreEOS: o.IgnoreEOS}
-	switch b {
+	switch o.backend {
 	case backendONNX:
 		m, err := onnx.OpenChatModel(ctx, o.modelFlags.engineOptions(g))
 		if err != nil {
-			return nil, withCode(exitUsage, err)
+			return nil, configError(err)
 		}
 		return infer.NewLLMSummarizer(m, llm), nil
 	case backendOpenAI:
 		cfg := openai.Config{
 			Endpoint:      o.Endpoint,
 			ModelName:     o.ModelName,
-			APIKey:        envconfig.Lookup("LLSUM_API_KEY"),
+			APIKey:        envconfig.APIKey(),
 			Concurrency:   o.Concurrency,
 			Timeout:       o.RequestTimeout,
 			MaxRetries:    retriesConfig(o.Retries),
@@ -125,7 +127,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 		if tokPath != "" {
 			enc, err := chat.Load(tokPath)
 			if err != nil {
-				return nil, withCode(exitUsage, err)
+				return nil, configError(err)
 			}
 			cfg.CountTokens = func(msgs []infer.Message) (int, error) {
 				ids, err := enc.EncodeChat(msgs)
@@ -134,7 +136,7 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 		}
 		c, err := openai.New(ctx, cfg)
 		if err != nil {
-			return nil, withCode(exitUsage, err)
+			return nil, configError(err)
 		}
 		return infer.NewLLMSummarizer(c, llm), nil
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/llsum/llsum/chunk"
 	"github.com/llsum/llsum/extract"
-	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/summarize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -61,10 +60,11 @@ before start.`,
   llsum chunk --json report.pdf | jq '.chunks[] | {index, pages, tokens}'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("chunk takes exactly one file")
+				return usagef("chunk takes exactly one file")
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runChunk(cmd.Context(), g, opts, args)
 		},
@@ -85,21 +85,19 @@ type chunkPlanJSON struct {
 	Chunks        []chunk.Chunk `json:"chunks"`
 }
 
+// Finalize checks the flags' ranges and the backend's flag combinations.
+func (o *chunkOptions) Finalize() error {
+	if o.MaxNewTokens < 1 || o.Overlap < 0 {
+		return usagef("--max-new-tokens must be at least 1 and --chunk-overlap not negative")
+	}
+	return o.Backend.Finalize()
+}
+
 // runChunk is `llsum chunk`.
 func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []string) error {
-	if opts.MaxNewTokens < 1 || opts.Overlap < 0 {
-		return usageErrorf("--max-new-tokens must be at least 1 and --chunk-overlap not negative")
-	}
-	eo, err := opts.Extract.options()
+	doc, err := extract.File(ctx, args[0], opts.Extract.options())
 	if err != nil {
-		return err
-	}
-	if _, err := opts.Backend.resolve(); err != nil {
-		return err
-	}
-	doc, err := extract.File(ctx, args[0], eo)
-	if err != nil {
-		return withCode(exitDocFailed, err)
+		return documentFailed(err)
 	}
 	s, err := opts.Backend.open(ctx, g)
 	if err != nil {
@@ -109,11 +107,9 @@ func runChunk(ctx context.Context, g *globalOptions, opts chunkOptions, args []s
 	sopts := summarize.Options{ContextWindow: opts.Backend.Context, MaxNewTokens: opts.MaxNewTokens, Overlap: opts.Overlap}
 	plan, err := summarize.Plan(ctx, s, doc, sopts)
 	if err != nil {
-		code := exitDocFailed
-		if errclass.IsFatal(err) {
-			code = exitUsage // the window, style or language will not do for any document
-		}
-		return withCode(code, fmt.Errorf("chunk %s: %w", doc.Path, err))
+		// Fatal (exit 2) when the window, style or language will not do
+		// for any document; else the document failed (exit 1).
+		return fmt.Errorf("chunk %s: %w", doc.Path, err)
 	}
 	info := s.Info()
 	window := info.ContextWindow

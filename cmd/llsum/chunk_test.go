@@ -4,17 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer/extractive"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 func TestChunkCommandJSON(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
+	path := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
 	var out, errb bytes.Buffer
 	g := &globalOptions{stdout: &out, stderr: &errb}
 	opts := chunkOptions{Backend: backendFlags{Context: 1024}, MaxNewTokens: 128, Overlap: 32, JSON: true, Extract: extractFlags{PDFEngine: "auto"}}
@@ -56,7 +56,7 @@ func TestChunkCommandJSON(t *testing.T) {
 }
 
 func TestChunkCommandText(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "testdata", "docs", "guides", "getting-started.md")
+	path := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "guides", "getting-started.md")
 	var out, errb bytes.Buffer
 	g := &globalOptions{stdout: &out, stderr: &errb}
 	if err := runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path}); err != nil {
@@ -73,20 +73,20 @@ func TestChunkCommandErrors(t *testing.T) {
 	g := &globalOptions{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	missing := filepath.Join(t.TempDir(), "missing.pdf")
 	err := runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{missing})
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != exitDocFailed || !strings.Contains(err.Error(), missing) {
+	code := func(err error) int { c, _ := exitCode(context.Background(), err); return c }
+	if code(err) != exitDocFailed || !strings.Contains(err.Error(), missing) {
 		t.Fatalf("missing file: %v", err)
 	}
-	path := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	path := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	err = runChunk(context.Background(), g, chunkOptions{Backend: backendFlags{Context: 300}, MaxNewTokens: 512, Extract: extractFlags{PDFEngine: "auto"}}, []string{path})
-	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
+	if code(err) != exitUsage || !strings.Contains(err.Error(), "context window too small") || !strings.Contains(err.Error(), "meeting-notes.txt") {
 		t.Fatalf("small window: %v", err)
 	}
-	err = runChunk(context.Background(), g, chunkOptions{MaxNewTokens: 0}, []string{path})
-	if !errors.As(err, &ee) || ee.code != exitUsage {
+	bad := chunkOptions{MaxNewTokens: 0}
+	if err = bad.Finalize(); code(err) != exitUsage {
 		t.Fatalf("bad flags: %v", err)
 	}
-	if r := runLLSum(t, repoRoot(t), "chunk", "--context", "1024", "testdata/docs/solar-energy.pdf"); r.code != 0 || !strings.Contains(r.stdout, "testdata/docs/solar-energy.pdf: 2 pages") {
+	if r := runLLSum(t, testenv.ModuleRoot(t), "chunk", "--context", "1024", "testdata/docs/solar-energy.pdf"); r.code != 0 || !strings.Contains(r.stdout, "testdata/docs/solar-energy.pdf: 2 pages") {
 		t.Fatalf("llsum chunk: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -96,7 +96,7 @@ func TestChunkCommandErrors(t *testing.T) {
 // for its prompt.
 func TestChunkCommandModel(t *testing.T) {
 	model := tinyModel(t, "genai")
-	path := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
+	path := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "corpus", "pdf", "R-FAQ.pdf")
 	var out, errb bytes.Buffer
 	g := &globalOptions{stdout: &out, stderr: &errb}
 	bf := backendFlags{modelFlags: modelFlags{Model: model, Device: "cpu"}, Context: 1024}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/llsum/llsum/infer/onnx/enginebench"
 )
 
 // TestDevBench runs every part of `llsum dev bench` on the tiny GQA model
@@ -25,7 +27,7 @@ func TestDevBench(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	var r benchResult
+	var r enginebench.Result
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("%v: %s", err, stdout.String())
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/llsum/llsum/internal/envconfig"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // userDocs is the user documentation: README.md, which holds what a user
@@ -24,7 +25,7 @@ type userDocs struct {
 
 func readUserDocs(t *testing.T) userDocs {
 	t.Helper()
-	root := repoRoot(t)
+	root := testenv.ModuleRoot(t)
 	names, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestEnvDocumented(t *testing.T) {
 // TestCIRunsREADMETestCommand: the command .ci/run runs is the one the
 // README tells users to run the tests with.
 func TestCIRunsREADMETestCommand(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), ".ci", "run"))
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), ".ci", "run"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func anchor(heading string) string {
 // for a link into a Markdown file, to a heading that exists.
 func TestDocLinks(t *testing.T) {
 	d := readUserDocs(t)
-	root := repoRoot(t)
+	root := testenv.ModuleRoot(t)
 	for name := range d.files {
 		if strings.HasPrefix(name, "docs/") && !strings.Contains(d.readme, "]("+name+")") {
 			t.Errorf("README.md does not link %s", name)

@@ -46,7 +46,7 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 	rt, err := onnx.LoadRuntime(eo.Lib)
 	if err != nil {
 		fmt.Fprintf(w, "onnxruntime: not usable\n")
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	fmt.Fprintf(w, "onnxruntime: %s (%s), version %s\n", rt.Path, rt.Source, rt.Version)
 	if err := onnx.CheckCUDA(0); err != nil {
@@ -66,7 +66,7 @@ func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error 
 	s, err := onnx.ReadSpec(eo.Model, eo.Variant)
 	if err != nil {
 		fmt.Fprintf(w, "model:       INVALID\n")
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	fmt.Fprint(w, describeSpec(s))
 	return nil

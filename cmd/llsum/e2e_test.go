@@ -10,39 +10,32 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
+	"github.com/llsum/llsum/internal/testenv"
 	"github.com/llsum/llsum/pipeline"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
+// llsumBinary is built once per test binary, on first use; TestMain
+// removes it.
+var llsumBinary = &testenv.Binary{Pkg: "./cmd/llsum"}
 
-// llsumBin builds the llsum binary once per test process and returns its
-// path; end-to-end tests run it as a subprocess, as users and cron do.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	llsumBinary.Cleanup()
+	os.Exit(code)
+}
+
+// llsumBin returns the path of the llsum binary; end-to-end tests run it as
+// a subprocess, as users and cron do.
 func llsumBin(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "llsum-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "llsum")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = errors.New(string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("build llsum: %v", binErr)
+	path, err := llsumBinary.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binPath
+	return path
 }
 
 type runResult struct {
@@ -68,12 +61,6 @@ func runLLSum(t *testing.T, dir string, args ...string) runResult {
 		t.Fatalf("run llsum: %v", err)
 	}
 	return runResult{code, out.String(), errb.String()}
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	wd, _ := os.Getwd()
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
 }
 
 // copyTree copies the regular files under src into dst.
@@ -160,7 +147,7 @@ func checkDocumentJSON(t *testing.T, path, wantSource string) map[string]any {
 			t.Errorf("%s: field %q is %s, want %s", path, k, got, typ)
 		}
 	}
-	known := map[string]bool{"title": true, "chunks": true, "levels": true, "budget": true, "warnings": true}
+	known := map[string]bool{"title": true, "chunks": true, "levels": true, "budget": true, "warnings": true, "language": true}
 	for k := range m {
 		if _, ok := documentSchema[k]; !ok && !known[k] {
 			t.Errorf("%s: undocumented field %q", path, k)
@@ -186,7 +173,7 @@ func checkDocumentJSON(t *testing.T, path, wantSource string) map[string]any {
 
 func TestRunTestdataDocs(t *testing.T) {
 	work := t.TempDir()
-	copyTree(t, filepath.Join(repoRoot(t), "testdata", "docs"), filepath.Join(work, "docs"))
+	copyTree(t, filepath.Join(testenv.ModuleRoot(t), "testdata", "docs"), filepath.Join(work, "docs"))
 	r := runLLSum(t, work, "run", "docs")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -236,7 +223,7 @@ func TestRunTestdataDocs(t *testing.T) {
 
 func TestRunFormatsAndStdout(t *testing.T) {
 	work := t.TempDir()
-	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	doc := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	r := runLLSum(t, work, "run", "--format", "json", "--stdout", "--out", "o", doc)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -257,7 +244,7 @@ func TestRunFormatsAndStdout(t *testing.T) {
 
 func TestRunQuietAndIncludeExclude(t *testing.T) {
 	work := t.TempDir()
-	copyTree(t, filepath.Join(repoRoot(t), "testdata", "docs"), filepath.Join(work, "docs"))
+	copyTree(t, filepath.Join(testenv.ModuleRoot(t), "testdata", "docs"), filepath.Join(work, "docs"))
 	// Hidden folders are skipped, and so is the output folder inside the input.
 	os.MkdirAll(filepath.Join(work, "docs", ".git"), 0o755)
 	os.WriteFile(filepath.Join(work, "docs", ".git", "notes.txt"), []byte("Hidden text. Never read."), 0o644)
@@ -284,8 +271,8 @@ func TestRunQuietAndIncludeExclude(t *testing.T) {
 func TestRunBadInputs(t *testing.T) {
 	work := t.TempDir()
 	in := filepath.Join(work, "in")
-	copyTree(t, filepath.Join(repoRoot(t), "testdata", "docs"), in)
-	copyTree(t, filepath.Join(repoRoot(t), "testdata", "bad"), filepath.Join(in, "bad"))
+	copyTree(t, filepath.Join(testenv.ModuleRoot(t), "testdata", "docs"), in)
+	copyTree(t, filepath.Join(testenv.ModuleRoot(t), "testdata", "bad"), filepath.Join(in, "bad"))
 	os.Remove(filepath.Join(in, "bad", "README.md"))
 	if err := os.Symlink(filepath.Join(work, "nowhere.pdf"), filepath.Join(in, "bad", "dangling.pdf")); err != nil {
 		t.Fatal(err)
@@ -298,7 +285,7 @@ func TestRunBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A corpus PDF that is cut in half.
-	half := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf", "truncated-half-R-intro.pdf")
+	half := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "corpus", "pdf", "truncated-half-R-intro.pdf")
 	if data, err := os.ReadFile(half); err == nil {
 		os.WriteFile(filepath.Join(in, "bad", "half.pdf"), data, 0o644)
 	} else {
@@ -368,7 +355,7 @@ func TestRunUnwritableOutput(t *testing.T) {
 	work := t.TempDir()
 	blocker := filepath.Join(work, "file")
 	os.WriteFile(blocker, []byte("x"), 0o644)
-	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	doc := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	r := runLLSum(t, work, "run", "--out", filepath.Join(blocker, "sub"), doc)
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
@@ -418,7 +405,7 @@ func TestHelpIsComplete(t *testing.T) {
 
 func TestExtractCommand(t *testing.T) {
 	work := t.TempDir()
-	pdf := filepath.Join(repoRoot(t), "testdata", "docs", "solar-energy.pdf")
+	pdf := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "solar-energy.pdf")
 	r := runLLSum(t, work, "extract", pdf)
 	if r.code != 0 || !strings.Contains(r.stdout, "Rooftop solar panels") || !strings.Contains(r.stdout, "\f") {
 		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
@@ -434,7 +421,7 @@ func TestExtractCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Pages) != 2 || doc.Pages[1].Number != 2 || doc.Pages[0].Engine == "" {
 		t.Fatalf("--json: %v %+v", err, doc)
 	}
-	r = runLLSum(t, work, "extract", filepath.Join(repoRoot(t), "testdata", "bad", "empty.pdf"))
+	r = runLLSum(t, work, "extract", filepath.Join(testenv.ModuleRoot(t), "testdata", "bad", "empty.pdf"))
 	if r.code != 1 || !strings.Contains(r.stderr, "empty.pdf") {
 		t.Fatalf("bad file: exit %d, %q", r.code, r.stderr)
 	}
@@ -451,7 +438,7 @@ func TestVersion(t *testing.T) {
 // largest ones only without -short): every file ends ok, failed or skipped
 // with a reason, and the run's exit code follows.
 func TestRunSharedCorpus(t *testing.T) {
-	corpus := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf")
+	corpus := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "corpus", "pdf")
 	if _, err := os.Stat(corpus); err != nil {
 		t.Fatalf("shared corpus missing: %v", err)
 	}
@@ -514,7 +501,7 @@ func TestRunSharedCorpus(t *testing.T) {
 // a JSON object, the extractive notice included.
 func TestJSONLogIsAllJSON(t *testing.T) {
 	work := t.TempDir()
-	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	doc := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	r := runLLSum(t, work, "run", "--log-format", "json", doc)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)

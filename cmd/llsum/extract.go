@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 
 	"github.com/llsum/llsum/extract"
-	"github.com/llsum/llsum/internal/envconfig"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -36,7 +34,7 @@ number, text, engine and warnings.`,
   llsum extract --json report.pdf | jq '.pages[] | select(.warnings)'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("extract takes exactly one file")
+				return usagef("extract takes exactly one file")
 			}
 			return nil
 		},
@@ -50,19 +48,13 @@ number, text, engine and warnings.`,
 
 // runExtract is `llsum extract`.
 func runExtract(ctx context.Context, g *globalOptions, opts extractOptions, args []string) error {
-	eo, err := opts.Extract.options()
-	if err != nil {
-		return err
-	}
+	eo := opts.Extract.options()
 	eo.Workers = 1
-	if dir := envconfig.CacheDir(); dir != "" {
-		eo.CacheDir = filepath.Join(dir, "pdfium")
-	}
 	ex := extract.New(eo)
 	defer ex.Close()
 	doc, err := ex.File(ctx, args[0])
 	if err != nil {
-		return withCode(exitDocFailed, err)
+		return documentFailed(err)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(g.stdout)

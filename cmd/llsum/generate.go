@@ -16,48 +16,6 @@ import (
 	"github.com/llsum/llsum/internal/envconfig"
 )
 
-// modelFlags select and place the ONNX model; generate, doctor and run share
-// them.
-type modelFlags struct {
-	Model        string
-	Variant      string
-	Device       string
-	ORTLib       string
-	PrefillChunk int
-	Threads      int
-}
-
-// AddFlags registers the model flags.
-func (o *modelFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Model, "model", "", "model folder (genai or transformers.js layout; default LLSUM_MODEL)")
-	f.StringVar(&o.Variant, "variant", "", "graph to use when the folder has several (e.g. q4f16, fp16)")
-	f.StringVar(&o.Device, "device", "", "auto, cpu, cuda or cuda:N (default LLSUM_DEVICE, else auto)")
-	f.StringVar(&o.ORTLib, "ort-lib", "", "ONNX Runtime library path (default: LLSUM_ORT_LIB, beside the binary, the install folder, system)")
-	f.IntVar(&o.PrefillChunk, "prefill-chunk", onnx.DefaultPrefillChunk, "prompt tokens per forward pass")
-	f.IntVar(&o.Threads, "threads", 0, "CPU threads for ONNX Runtime (0: all cores)")
-}
-
-// engineOptions resolves flags and environment into onnx.Options.
-func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
-	model := o.Model
-	if model == "" {
-		model = envconfig.Lookup("LLSUM_MODEL")
-	}
-	device := o.Device
-	if device == "" {
-		device = envconfig.Lookup("LLSUM_DEVICE")
-	}
-	return onnx.Options{
-		Model:        model,
-		Variant:      o.Variant,
-		Device:       device,
-		Lib:          onnx.DefaultLibOptions(o.ORTLib),
-		PrefillChunk: o.PrefillChunk,
-		Threads:      o.Threads,
-		Notice:       g.notice,
-	}
-}
-
 // generateOptions are the flags of `llsum generate`.
 type generateOptions struct {
 	modelFlags
@@ -66,6 +24,8 @@ type generateOptions struct {
 	MaxNewTokens int
 	Sampling     infer.Sampling
 	JSON         bool
+
+	ids []int // --input-ids, parsed by Finalize
 }
 
 // AddFlags registers generate's flags.
@@ -95,6 +55,7 @@ Greedy decoding unless --temperature is set. With --json the result is
 "prefill_ms":…,"decode_tokens_per_s":…} (text only with a tokenizer).`,
 		Example: `  llsum generate --model ~/models/llama-3.2-1b --input-ids 128000,9906 --json`,
 		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGenerate(cmd.Context(), g, opts)
 		},
@@ -129,42 +90,48 @@ func parseIDs(s string) ([]int, error) {
 	return out, nil
 }
 
+// Finalize checks the flag combinations and parses --input-ids.
+func (o *generateOptions) Finalize() error {
+	if (o.Prompt == "") == (o.InputIDs == "") {
+		return usagef("generate needs exactly one of --prompt or --input-ids")
+	}
+	if o.MaxNewTokens < 1 {
+		return usagef("--max-new-tokens must be at least 1")
+	}
+	if o.Model == "" && envconfig.Model() == "" {
+		return usagef("generate needs --model DIR (or LLSUM_MODEL)")
+	}
+	if o.InputIDs != "" {
+		ids, err := parseIDs(o.InputIDs)
+		if err != nil {
+			return &usageError{err: err}
+		}
+		o.ids = ids
+	}
+	return nil
+}
+
 // runGenerate is `llsum generate`.
 func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) error {
-	if (opts.Prompt == "") == (opts.InputIDs == "") {
-		return usageErrorf("generate needs exactly one of --prompt or --input-ids")
-	}
-	if opts.MaxNewTokens < 1 {
-		return usageErrorf("--max-new-tokens must be at least 1")
-	}
 	eo := opts.engineOptions(g)
-	if eo.Model == "" {
-		return usageErrorf("generate needs --model DIR (or LLSUM_MODEL)")
-	}
-	var ids []int
-	if opts.InputIDs != "" {
-		var err error
-		if ids, err = parseIDs(opts.InputIDs); err != nil {
-			return usageErrorf("%v", err)
-		}
-	}
+	ids := opts.ids
 	var enc *chat.Encoder
 	if opts.Prompt != "" || onnx.HasTokenizer(eo.Model) {
 		var err error
 		if enc, err = chat.Load(eo.Model); err != nil {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 	}
 	if opts.Prompt != "" {
 		var err error
 		ids, err = enc.EncodeChat([]infer.Message{{Role: infer.RoleUser, Content: opts.Prompt}})
 		if err != nil {
-			return withCode(exitUsage, err)
+			return configError(err)
 		}
 	}
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	defer e.Close()
 	res, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: ids, MaxNewTokens: opts.MaxNewTokens, Sampling: opts.Sampling}})

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/internal/genmodel"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -36,6 +36,7 @@ type genModelOptions struct {
 	Workers                                                                int
 
 	flags *pflag.FlagSet
+	cfg   genmodel.Config // set by Finalize
 }
 
 // AddFlags registers gen-model's flags.
@@ -64,7 +65,7 @@ func (o *genModelOptions) AddFlags(f *pflag.FlagSet) {
 func (o *genModelOptions) config() (genmodel.Config, error) {
 	cfg, err := genmodel.Preset(o.Preset)
 	if err != nil {
-		return cfg, usageErrorf("--preset: %w", err)
+		return cfg, usagef("--preset: %w", err)
 	}
 	changed := func(name string) bool { return o.flags != nil && o.flags.Changed(name) }
 	cfg.Flavour, cfg.Seed, cfg.Workers = o.Flavour, o.Seed, o.Workers
@@ -115,7 +116,8 @@ are those of the real model.`,
   llsum dev gen-model --preset 3b --out /tmp/llama32-3b-shaped
   llsum dev gen-model --layers 4 --hidden 512 --heads 8 --kv-heads 2 --intermediate 1536 \
     --vocab 128256 --context-length 16384 --out /tmp/bench`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGenModel(cmd.Context(), g, opts)
 		},
@@ -124,24 +126,31 @@ are those of the real model.`,
 	return cmd
 }
 
-// runGenModel is `llsum dev gen-model`.
-func runGenModel(ctx context.Context, g *globalOptions, opts genModelOptions) error {
-	if opts.Out == "" {
-		return usageErrorf("gen-model: --out is required")
+// Finalize checks the flags and builds the model's shape.
+func (o *genModelOptions) Finalize() error {
+	if o.Out == "" {
+		return usagef("gen-model: --out is required")
 	}
-	cfg, err := opts.config()
+	cfg, err := o.config()
 	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageErrorf("gen-model: %w", err)
+		return usagef("gen-model: %w", err)
 	}
+	o.cfg = cfg
+	return nil
+}
+
+// runGenModel is `llsum dev gen-model`.
+func runGenModel(ctx context.Context, g *globalOptions, opts genModelOptions) error {
+	cfg := opts.cfg
 	start := time.Now()
 	if err := genmodel.Write(ctx, opts.Out, cfg); err != nil {
 		return fmt.Errorf("gen-model %s: %w", opts.Out, err)
 	}
 	var size int64
-	err = filepath.WalkDir(opts.Out, func(_ string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(opts.Out, func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,8 +37,7 @@ func TestGenModelCmd(t *testing.T) {
 			root.SetArgs(args)
 			err := root.ExecuteContext(context.Background())
 			if tc.wantErr != "" {
-				var ee *exitError
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ee) || ee.code != tc.code {
+				if code, _ := exitCode(context.Background(), err); err == nil || !strings.Contains(err.Error(), tc.wantErr) || code != tc.code {
 					t.Fatalf("err = %v, want %q with code %d", err, tc.wantErr, tc.code)
 				}
 				return

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,14 +19,30 @@ type historyOptions struct {
 	Status string
 	Shard  string
 	JSON   bool
+
+	query pipeline.HistoryQuery // set by Finalize
 }
 
 // AddFlags registers history's flags.
 func (o *historyOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Since, "since", "", "only runs started since T: a date (2026-11-30, local time), an RFC 3339 time, or an age (36h, 7d)")
-	f.StringVar(&o.Status, "status", "", "only documents whose last status is this: ok, failed, skipped or deleted")
+	choiceFlag(f, &o.Status, "status", "", []string{pipeline.StatusOK, pipeline.StatusFailed, pipeline.StatusSkipped, pipeline.StatusDeleted}, nil,
+		"only documents whose last status is this")
 	f.StringVar(&o.Shard, "shard", "", "read shard I/N's state (OUT/.llsum/state-I-of-N.db) instead of the whole run's")
 	f.BoolVar(&o.JSON, "json", false, "print JSON Lines: one object per run, then one per document")
+}
+
+// Finalize parses --since and --shard.
+func (o *historyOptions) Finalize() error {
+	o.query = pipeline.HistoryQuery{Status: o.Status}
+	var err error
+	if o.query.Shard, err = parseShardFlag(o.Shard); err != nil {
+		return err
+	}
+	if o.query.Since, err = parseSince(o.Since, time.Now()); err != nil {
+		return usagef("--since %q: %w", o.Since, err)
+	}
+	return nil
 }
 
 func newHistoryCmd(g *globalOptions) *cobra.Command {
@@ -48,10 +62,11 @@ llsum history --since 24h --status failed OUT.`,
   llsum history --json /srv/digests | jq -c 'select(.document) | .document | {path, model}'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("history needs the output folder")
+				return usagef("history needs the output folder")
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHistory(cmd.Context(), g, opts, args)
 		},
@@ -62,21 +77,10 @@ llsum history --since 24h --status failed OUT.`,
 
 // runHistory is `llsum history`.
 func runHistory(ctx context.Context, g *globalOptions, opts historyOptions, args []string) error {
-	q := pipeline.HistoryQuery{Status: opts.Status}
-	var err error
-	if q.Shard, err = parseShardFlag(opts.Shard); err != nil {
-		return err
-	}
-	if opts.Status != "" && !slices.Contains([]string{pipeline.StatusOK, pipeline.StatusFailed, pipeline.StatusSkipped, pipeline.StatusDeleted}, opts.Status) {
-		return usageErrorf("--status %q: want ok, failed, skipped or deleted", opts.Status)
-	}
-	if q.Since, err = parseSince(opts.Since, time.Now()); err != nil {
-		return usageErrorf("--since %q: %v", opts.Since, err)
-	}
 	w := g.stdout
 	enc := json.NewEncoder(w)
 	runs, docs := 0, 0
-	err = pipeline.History(ctx, args[0], q, func(r pipeline.RunInfo) error {
+	err := pipeline.History(ctx, args[0], opts.query, func(r pipeline.RunInfo) error {
 		runs++
 		if opts.JSON {
 			return enc.Encode(struct {
@@ -106,10 +110,7 @@ func runHistory(ctx context.Context, g *globalOptions, opts historyOptions, args
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, pipeline.ErrNoState) {
-			return withCode(exitUsage, err)
-		}
-		return err
+		return stateError(err)
 	}
 	if !opts.JSON && !g.Quiet {
 		fmt.Fprintf(g.stderr, "llsum: %d runs, %d documents changed\n", runs, docs)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/pipeline"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -37,7 +36,7 @@ is written all the same.`,
 		Example: `  llsum index merge /shared/digests`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("index merge needs the output folder")
+				return usagef("index merge needs the output folder")
 			}
 			return nil
 		},
@@ -54,9 +53,6 @@ is written all the same.`,
 func runIndexMerge(ctx context.Context, g *globalOptions, opts indexMergeOptions, args []string) error {
 	res, err := pipeline.MergeIndexes(ctx, args[0], opts.Wait)
 	if err != nil {
-		if errclass.IsFatal(err) {
-			return withCode(exitUsage, err)
-		}
 		return err
 	}
 	c := res.Index.Counts
@@ -65,7 +61,7 @@ func runIndexMerge(ctx context.Context, g *globalOptions, opts indexMergeOptions
 			strings.Join(res.Shards, ", "), res.Path, len(res.Index.Documents), c.OK, c.Failed, c.Skipped, c.Deleted)
 	}
 	if len(res.Missing) > 0 {
-		return withCode(exitDocFailed, fmt.Errorf("index merge %s: no index for shard %s yet", args[0], strings.Join(res.Missing, ", ")))
+		return documentFailed(fmt.Errorf("index merge %s: no index for shard %s yet", args[0], strings.Join(res.Missing, ", ")))
 	}
 	return nil
 }

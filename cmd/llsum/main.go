@@ -7,96 +7,50 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
 var version = "dev"
 
-// Exit codes (README "Exit codes").
-const (
-	exitOK          = 0
-	exitDocFailed   = 1
-	exitUsage       = 2
-	exitInterrupted = 130
-)
-
-// exitError carries the exit code a command wants.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-func (e *exitError) Unwrap() error { return e.err }
-
-// usageErrorf returns an error that exits with code 2.
-func usageErrorf(format string, args ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
-}
-
-// withCode wraps err with an exit code (nil err and code 0 give nil).
-func withCode(code int, err error) error {
-	if code == exitOK && err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
-
 func main() {
 	os.Exit(execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// execute runs llsum with args and returns the exit code.
+// execute runs llsum with args and returns the exit code (errors.go picks
+// it).
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := notifySignals(context.Background()) // signals.go
 	defer stop()
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
+	ran := false
+	markRun(root, &ran)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	var ue *usageError
+	if err != nil && !ran && !errors.As(err, &ue) {
+		// cobra's own checks (unknown command, argument counts) fail
+		// before any command runs: usage errors.
+		err = &usageError{err: err, help: true}
 	}
-	code := exitDocFailed
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	} else if isUsage(err) {
-		code = exitUsage
-	}
-	if msg := errorLine(err); msg != "" {
-		fmt.Fprintln(stderr, "llsum: error: "+msg)
-		if code == exitUsage && !errors.As(err, &ee) {
-			fmt.Fprintln(stderr, "Run 'llsum --help' for usage.")
-		}
-	}
-	if ctx.Err() != nil && code != exitUsage {
-		return exitInterrupted
+	code, msg := exitCode(ctx, err)
+	if msg != "" {
+		fmt.Fprintln(stderr, msg)
 	}
 	return code
 }
 
-// errorLine is the one-line message for err ("" when already reported).
-func errorLine(err error) string {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.err == nil {
-		return ""
-	}
-	return oneLine(err.Error())
-}
-
-// isUsage recognizes cobra's own argument and flag errors.
-func isUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
-		if strings.Contains(s, p) {
-			return true
+// markRun makes every command set *ran when its RunE starts, so execute
+// tells cobra's argument errors from the commands' own.
+func markRun(c *cobra.Command, ran *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*ran = true
+			return run(cmd, args)
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		markRun(sub, ran)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/llsum/llsum/infer/onnx/onnxtest"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // tinyModel writes a generated tiny Llama model (genai or optimum layout)
@@ -24,7 +25,7 @@ func TestRunWithGeneratedModel(t *testing.T) {
 		t.Run(flavour, func(t *testing.T) {
 			model := tinyModel(t, flavour)
 			work := t.TempDir()
-			docs := filepath.Join(repoRoot(t), "testdata", "docs")
+			docs := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs")
 			r := runLLSum(t, work, "run", "--model", model, "--device", "cpu", "--max-new-tokens", "16", "-j", "2", docs)
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -71,7 +72,7 @@ func TestRunWithGeneratedModel(t *testing.T) {
 
 func TestRunModelErrors(t *testing.T) {
 	work := t.TempDir()
-	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	doc := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	noTok := engineModel(t, "tiny-qwen2-gqa-fp16")
 	for _, c := range []struct {
 		args []string
@@ -94,7 +95,7 @@ func TestRunModelErrors(t *testing.T) {
 // they are cut into many chunks and reduced in a tree; the JSON shows the
 // chunk tree, chunks cover every page in order, and the digest works.
 func TestRunLongDocumentsChunked(t *testing.T) {
-	corpus := filepath.Join(repoRoot(t), "..", "shared", "corpus", "pdf")
+	corpus := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "corpus", "pdf")
 	type jdoc struct {
 		Pages  int `json:"pages"`
 		Chunks []struct {
@@ -181,7 +182,7 @@ func TestRunLongDocumentsChunked(t *testing.T) {
 func TestRunIgnoreEOS(t *testing.T) {
 	model := tinyModel(t, "genai")
 	work := t.TempDir()
-	doc := filepath.Join(repoRoot(t), "testdata", "docs", "meeting-notes.txt")
+	doc := filepath.Join(testenv.ModuleRoot(t), "testdata", "docs", "meeting-notes.txt")
 	r := runLLSum(t, work, "run", "-q", "--model", model, "--device", "cpu", "--max-new-tokens", "40", "--ignore-eos", doc)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)

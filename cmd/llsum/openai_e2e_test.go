@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/llsum/llsum/infer/onnx/onnxtest"
+	"github.com/llsum/llsum/internal/testenv"
 )
 
 // End to end over real HTTP and real processes: `llsum run --backend openai`
@@ -85,7 +86,7 @@ func TestRunAgainstServe(t *testing.T) {
 	host := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/v1")
 
 	out := filepath.Join(t.TempDir(), "out")
-	r := runLLSum(t, repoRoot(t), "run", "--backend", "openai", "--endpoint", base, "--concurrency", "4",
+	r := runLLSum(t, testenv.ModuleRoot(t), "run", "--backend", "openai", "--endpoint", base, "--concurrency", "4",
 		"--max-new-tokens", "24", "--out", out, "testdata/docs")
 	idx := readIndex(t, out)
 	if len(idx.Documents) != 4 {
@@ -128,7 +129,7 @@ func TestRunAgainstServe(t *testing.T) {
 
 	// With the served model's tokenizer, counts are exact and say so.
 	out2 := filepath.Join(t.TempDir(), "out")
-	r = runLLSum(t, repoRoot(t), "run", "--backend", "openai", "--endpoint", base, "--tokenizer", model,
+	r = runLLSum(t, testenv.ModuleRoot(t), "run", "--backend", "openai", "--endpoint", base, "--tokenizer", model,
 		"--max-new-tokens", "8", "--format", "json", "--out", out2, "testdata/docs/guides")
 	idx = readIndex(t, out2)
 	if len(idx.Documents) != 1 {
@@ -284,7 +285,7 @@ func TestRunOpenAIDeadEndpoint(t *testing.T) {
 	ln.Close()
 	out := filepath.Join(t.TempDir(), "out")
 	cmd := exec.Command(llsumBin(t), "run", "--backend", "openai", "--endpoint", "http://"+addr+"/v1", "--out", out, "testdata/docs")
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = testenv.ModuleRoot(t)
 	cmd.Env = append(os.Environ(), "LLSUM_MODEL=", "LLSUM_API_KEY=sk-never-shown-42")
 	b, _ := cmd.CombinedOutput()
 	if c := cmd.ProcessState.ExitCode(); c != exitUsage {

@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/envconfig"
-	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/ui"
 	"github.com/llsum/llsum/pipeline"
 	sumz "github.com/llsum/llsum/summarize"
@@ -47,12 +44,16 @@ type runOptions struct {
 	Shard     string
 	LogFormat string
 	Index     string
+
+	// Set by Finalize.
+	shard       pipeline.Shard
+	instruction string
 }
 
 // AddFlags registers run's flags.
 func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.Out, "out", "o", "summaries", "output folder (mirrors the inputs' relative paths)")
-	f.StringVar(&o.Format, "format", "md,json", "output formats: md, json or md,json")
+	choiceFlag(f, &o.Format, "format", "md,json", []string{"md", "json", "md,json"}, func(s string) bool { _, _, ok := formatNames(s); return ok }, "output formats")
 	f.StringArrayVar(&o.Include, "include", nil, "only summarize files matching this glob (repeatable; ** spans folders)")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "skip files and folders matching this glob (repeatable)")
 	f.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "documents in flight")
@@ -60,7 +61,7 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", 512, "longest summary, in tokens")
 	o.Extract.AddFlags(f)
 	o.Backend.AddFlags(f)
-	f.StringVar(&o.Style, "style", "brief", "summary style: "+strings.Join(sumz.Styles(), ", "))
+	choiceFlag(f, &o.Style, "style", "brief", sumz.Styles(), nil, "summary style")
 	f.StringVar(&o.PromptFile, "prompt-file", "", "file holding a custom instruction that replaces the style's")
 	f.StringVar(&o.Lang, "lang", "auto", "language to write in: auto (the document's own), en, zh, de, …")
 	f.IntVar(&o.ChunkOverlap, "chunk-overlap", 0, "tokens each chunk of a long document repeats from the previous one")
@@ -70,8 +71,43 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.DurationVar(&o.Grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, time the documents in flight get to finish (a second signal aborts them)")
 	f.BoolVar(&o.Wait, "wait", false, "wait for another run using --out (or the same shard) to finish, instead of failing")
 	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3")
-	f.StringVar(&o.LogFormat, "log-format", "text", "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
-	f.StringVar(&o.Index, "index", pipeline.IndexJSON, "run index to write: json (OUT/index.json), jsonl (OUT/index.jsonl, one document a line) or none")
+	choiceFlag(f, &o.LogFormat, "log-format", "text", []string{"text", "json"}, nil, "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
+	choiceFlag(f, &o.Index, "index", pipeline.IndexJSON, pipeline.IndexFormats, nil, "run index to write: json (OUT/index.json), jsonl (OUT/index.jsonl, one document a line) or none")
+}
+
+// Finalize checks what the flag types cannot: ranges, the shard, the
+// prompt file and the backend's flag combinations.
+func (o *runOptions) Finalize() error {
+	if o.Grace < 0 {
+		return usagef("--grace must not be negative")
+	}
+	if o.Shard != "" {
+		sh, err := pipeline.ParseShard(o.Shard)
+		if err != nil {
+			return usagef("--shard: %w", err)
+		}
+		o.shard = sh
+	}
+	if o.Jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	if o.MaxNewTokens < 1 {
+		return usagef("--max-new-tokens must be at least 1")
+	}
+	if o.ChunkOverlap < 0 {
+		return usagef("--chunk-overlap must not be negative")
+	}
+	if o.PromptFile != "" {
+		b, err := os.ReadFile(o.PromptFile)
+		if err != nil {
+			return usagef("--prompt-file: %w", err)
+		}
+		if strings.TrimSpace(string(b)) == "" {
+			return usagef("--prompt-file %s is empty", o.PromptFile)
+		}
+		o.instruction = strings.TrimSpace(string(b))
+	}
+	return o.Backend.Finalize()
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -110,10 +146,11 @@ starts and those in flight get --grace to finish; the next run resumes.`,
   llsum run --shard 0/3 --out /shared/digests /shared/docs   # then: llsum index merge /shared/digests`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageErrorf("run needs at least one file or folder")
+				return usagef("run needs at least one file or folder")
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), g, opts, args)
 		},
@@ -124,85 +161,37 @@ starts and those in flight get --grace to finish; the next run resumes.`,
 
 // runRun is `llsum run`.
 func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []string) error {
-	cfg := pipeline.Config{
-		Inputs:  args,
-		OutDir:  opts.Out,
-		Include: opts.Include,
-		Exclude: opts.Exclude,
-		Jobs:    opts.Jobs,
-		Version: version,
-	}
-	for _, f := range strings.Split(opts.Format, ",") {
-		switch strings.TrimSpace(strings.ToLower(f)) {
-		case "md", "markdown":
-			cfg.Markdown = true
-		case "json":
-			cfg.JSON = true
-		default:
-			return usageErrorf("--format %q: want md, json or md,json", opts.Format)
-		}
-	}
-	if !slices.Contains(pipeline.IndexFormats, opts.Index) {
-		return usageErrorf("--index %q: want json, jsonl or none", opts.Index)
-	}
-	cfg.Index = opts.Index
-	if opts.Grace < 0 {
-		return usageErrorf("--grace must not be negative")
-	}
-	cfg.Force, cfg.Prune, cfg.Grace, cfg.Wait = opts.Force, opts.Prune, opts.Grace, opts.Wait
-	cfg.Abort = abortFrom(ctx)
-	if opts.Shard != "" {
-		sh, err := pipeline.ParseShard(opts.Shard)
-		if err != nil {
-			return usageErrorf("--shard: %v", err)
-		}
-		cfg.Shard = sh
-	}
-	switch opts.LogFormat {
-	case "text", "json":
-	default:
-		return usageErrorf("--log-format %q: want text or json", opts.LogFormat)
-	}
 	g.jsonLog = opts.LogFormat == "json"
-	if opts.Jobs < 1 {
-		return usageErrorf("--jobs must be at least 1")
+	ex := opts.Extract.options()
+	cfg := pipeline.Config{
+		Inputs:   args,
+		OutDir:   opts.Out,
+		Include:  opts.Include,
+		Exclude:  opts.Exclude,
+		Jobs:     opts.Jobs,
+		Version:  version,
+		Extract:  ex,
+		Describe: describe,
+		Force:    opts.Force,
+		Prune:    opts.Prune,
+		Grace:    opts.Grace,
+		Wait:     opts.Wait,
+		Abort:    abortFrom(ctx),
+		Shard:    opts.shard,
+		Index:    opts.Index,
+		Params: pipeline.Parameters{
+			MaxNewTokens: opts.MaxNewTokens,
+			Context:      opts.Backend.Context,
+			PDFEngine:    ex.PDFEngine,
+			StripHeaders: ex.StripHeaders,
+			Sampling:     opts.Backend.Sampling,
+			Style:        opts.Style,
+			Lang:         opts.Lang,
+			ChunkOverlap: opts.ChunkOverlap,
+			Instruction:  opts.instruction,
+		},
 	}
-	if opts.MaxNewTokens < 1 {
-		return usageErrorf("--max-new-tokens must be at least 1")
-	}
-	var err error
-	if cfg.Extract, err = opts.Extract.options(); err != nil {
-		return err
-	}
-	cfg.Params = pipeline.Parameters{
-		MaxNewTokens: opts.MaxNewTokens,
-		Context:      opts.Backend.Context,
-		PDFEngine:    cfg.Extract.PDFEngine,
-		StripHeaders: cfg.Extract.StripHeaders,
-		Sampling:     opts.Backend.Sampling,
-		Style:        opts.Style,
-		Lang:         opts.Lang,
-		ChunkOverlap: opts.ChunkOverlap,
-	}
-	if !slices.Contains(sumz.Styles(), opts.Style) {
-		return usageErrorf("--style %q: want one of %s", opts.Style, strings.Join(sumz.Styles(), ", "))
-	}
-	if opts.ChunkOverlap < 0 {
-		return usageErrorf("--chunk-overlap must not be negative")
-	}
-	if opts.PromptFile != "" {
-		b, err := os.ReadFile(opts.PromptFile)
-		if err != nil {
-			return usageErrorf("--prompt-file: %v", err)
-		}
-		if strings.TrimSpace(string(b)) == "" {
-			return usageErrorf("--prompt-file %s is empty", opts.PromptFile)
-		}
-		cfg.Params.Instruction = strings.TrimSpace(string(b))
-	}
-	if dir := envconfig.CacheDir(); dir != "" {
-		cfg.Extract.CacheDir = filepath.Join(dir, "pdfium")
-	}
+	cfg.Markdown, cfg.JSON, _ = formatNames(opts.Format)
 	if opts.Stdout {
 		cfg.Stdout = g.stdout
 	}
@@ -216,29 +205,27 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 	cfg.Observer = newObserver(g, opts.LogFormat)
 	rep, err := pipeline.Run(ctx, cfg, s)
 	if err != nil {
-		if opts.LogFormat == "json" {
+		// The run could not start: a configuration error.
+		err = configError(err)
+		if g.jsonLog {
 			// The log stays JSON lines: the error is its last line.
-			ui.WriteJSONError(g.stderr, err)
-			return withCode(exitUsage, nil)
+			ui.WriteJSONError(g.stderr, errors.New(describe(err)))
+			return reported(err)
 		}
-		if errclass.IsFatal(err) {
-			return withCode(exitUsage, err)
-		}
-		return usageErrorf("%v", err)
+		return err
 	}
 	if opts.Digest != "" && !rep.Interrupted && rep.Fatal == nil && ctx.Err() == nil {
 		if err := writeDigest(ctx, g, s, cfg, opts.Digest); err != nil {
-			if code := exitFor(ctx, rep); code != nil {
-				fmt.Fprintln(g.stderr, "llsum: error: "+oneLine(err.Error()))
-				return code
+			if outcome := exitFor(ctx, rep); outcome != nil {
+				return &messageError{msg: err, class: outcome}
 			}
-			if errclass.IsFatal(err) {
-				return withCode(exitUsage, err)
-			}
-			return withCode(exitDocFailed, err)
+			return err
 		}
 	}
-	return exitFor(ctx, rep)
+	if outcome := exitFor(ctx, rep); outcome != nil {
+		return reported(outcome)
+	}
+	return nil
 }
 
 // writeDigest writes --digest and says where.
@@ -254,19 +241,19 @@ func writeDigest(ctx context.Context, g *globalOptions, s infer.Summarizer, cfg 
 	return nil
 }
 
-// oneLine folds white space, line breaks included, so a message stays on one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// exitFor maps a run's report to the documented exit codes. Everything has
-// already been reported on stderr, so the error carries no message.
+// exitFor is the outcome of a run as an error for exitCode: interrupted,
+// stopped or with inputs missing, with documents failed, or nil. The
+// report has been logged already.
 func exitFor(ctx context.Context, rep *pipeline.Report) error {
 	switch {
 	case rep.Interrupted || ctx.Err() != nil:
-		return withCode(exitInterrupted, nil)
-	case rep.Fatal != nil || len(rep.InputErrors) > 0:
-		return withCode(exitUsage, nil)
+		return context.Canceled
+	case rep.Fatal != nil:
+		return configError(rep.Fatal)
+	case len(rep.InputErrors) > 0:
+		return configError(errors.Join(rep.InputErrors...))
 	case rep.Index.Counts.Failed > 0:
-		return withCode(exitDocFailed, nil)
+		return errDocumentsFailed
 	}
 	return nil
 }
@@ -274,11 +261,11 @@ func exitFor(ctx context.Context, rep *pipeline.Report) error {
 // newObserver picks the progress display: JSON lines when asked, else a
 // bar on a terminal, lines otherwise.
 func newObserver(g *globalOptions, format string) pipeline.Observer {
+	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose, Describe: describe}
 	if format == "json" {
-		return ui.NewJSONObserver(g.stderr)
+		return ui.NewJSONObserver(g.stderr, lo)
 	}
-	lo := ui.LogOptions{Quiet: g.Quiet, Verbose: g.Verbose}
-	if !g.Quiet && isTerminal(g.stderr) && envconfig.Lookup("LLSUM_NO_PROGRESS") != "1" {
+	if !g.Quiet && isTerminal(g.stderr) && !envconfig.NoProgress() {
 		return ui.NewBarObserver(g.stderr, lo)
 	}
 	return ui.NewLineObserver(g.stderr, lo)
@@ -287,38 +274,4 @@ func newObserver(g *globalOptions, format string) pipeline.Observer {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// extractFlags are the text-extraction flags shared by run and extract.
-type extractFlags struct {
-	PDFEngine    string
-	PDFPassword  string
-	StripHeaders bool
-	DocTimeout   time.Duration
-}
-
-// AddFlags registers the extraction flags.
-func (o *extractFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.PDFEngine, "pdf-engine", "auto", "PDF text engine: auto, ledongthuc or pdfium")
-	f.StringVar(&o.PDFPassword, "pdf-password", "", "password for encrypted PDFs (or LLSUM_PDF_PASSWORD)")
-	f.BoolVar(&o.StripHeaders, "strip-headers", false, "drop running headers and footers repeated across pages")
-	f.DurationVar(&o.DocTimeout, "doc-timeout", 2*time.Minute, "time limit for extracting one document (0: none)")
-}
-
-func (o *extractFlags) options() (extract.Options, error) {
-	switch o.PDFEngine {
-	case "auto", "ledongthuc", "pdfium":
-	default:
-		return extract.Options{}, usageErrorf("--pdf-engine %q: want auto, ledongthuc or pdfium", o.PDFEngine)
-	}
-	pw := o.PDFPassword
-	if pw == "" {
-		pw = envconfig.Lookup("LLSUM_PDF_PASSWORD")
-	}
-	return extract.Options{
-		PDFEngine:    o.PDFEngine,
-		Password:     pw,
-		StripHeaders: o.StripHeaders,
-		Timeout:      o.DocTimeout,
-	}, nil
 }

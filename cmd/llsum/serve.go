@@ -56,7 +56,8 @@ Listens on 127.0.0.1 unless --addr says otherwise.`,
 		Example: `  llsum serve --model ~/models/llama-3.2-3b
   LLSUM_API_KEY=secret llsum serve --model ~/models/llama-3.2-3b --addr 0.0.0.0:8000 --max-batch 16
   llsum run --backend openai --endpoint http://gpu-box:8000/v1 ./docs`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), g, opts)
 		},
@@ -65,18 +66,22 @@ Listens on 127.0.0.1 unless --addr says otherwise.`,
 	return cmd
 }
 
+// Finalize checks the flags' ranges and that a model is given.
+func (o *serveOptions) Finalize() error {
+	if o.MaxBatch < 1 || o.Queue < 1 || o.MaxNewTokens < 1 {
+		return usagef("--max-batch, --queue and --max-new-tokens must be at least 1")
+	}
+	if o.Model == "" && envconfig.Model() == "" {
+		return usagef("serve needs a model: --model DIR or LLSUM_MODEL")
+	}
+	return nil
+}
+
 // runServe is `llsum serve`.
 func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
-	if opts.MaxBatch < 1 || opts.Queue < 1 || opts.MaxNewTokens < 1 {
-		return usageErrorf("--max-batch, --queue and --max-new-tokens must be at least 1")
-	}
-	eo := opts.engineOptions(g)
-	if eo.Model == "" {
-		return usageErrorf("serve needs a model: --model DIR or LLSUM_MODEL")
-	}
 	m, err := onnx.OpenChatModel(ctx, opts.modelFlags.engineOptions(g))
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	defer m.Close()
 
@@ -94,15 +99,15 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 		Queue:        opts.Queue,
 		BatchWait:    opts.BatchWait,
 		MaxNewTokens: opts.MaxNewTokens,
-		APIKey:       envconfig.Lookup("LLSUM_API_KEY"),
+		APIKey:       envconfig.APIKey(),
 		Logger:       slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
-		return withCode(exitUsage, fmt.Errorf("serve: %w", err))
+		return configError(fmt.Errorf("serve: %w", err))
 	}
 	info := m.Info()
 	if !g.Quiet {
@@ -112,8 +117,8 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
 	if err := s.Run(ctx, ln); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return withCode(exitInterrupted, nil)
+	if err := ctx.Err(); err != nil {
+		return reported(err) // stopped by a signal: exit 130
 	}
 	return nil
 }

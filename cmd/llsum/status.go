@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/pipeline"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -18,6 +19,8 @@ type statusOptions struct {
 	Shard string
 	Limit int
 	JSON  bool
+
+	shard pipeline.Shard // set by Finalize
 }
 
 // AddFlags registers status's flags.
@@ -25,6 +28,16 @@ func (o *statusOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Shard, "shard", "", "read shard I/N's state (OUT/.llsum/state-I-of-N.db) instead of the whole run's")
 	f.IntVar(&o.Limit, "limit", 20, "list at most this many failed and stale documents (0: all)")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object instead of text")
+}
+
+// Finalize parses --shard and checks --limit.
+func (o *statusOptions) Finalize() error {
+	if o.Limit < 0 {
+		return usagef("--limit must not be negative")
+	}
+	var err error
+	o.shard, err = parseShardFlag(o.Shard)
+	return err
 }
 
 func newStatusCmd(g *globalOptions) *cobra.Command {
@@ -43,10 +56,11 @@ run is going.`,
   llsum status --json --limit 0 /srv/digests | jq '.failed[].error'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("status needs the output folder")
+				return usagef("status needs the output folder")
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStatus(cmd.Context(), g, opts, args)
 		},
@@ -57,19 +71,9 @@ run is going.`,
 
 // runStatus is `llsum status`.
 func runStatus(ctx context.Context, g *globalOptions, opts statusOptions, args []string) error {
-	sh, err := parseShardFlag(opts.Shard)
+	rep, err := pipeline.Status(ctx, args[0], opts.shard, opts.Limit)
 	if err != nil {
-		return err
-	}
-	if opts.Limit < 0 {
-		return usageErrorf("--limit must not be negative")
-	}
-	rep, err := pipeline.Status(ctx, args[0], sh, opts.Limit)
-	if err != nil {
-		if errors.Is(err, pipeline.ErrNoState) {
-			return withCode(exitUsage, err)
-		}
-		return err
+		return stateError(err)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(g.stdout)
@@ -125,7 +129,17 @@ func parseShardFlag(s string) (pipeline.Shard, error) {
 	}
 	sh, err := pipeline.ParseShard(s)
 	if err != nil {
-		return sh, usageErrorf("--shard: %v", err)
+		return sh, usagef("--shard: %w", err)
 	}
 	return sh, nil
+}
+
+// stateError classifies a state query's error: a folder without state (or
+// with a state database that cannot be read) is a configuration error
+// (exit 2).
+func stateError(err error) error {
+	if errors.Is(err, pipeline.ErrNoState) || errors.Is(err, statedb.ErrCorrupt) {
+		return configError(err)
+	}
+	return err
 }

@@ -23,6 +23,8 @@ type tokenizeOptions struct {
 	Count     bool
 	JSON      bool
 	Decode    bool
+
+	path string // tokenizer.json or model folder, set by Finalize
 }
 
 // AddFlags registers tokenize's flags.
@@ -57,10 +59,11 @@ spaces; special tokens appear as their names).`,
   echo '[9906, 1917]' | llsum tokenize --model ~/models/llama-3.2-3b --decode`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 {
-				return usageErrorf("tokenize reads stdin and takes no arguments")
+				return usagef("tokenize reads stdin and takes no arguments")
 			}
 			return nil
 		},
+		PreRunE: func(*cobra.Command, []string) error { return opts.Finalize() },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTokenize(cmd.Context(), g, opts, args)
 		},
@@ -69,26 +72,31 @@ spaces; special tokens appear as their names).`,
 	return cmd
 }
 
+// Finalize checks the flag combinations and picks the tokenizer.
+func (o *tokenizeOptions) Finalize() error {
+	o.path = o.Tokenizer
+	switch {
+	case o.Model != "" && o.Tokenizer != "":
+		return usagef("tokenize: give --model or --tokenizer, not both")
+	case o.Model != "":
+		o.path = o.Model
+	case o.path == "":
+		o.path = envconfig.Model()
+	}
+	if o.path == "" {
+		return usagef("tokenize: give --model DIR or --tokenizer FILE (or set LLSUM_MODEL)")
+	}
+	if o.Decode && (o.BOS || o.Special || o.Count) {
+		return usagef("tokenize: --decode does not combine with --bos, --special or --count")
+	}
+	return nil
+}
+
 // runTokenize is `llsum tokenize`.
 func runTokenize(ctx context.Context, g *globalOptions, opts tokenizeOptions, _ []string) error {
-	path := opts.Tokenizer
-	switch {
-	case opts.Model != "" && opts.Tokenizer != "":
-		return usageErrorf("tokenize: give --model or --tokenizer, not both")
-	case opts.Model != "":
-		path = opts.Model
-	case path == "":
-		path = envconfig.Lookup("LLSUM_MODEL")
-	}
-	if path == "" {
-		return usageErrorf("tokenize: give --model DIR or --tokenizer FILE (or set LLSUM_MODEL)")
-	}
-	if opts.Decode && (opts.BOS || opts.Special || opts.Count) {
-		return usageErrorf("tokenize: --decode does not combine with --bos, --special or --count")
-	}
-	tok, err := tokenizer.Load(path)
+	tok, err := tokenizer.Load(opts.path)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return configError(err)
 	}
 	input, err := io.ReadAll(g.stdin)
 	if err != nil {
@@ -130,20 +138,20 @@ func decodeIDs(w io.Writer, tok *tokenizer.Tokenizer, input string, asJSON bool)
 	var ids []int
 	if s := strings.TrimSpace(input); strings.HasPrefix(s, "[") {
 		if err := json.Unmarshal([]byte(s), &ids); err != nil {
-			return usageErrorf("tokenize --decode: stdin is not a JSON array of ids: %v", err)
+			return usagef("tokenize --decode: stdin is not a JSON array of ids: %w", err)
 		}
 	} else {
 		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
 			id, err := strconv.Atoi(f)
 			if err != nil {
-				return usageErrorf("tokenize --decode: %q is not a token id", f)
+				return usagef("tokenize --decode: %q is not a token id", f)
 			}
 			ids = append(ids, id)
 		}
 	}
 	text, err := tok.Decode(ids)
 	if err != nil {
-		return usageErrorf("tokenize --decode: %v", err)
+		return usagef("tokenize --decode: %w", err)
 	}
 	if asJSON {
 		return writeJSON(w, map[string]string{"text": text})

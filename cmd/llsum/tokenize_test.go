@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +34,7 @@ func TestTokenize(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			g := &globalOptions{stdin: strings.NewReader(tc.stdin), stdout: &out, stderr: &out}
-			if err := runTokenize(context.Background(), g, tc.opts, nil); err != nil {
+			if err := finalizeAndTokenize(g, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			if out.String() != tc.want {
@@ -65,14 +64,21 @@ func TestTokenizeErrors(t *testing.T) {
 			t.Setenv("LLSUM_MODEL", "")
 			var out bytes.Buffer
 			g := &globalOptions{stdin: strings.NewReader(tc.stdin), stdout: &out, stderr: &out}
-			err := runTokenize(context.Background(), g, tc.opts, nil)
+			err := finalizeAndTokenize(g, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
-			var ee *exitError
-			if !errors.As(err, &ee) || ee.code != exitUsage {
+			if code, _ := exitCode(context.Background(), err); code != exitUsage {
 				t.Fatalf("err %v does not exit with code %d", err, exitUsage)
 			}
 		})
 	}
+}
+
+// finalizeAndTokenize checks opts as PreRunE does, then runs tokenize.
+func finalizeAndTokenize(g *globalOptions, opts tokenizeOptions) error {
+	if err := opts.Finalize(); err != nil {
+		return err
+	}
+	return runTokenize(context.Background(), g, opts, nil)
 }

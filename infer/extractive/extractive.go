@@ -3,8 +3,11 @@
 // 2004) over a sentence-similarity graph and returns them in document order.
 //
 // Similarity is the cosine of TF-IDF weighted term vectors, where terms are
-// lower-cased words for alphabetic scripts and character bigrams for Han,
-// Kana and Hangul text (which has no spaces between words). Ranks come from
+// lower-cased words (with their combining marks) for alphabetic scripts and
+// character bigrams for Han, Kana, Hangul, Thai, Lao, Khmer and Myanmar
+// text (which has no spaces between words). Sentences come from llsum's
+// segmenter (internal/segment). A summary keeps at most MaxSentences
+// sentences and, from four sentences on, MaxShare percent of the text. Ranks come from
 // the PageRank power iteration (damping 0.85) on the weighted graph. The
 // graph is built through an inverted index, so only sentence pairs that share
 // a term are compared; very long texts are ranked block by block and the
@@ -109,12 +112,23 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 	}
 	idx := rankBlocks(sents)
 	idx = preferSentences(sents, idx)
+	total := 0
+	for _, t := range sents {
+		total += len(t) + 1 // with the space that joins it
+	}
+	share := total * MaxShare / 100
+	if len(sents) < minShareSentences {
+		share = total // a note of a few sentences is kept whole
+	}
 	// idx holds sentence indexes, best first. Take the best that fit.
 	var chosen []int
-	used := 0
+	used, usedBytes := 0, 0
 	for _, i := range idx {
 		if len(chosen) >= s.maxSentences {
 			break
+		}
+		if len(chosen) > 0 && usedBytes+len(sents[i])+1 > share {
+			continue
 		}
 		n := ApproxTokens(sents[i]) + 1
 		if maxTokens > 0 && used+n > maxTokens {
@@ -127,6 +141,7 @@ func (s *Summarizer) summarize(text string, maxTokens int) string {
 		}
 		chosen = append(chosen, i)
 		used += n
+		usedBytes += len(sents[i]) + 1
 	}
 	sort.Ints(chosen)
 	parts := make([]string, len(chosen))
@@ -188,6 +203,16 @@ func truncate(s string, maxTokens int) string {
 	}
 	return strings.TrimSpace(s[:cut]) + "…"
 }
+
+// MaxShare is the most a summary keeps of its text's sentences, in percent
+// of their bytes (the best sentence is kept whatever its length), when the
+// text has at least minShareSentences sentences: a summary of a short text
+// is still shorter than the text.
+const MaxShare = 60
+
+// minShareSentences is the fewest sentences a text needs for MaxShare to
+// apply; a note of one to three sentences is summarized by itself.
+const minShareSentences = 4
 
 // blockSize bounds the sentences ranked together.
 const blockSize = 400
@@ -331,12 +356,17 @@ func rank(sents []string, ids []int) []int {
 }
 
 // Terms returns the similarity terms of a sentence: lower-cased words of
-// two or more letters that are not stop words, and bigrams of consecutive
-// Han/Kana/Hangul characters.
+// two or more letters that are not stop words (a word keeps its combining
+// marks and joiners, so Devanagari vowel signs and viramas stay with their
+// letters), bigrams of consecutive Han/Kana/Hangul characters, and bigrams
+// of consecutive letters, each with its marks, of Thai, Lao, Khmer and
+// Myanmar, which put no spaces between words either.
 func Terms(s string) []string {
 	var out []string
 	var word []rune
 	var prevCJK rune
+	var units []string // letters with their marks, of a run of a space script
+	unitStart := -1
 	flush := func() {
 		if len(word) >= 2 {
 			w := string(word)
@@ -346,7 +376,34 @@ func Terms(s string) []string {
 		}
 		word = word[:0]
 	}
-	for _, r := range s {
+	flushUnits := func(end int) {
+		if unitStart >= 0 {
+			units = append(units, s[unitStart:end])
+			unitStart = -1
+		}
+		if len(units) == 1 {
+			out = append(out, units[0])
+		}
+		for k := 1; k < len(units); k++ {
+			out = append(out, units[k-1]+units[k])
+		}
+		units = units[:0]
+	}
+	for i, r := range s {
+		if isSpaceScript(r) {
+			flush()
+			prevCJK = 0
+			if unicode.IsLetter(r) || unitStart < 0 {
+				if unitStart >= 0 {
+					units = append(units, s[unitStart:i])
+				}
+				unitStart = i
+			}
+			continue
+		}
+		if unitStart >= 0 || len(units) > 0 {
+			flushUnits(i)
+		}
 		switch {
 		case isCJK(r):
 			flush()
@@ -357,15 +414,23 @@ func Terms(s string) []string {
 			}
 			prevCJK = r
 			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r) || r == '\u200c' || r == '\u200d':
 			word = append(word, unicode.ToLower(r))
 		default:
 			flush()
 		}
 		prevCJK = 0
 	}
+	flushUnits(len(s))
 	flush()
 	return out
+}
+
+// isSpaceScript reports whether r is a letter or mark of Thai, Lao, Khmer
+// or Myanmar.
+func isSpaceScript(r rune) bool {
+	return r >= 0x0e00 && r <= 0x109f && unicode.In(r, unicode.Thai, unicode.Lao, unicode.Myanmar) && (unicode.IsLetter(r) || unicode.Is(unicode.M, r)) ||
+		r >= 0x1780 && r <= 0x17ff && (unicode.IsLetter(r) || unicode.Is(unicode.M, r))
 }
 
 func isCJK(r rune) bool {
@@ -386,7 +451,13 @@ var stopWords = func() map[string]bool {
 	for _, w := range strings.Fields(`a an and are as at be been but by can could did do does for from had has have
 		he her his i if in into is it its me my no not of on or our she so such than that the their them then there
 		these they this those to too us was we were what when where which while who will with would you your also
-		may might must shall should all any each more most other some only own same very just over under again`) {
+		may might must shall should all any each more most other some only own same very just over under again
+		der die das und ist nicht mit ein eine auf den dem des sich auch wird werden zu im für von oder
+		le les et est une dans des pour qui pas du au sur sont avec ce cette il vous être par ou
+		el los las es por con para del se que está son como más pero sus al lo
+		il di che è per della gli non delle si anche da nel alla questo come
+		os não uma do da com em são dos das mais na ao
+		है हैं के का की में को से और पर यह वह भी कि एक इस ने लिए तो हो था थे जो कर`) {
 		m[w] = true
 	}
 	return m

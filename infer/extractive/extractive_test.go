@@ -57,6 +57,9 @@ func TestSummarizeKeepsOrderAndCentralSentences(t *testing.T) {
 		"Bananas are yellow.",
 		"Homes with solar panels sell electricity back to the grid.",
 		"The weather was cloudy on Tuesday.",
+		"A train left the station at noon.",
+		"Her cousin plays the violin in an orchestra.",
+		"The museum closes early on Sundays.",
 	}, " ")
 	s := New(Options{MaxSentences: 3})
 	res, err := s.Summarize(context.Background(), []infer.Task{{Text: text}})
@@ -131,6 +134,45 @@ func BenchmarkSummarizeLong(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Summarize(context.Background(), []infer.Task{{Text: text}}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestTerms(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"english stop words dropped", "The cat and the dog", []string{"cat", "dog"}},
+		{"devanagari marks stay with their letters", "नमस्ते दुनिया", []string{"नमस्ते", "दुनिया"}},
+		{"hindi stop words dropped", "यह किताब है", []string{"किताब"}},
+		{"thai bigrams of letters with their marks", "ที่นี่ดี", []string{"ที่นี่", "นี่ดี"}},
+		{"a single thai letter", "ก", []string{"ก"}},
+		{"han: the first character, then bigrams", "语言模型", []string{"语", "语言", "言模", "模型"}},
+		{"thai then latin", "ภาษา Go", []string{"ภา", "าษ", "ษา", "go"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Terms(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Terms(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSummarizeHindiAndThai: the danda and Thai spaces end sentences, so a
+// summary keeps some sentences, not the whole text.
+func TestSummarizeHindiAndThai(t *testing.T) {
+	for _, text := range []string{
+		"आप इस साइट से सुरक्षित रूप से नहीं जुड़े हैं। अपने खाते की सुरक्षा के लिए अपना पासवर्ड बदलें। इस पासवर्ड को बदलें। यह पासवर्ड किसी अन्य खाते पर उपयोग किया गया है।",
+		"การเชื่อมต่อของคุณไปยังไซต์นี้ไม่เป็นส่วนตัว ให้เปลี่ยนรหัสผ่านของคุณเพื่อปกป้องบัญชีของคุณ ตอนนี้ได้เวลาสำรองรหัสผ่านและที่คั่นหน้าของคุณแล้ว รับความเป็นส่วนตัวที่มากขึ้นด้วยการซ่อนตำแหน่งที่ตั้งของคุณขณะท่องเว็บ",
+	} {
+		res, err := New(Options{}).Summarize(context.Background(), []infer.Task{{Text: text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := res[0].Summary; s == "" || len(s) > len(text)*MaxShare/100 || !strings.Contains(text, strings.Fields(s)[0]) {
+			t.Errorf("summary of %d bytes of a %d-byte text: %q", len(s), len(text), s)
 		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/llsum/llsum/infer/genmodel"
 	"github.com/llsum/llsum/infer/onnx/cudamem"
+	"github.com/llsum/llsum/internal/genmodel"
 )
 
 // TestDeviceMemoryRoute runs both KV-cache modes with the cache in memory

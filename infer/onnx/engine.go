@@ -232,7 +232,6 @@ func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 }
 
 func cudaErr(err error) error {
-	const hint = "scripts/install-onnxruntime.sh --gpu installs the provider libraries; they need CUDA 13 and cuDNN 9"
 	msg := firstLine(err.Error())
 	if i := strings.LastIndex(msg, "with error: "); i >= 0 {
 		msg = msg[i+len("with error: "):]
@@ -240,7 +239,7 @@ func cudaErr(err error) error {
 	if !strings.Contains(msg, ".so") {
 		msg = "needs libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside libonnxruntime.so.1: " + msg
 	}
-	return &cudaError{short: msg, msg: "cuda: provider did not load: " + msg + "; " + hint, cause: err}
+	return &cudaError{short: msg, msg: "cuda: provider did not load: " + msg, cause: err}
 }
 
 // cudaError is a one-line CUDA provider failure keeping ORT's error as cause.
@@ -252,6 +251,13 @@ type cudaError struct {
 
 func (e *cudaError) Error() string { return e.msg }
 func (e *cudaError) Unwrap() error { return e.cause }
+
+// Is makes every provider failure match ErrCUDAProvider.
+func (e *cudaError) Is(target error) bool { return target == ErrCUDAProvider }
+
+// ErrCUDAProvider matches a CUDA execution provider that did not load (its
+// libraries, CUDA or cuDNN missing).
+var ErrCUDAProvider = errors.New("CUDA provider did not load")
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -309,7 +315,6 @@ type row struct {
 	done    bool
 	res     GenResult
 	sampler *sampler
-	history []int
 }
 
 // Generate continues each request; results are in request order. Greedy

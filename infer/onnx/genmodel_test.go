@@ -1,4 +1,4 @@
-// Tests on models written by infer/genmodel, both folder layouts.
+// Tests on models written by internal/genmodel, both folder layouts.
 
 package onnx
 
@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/llsum/llsum/infer/genmodel"
+	"github.com/llsum/llsum/internal/genmodel"
 )
 
 // genModel writes a tiny generated model of the given flavour and dtype.

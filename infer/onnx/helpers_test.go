@@ -9,29 +9,10 @@ import (
 	"github.com/llsum/llsum/internal/testenv"
 )
 
-// repoRoot walks up from the package folder to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	d, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			t.Fatal("go.mod not found")
-		}
-		d = p
-	}
-}
-
 // sharedModel is ../shared/models/NAME beside the repository.
 func sharedModel(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "models", name)
+	p := filepath.Join(testenv.ModuleRoot(t), "..", "shared", "models", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("shared test model %s missing: %v", name, err)
 	}

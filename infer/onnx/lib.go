@@ -19,8 +19,16 @@ const ORTVersion = "1.29.0"
 // libName is the file name of the ONNX Runtime shared library on Linux.
 const libName = "libonnxruntime.so.1"
 
-// InstallHint is the one-line advice given when the library is missing.
-const InstallHint = "install it with scripts/install-onnxruntime.sh (or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + ORTVersion
+// ErrNoRuntime is returned (wrapped) when no usable ONNX Runtime library
+// can be loaded: none found, a broken one, or one too old. The command line
+// says how to install it.
+var ErrNoRuntime = errors.New("no usable ONNX Runtime library")
+
+// runtimeError marks an error as ErrNoRuntime without changing its text.
+type runtimeError struct{ error }
+
+func (e runtimeError) Unwrap() error        { return e.error }
+func (e runtimeError) Is(target error) bool { return target == ErrNoRuntime }
 
 // LibOptions says where to look for the ONNX Runtime library.
 type LibOptions struct {
@@ -39,7 +47,7 @@ type LibOptions struct {
 // LLSUM_CACHE through internal/envconfig) and the executable's folder;
 // explicit is the --ort-lib flag ("" when not given).
 func DefaultLibOptions(explicit string) LibOptions {
-	o := LibOptions{Path: explicit, Env: envconfig.Lookup("LLSUM_ORT_LIB"), CacheDir: envconfig.CacheDir()}
+	o := LibOptions{Path: explicit, Env: envconfig.ORTLib(), CacheDir: envconfig.CacheDir()}
 	if exe, err := os.Executable(); err == nil {
 		o.ExeDir = filepath.Dir(exe)
 	}
@@ -87,11 +95,11 @@ func FindLibrary(o LibOptions) (Candidate, error) {
 			return c, nil
 		}
 		if c.Source == "--ort-lib" || c.Source == "LLSUM_ORT_LIB" {
-			return c, fmt.Errorf("%s %s: %w; %s", c.Source, c.Path, ErrLibraryNotFound, InstallHint)
+			return c, runtimeError{fmt.Errorf("%s %s: %w", c.Source, c.Path, ErrLibraryNotFound)}
 		}
 	}
-	return Candidate{}, fmt.Errorf("%w (looked at LLSUM_ORT_LIB, next to the binary, %s, system folders); %s",
-		ErrLibraryNotFound, filepath.Join(o.CacheDir, "onnxruntime", ORTVersion), InstallHint)
+	return Candidate{}, runtimeError{fmt.Errorf("%w (looked at LLSUM_ORT_LIB, next to the binary, %s, system folders)",
+		ErrLibraryNotFound, filepath.Join(o.CacheDir, "onnxruntime", ORTVersion))}
 }
 
 // The ONNX Runtime environment is process-global by construction (the C
@@ -130,14 +138,14 @@ func LoadRuntime(o LibOptions) (Runtime, error) {
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		msg := err.Error()
 		if strings.Contains(msg, "API version") || strings.Contains(msg, "GetApi") {
-			return Runtime{}, fmt.Errorf("onnxruntime %s (%s) is not version %s: %w; %s", c.Path, c.Source, ORTVersion, err, InstallHint)
+			return Runtime{}, runtimeError{fmt.Errorf("onnxruntime %s (%s) is not version %s: %w", c.Path, c.Source, ORTVersion, err)}
 		}
-		return Runtime{}, fmt.Errorf("onnxruntime %s (%s): %w; %s", c.Path, c.Source, err, InstallHint)
+		return Runtime{}, runtimeError{fmt.Errorf("onnxruntime %s (%s): %w", c.Path, c.Source, err)}
 	}
 	v := ort.GetVersion()
 	if !versionAtLeast(v, ORTVersion) {
 		_ = ort.DestroyEnvironment()
-		return Runtime{}, fmt.Errorf("onnxruntime %s is version %s, llsum needs %s or newer; %s", c.Path, v, ORTVersion, InstallHint)
+		return Runtime{}, runtimeError{fmt.Errorf("onnxruntime %s is version %s, llsum needs %s or newer", c.Path, v, ORTVersion)}
 	}
 	runtimePath = c.Path
 	return Runtime{Path: c.Path, Source: c.Source, Version: v}, nil

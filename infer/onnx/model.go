@@ -168,6 +168,10 @@ const (
 // ErrBadModel marks a folder that is not a usable model.
 var ErrBadModel = errors.New("not a usable model folder")
 
+// ErrSeveralVariants marks a folder with several graphs when no variant
+// was chosen (Options.Variant).
+var ErrSeveralVariants = errors.New("several graphs")
+
 func badModel(dir, format string, a ...any) error {
 	return fmt.Errorf("model %s: %s: %w", dir, fmt.Sprintf(format, a...), ErrBadModel)
 }
@@ -278,7 +282,7 @@ func ReadSpec(dir, variant string) (*ModelSpec, error) {
 				s.Graph = p
 			}
 		default:
-			return nil, badModel(dir, "several graphs, pick one with --variant: %s", strings.Join(sortedKeys(vs), ", "))
+			return nil, fmt.Errorf("model %s: %w (%s): %w", dir, ErrSeveralVariants, strings.Join(sortedKeys(vs), ", "), ErrBadModel)
 		}
 		for v, p := range vs {
 			if p == s.Graph {

@@ -137,7 +137,7 @@ func TestBadModelFolders(t *testing.T) {
 			writeFile(t, filepath.Join(d, "config.json"), optimumConfig)
 			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_fp16.onnx"))
 			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_q4.onnx"))
-		}, "", "several graphs, pick one with --variant: fp16, q4"},
+		}, "", "several graphs (fp16, q4)"},
 		{"unknown variant", func(d string) {
 			writeFile(t, filepath.Join(d, "config.json"), optimumConfig)
 			link(t, filepath.Join(tiny, "decoder.onnx"), filepath.Join(d, "onnx", "model_fp16.onnx"))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/oaiwire"
 )
 
 // The client's own cost per request, against a local server that answers at
@@ -65,7 +66,7 @@ func BenchmarkChatBareHTTP(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		var out chatResponse
+		var out oaiwire.ChatResponse
 		return json.Unmarshal(raw, &out)
 	}
 	b.ResetTimer()

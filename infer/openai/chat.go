@@ -7,56 +7,39 @@ import (
 	"strings"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/oaiwire"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
-// chatRequestBody is the /chat/completions request. Temperature is always
-// sent: the API's default is 1, the zero infer.Sampling means greedy. top_k
-// and repetition_penalty are vLLM extensions, sent only when set.
-type chatRequestBody struct {
-	Model             string          `json:"model"`
-	Messages          []infer.Message `json:"messages"`
-	MaxTokens         int             `json:"max_tokens,omitempty"`
-	Temperature       float64         `json:"temperature"`
-	TopP              float64         `json:"top_p,omitempty"`
-	TopK              int             `json:"top_k,omitempty"`
-	Seed              int64           `json:"seed,omitempty"`
-	RepetitionPenalty float64         `json:"repetition_penalty,omitempty"`
-	Stream            bool            `json:"stream"`
-}
-
-func newChatRequest(model string, r infer.ChatRequest) chatRequestBody {
-	return chatRequestBody{
+// newChatRequest is the /chat/completions request for r. Temperature is
+// always sent: the API's default is 1, the zero infer.Sampling means greedy.
+func newChatRequest(model string, r infer.ChatRequest) oaiwire.ChatRequest {
+	temp := r.Sampling.Temperature
+	msgs := make([]oaiwire.Message, len(r.Messages))
+	for i, m := range r.Messages {
+		msgs[i] = oaiwire.Message(m)
+	}
+	body := oaiwire.ChatRequest{
 		Model:             model,
-		Messages:          r.Messages,
-		MaxTokens:         r.MaxNewTokens,
-		Temperature:       r.Sampling.Temperature,
+		Messages:          msgs,
+		Temperature:       &temp,
 		TopP:              r.Sampling.TopP,
 		TopK:              r.Sampling.TopK,
 		Seed:              r.Sampling.Seed,
 		RepetitionPenalty: r.Sampling.RepetitionPenalty,
 	}
-}
-
-// chatResponse is the part of a /chat/completions reply llsum reads.
-type chatResponse struct {
-	Choices []struct {
-		Message struct {
-			Content *string `json:"content"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
-	} `json:"usage"`
-	// Error is set by proxies that answer 200 with an error object.
-	Error json.RawMessage `json:"error"`
+	if r.MaxNewTokens > 0 {
+		n := r.MaxNewTokens
+		body.MaxTokens = &n
+	}
+	return body
 }
 
 // errNoContent marks a reply that parsed but holds no answer.
 var errNoContent = errors.New("reply has no content")
 
-func (r *chatResponse) result() (infer.ChatResult, error) {
+// chatResult is the answer in a /chat/completions reply.
+func chatResult(r *oaiwire.ChatResponse) (infer.ChatResult, error) {
 	if len(r.Error) > 0 && string(r.Error) != "null" {
 		return infer.ChatResult{}, fmt.Errorf("reply is an error: %s", serverMessage(append(append([]byte(`{"error":`), r.Error...), '}')))
 	}
@@ -118,17 +101,14 @@ func serverMessage(body []byte) string {
 	if msg == "" {
 		msg = string(body)
 	}
-	return oneLine(msg, 300)
+	return bodyText(msg, 300)
 }
 
-// oneLine collapses whitespace and cuts s to max runes.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "" {
+// bodyText is a reply body for an error message: on one line, cut to max
+// runes, "(empty body)" when there is nothing to show.
+func bodyText(s string, max int) string {
+	if s = textutil.OneLineMax(s, max); s == "" {
 		return "(empty body)"
-	}
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
 	}
 	return s
 }

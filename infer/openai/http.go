@@ -37,8 +37,11 @@ const (
 	fatal
 )
 
-// errNotFound marks a 404 answer.
-var errNotFound = errors.New("not found")
+// ErrNotFound marks a 404 answer: a wrong endpoint or model name.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnauthorized marks a 401 or 403 answer: the server refused the API key.
+var ErrUnauthorized = errors.New("unauthorized")
 
 // do sends one API call with retries and decodes a 2xx JSON reply into out.
 // Its errors are redacted and classed: Fatal (circuit open, auth, 404),
@@ -155,7 +158,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, payload []byt
 		return answered, 0, nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return rejected, 0, fmt.Errorf("%s %s: reply from %s is not valid JSON (%w): %s", method, path, c.host, err, oneLine(string(body), 120))
+		return rejected, 0, fmt.Errorf("%s %s: reply from %s is not valid JSON (%w): %s", method, path, c.host, err, bodyText(string(body), 120))
 	}
 	return answered, 0, nil
 }
@@ -170,9 +173,9 @@ func (c *Client) statusError(method, path string, resp *http.Response, body []by
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 		return busy, retryAfter, errclass.AsRetryable(err, retryAfter)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return fatal, 0, fmt.Errorf("%w (check %s)", err, EnvAPIKey)
+		return fatal, 0, fmt.Errorf("%w: %w", err, ErrUnauthorized)
 	case code == http.StatusNotFound:
-		return fatal, 0, fmt.Errorf("%w (wrong --endpoint or --model-name?): %w", err, errNotFound)
+		return fatal, 0, fmt.Errorf("%w: %w", err, ErrNotFound)
 	default:
 		return rejected, 0, err
 	}

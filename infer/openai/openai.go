@@ -55,7 +55,25 @@ import (
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/oaiwire"
 )
+
+// Errors of New that the caller can resolve with configuration.
+var (
+	// ErrModelNameNeeded: the server serves several models and
+	// Config.ModelName names none.
+	ErrModelNameNeeded = errors.New("openai: the server serves several models")
+	// ErrNoContextWindow: the server does not report the model's context
+	// window and Config.ContextWindow is not set.
+	ErrNoContextWindow = errors.New("openai: the server does not report the context window")
+)
+
+// tagged is err that also matches the sentinel tag, its text unchanged.
+type tagged struct{ err, tag error }
+
+func (e tagged) Error() string        { return e.err.Error() }
+func (e tagged) Unwrap() error        { return e.err }
+func (e tagged) Is(target error) bool { return target == e.tag }
 
 // EnvAPIKey is the environment variable the command line reads the API key
 // from (never a flag, so that it does not show in process listings).
@@ -226,28 +244,16 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// modelList is the /models reply. vLLM and SGLang report the context window
-// as max_model_len; the other names are taken when a server uses them.
-type modelList struct {
-	Data []struct {
-		ID               string `json:"id"`
-		Root             string `json:"root"`
-		MaxModelLen      int    `json:"max_model_len"`
-		ContextLength    int    `json:"context_length"`
-		MaxContextLength int    `json:"max_context_length"`
-	} `json:"data"`
-}
-
 // discover fills c.info from the configuration and the server's /models.
 func (c *Client) discover(ctx context.Context) error {
-	var list modelList
+	var list oaiwire.ModelList
 	err := c.do(ctx, http.MethodGet, "/models", nil, &list)
-	notFound := errors.Is(err, errNotFound)
+	notFound := errors.Is(err, ErrNotFound)
 	switch {
 	case notFound && c.cfg.ModelName != "" && c.cfg.ContextWindow > 0:
 		// Some servers have no /models; with both given nothing is missing.
 		c.log.Debug("openai: server has no /models; using the configured model and context window", "endpoint", c.host)
-		list = modelList{}
+		list = oaiwire.ModelList{}
 	case err != nil:
 		return fmt.Errorf("openai: list models: %w", err)
 	}
@@ -267,7 +273,7 @@ func (c *Client) discover(ctx context.Context) error {
 		}
 		if !found {
 			if name == "" {
-				return fmt.Errorf("openai: server %s serves several models (%s); choose one with --model-name", c.host, listNames(ids))
+				return tagged{fmt.Errorf("openai: server %s serves several models (%s)", c.host, listNames(ids)), ErrModelNameNeeded}
 			}
 			return fmt.Errorf("openai: server %s does not serve model %q (it serves %s)", c.host, name, listNames(ids))
 		}
@@ -282,7 +288,7 @@ func (c *Client) discover(ctx context.Context) error {
 	case cw > 0:
 		window = cw
 	case window <= 0:
-		return fmt.Errorf("openai: server %s does not report the context window of %q (max_model_len); give it with --context", c.host, name)
+		return tagged{fmt.Errorf("openai: server %s does not report the context window of %q (max_model_len)", c.host, name), ErrNoContextWindow}
 	}
 
 	counting := "approx"
@@ -393,14 +399,14 @@ func (c *Client) chatOne(ctx context.Context, req infer.ChatRequest) (infer.Chat
 		return infer.ChatResult{}, fmt.Errorf("openai: chat: %w", ctx.Err())
 	}
 	defer func() { <-c.sem }()
-	var resp chatResponse
+	var resp oaiwire.ChatResponse
 	if err := c.do(ctx, http.MethodPost, "/chat/completions", newChatRequest(c.info.Model, req), &resp); err != nil {
 		if errclass.IsFatal(err) && c.breaker.trip(err) {
 			c.log.Error("openai: not sending the remaining requests: " + err.Error())
 		}
 		return infer.ChatResult{}, fmt.Errorf("openai: chat: %w", err)
 	}
-	res, err := resp.result()
+	res, err := chatResult(&resp)
 	if err != nil {
 		return infer.ChatResult{}, c.redact.wrap(fmt.Errorf("openai: chat: reply from %s: %w", c.host, err))
 	}

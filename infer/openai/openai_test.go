@@ -290,7 +290,7 @@ func TestAPIKeyNeverShown(t *testing.T) {
 		if strings.Contains(msg, bad) || strings.Contains(msg, "9876") {
 			t.Errorf("request %d: error shows the key: %q", i, msg)
 		}
-		if !strings.Contains(msg, "401 Unauthorized") || !strings.Contains(msg, EnvAPIKey) || !strings.Contains(msg, redacted) {
+		if !strings.Contains(msg, "401 Unauthorized") || !errors.Is(e, ErrUnauthorized) || !strings.Contains(msg, redacted) {
 			t.Errorf("request %d: unclear error %q", i, msg)
 		}
 	}
@@ -525,15 +525,16 @@ func TestNew(t *testing.T) {
 		modelsStatus int
 		cfg          func(*Config)
 		wantErr      string
+		wantIs       error
 		wantModel    string
 		wantWindow   int
 		wantCounting string
 	}{
 		{name: "single model", models: tinyModels, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
 		{name: "named model", models: two, cfg: func(c *Config) { c.ModelName = "b" }, wantModel: "b", wantWindow: 2048, wantCounting: "approx"},
-		{name: "several, none named", models: two, wantErr: "serves several models (a, b); choose one with --model-name"},
+		{name: "several, none named", models: two, wantErr: "serves several models (a, b)", wantIs: ErrModelNameNeeded},
 		{name: "unknown name", models: two, cfg: func(c *Config) { c.ModelName = "c" }, wantErr: `does not serve model "c" (it serves a, b)`},
-		{name: "no window reported", models: `{"data":[{"id":"m"}]}`, wantErr: "does not report the context window"},
+		{name: "no window reported", models: `{"data":[{"id":"m"}]}`, wantErr: "does not report the context window", wantIs: ErrNoContextWindow},
 		{name: "window given", models: `{"data":[{"id":"m"}]}`, cfg: func(c *Config) { c.ContextWindow = 1000 }, wantModel: "m", wantWindow: 1000, wantCounting: "approx"},
 		{name: "given larger than server's", models: tinyModels, cfg: func(c *Config) { c.ContextWindow = 100000 }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
 		{name: "given smaller than server's", models: tinyModels, cfg: func(c *Config) { c.ContextWindow = 1024 }, wantModel: "tiny", wantWindow: 1024, wantCounting: "approx"},
@@ -541,8 +542,8 @@ func TestNew(t *testing.T) {
 			c.CountTokens = func(msgs []infer.Message) (int, error) { return len(msgs), nil }
 		}, wantModel: "tiny", wantWindow: 4096, wantCounting: "tokenizer"},
 		{name: "no /models, all given", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ModelName = "x"; c.ContextWindow = 512 }, wantModel: "x", wantWindow: 512, wantCounting: "approx"},
-		{name: "no /models, name missing", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ContextWindow = 512 }, wantErr: "404 Not Found"},
-		{name: "auth", models: `{"error":{"message":"invalid key"}}`, modelsStatus: 401, wantErr: "401 Unauthorized: invalid key (check LLSUM_API_KEY)"},
+		{name: "no /models, name missing", models: "404 page not found", modelsStatus: 404, cfg: func(c *Config) { c.ContextWindow = 512 }, wantErr: "404 Not Found", wantIs: ErrNotFound},
+		{name: "auth", models: `{"error":{"message":"invalid key"}}`, modelsStatus: 401, wantErr: "401 Unauthorized: invalid key", wantIs: ErrUnauthorized},
 		{name: "empty list", models: `{"data":[]}`, wantErr: "lists no models"},
 		{name: "garbage", models: `<html>`, wantErr: "not valid JSON"},
 		{name: "endpoint without /v1", models: tinyModels, cfg: func(c *Config) { c.Endpoint = strings.TrimSuffix(c.Endpoint, "/v1") }, wantModel: "tiny", wantWindow: 4096, wantCounting: "approx"},
@@ -562,6 +563,9 @@ func TestNew(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Fatalf("error %v is not %v", err, tt.wantIs)
 				}
 				if !errclass.IsFatal(err) || strings.Contains(err.Error(), "hunter2") {
 					t.Fatalf("error %q: class %v", err, errclass.Kind(err))

@@ -1,6 +1,7 @@
 // Package envconfig holds every LLSUM_* environment setting with its
-// default, in one place. Commands read them through Lookup (flags win over
-// the environment); `llsum --help` lists them from Vars.
+// default, in one place, in the manner of ollama's envconfig: each has a
+// typed getter (Model, Device, Jobs-style accessors), flags win over the
+// environment in the commands, and `llsum --help` lists them from Vars.
 package envconfig
 
 import (
@@ -45,6 +46,24 @@ func Lookup(name string) string {
 	}
 	return ""
 }
+
+// Model is LLSUM_MODEL: the model folder used when --model is not given.
+func Model() string { return Lookup("LLSUM_MODEL") }
+
+// ORTLib is LLSUM_ORT_LIB: the ONNX Runtime library path.
+func ORTLib() string { return Lookup("LLSUM_ORT_LIB") }
+
+// PDFPassword is LLSUM_PDF_PASSWORD: the password for encrypted PDFs.
+func PDFPassword() string { return Lookup("LLSUM_PDF_PASSWORD") }
+
+// APIKey is LLSUM_API_KEY: sent by the OpenAI client, required by serve.
+func APIKey() string { return Lookup("LLSUM_API_KEY") }
+
+// Device is LLSUM_DEVICE: the device used when --device is not given.
+func Device() string { return Lookup("LLSUM_DEVICE") }
+
+// NoProgress is LLSUM_NO_PROGRESS=1: never draw a progress bar.
+func NoProgress() bool { return Lookup("LLSUM_NO_PROGRESS") == "1" }
 
 // CacheDir returns the llsum cache folder (LLSUM_CACHE, else the user cache
 // folder's llsum/).

@@ -41,3 +41,30 @@ func TestHelpListsEveryVar(t *testing.T) {
 		}
 	}
 }
+
+func TestGetters(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		get         func() string
+		want        string
+	}{
+		{"LLSUM_MODEL", "", Model, ""},
+		{"LLSUM_MODEL", " /m ", Model, "/m"},
+		{"LLSUM_ORT_LIB", "/lib/ort.so", ORTLib, "/lib/ort.so"},
+		{"LLSUM_PDF_PASSWORD", "pw", PDFPassword, "pw"},
+		{"LLSUM_API_KEY", "k", APIKey, "k"},
+		{"LLSUM_DEVICE", "", Device, "auto"},
+		{"LLSUM_DEVICE", "cuda:1", Device, "cuda:1"},
+	} {
+		t.Setenv(tc.name, tc.value)
+		if got := tc.get(); got != tc.want {
+			t.Errorf("%s=%q: got %q, want %q", tc.name, tc.value, got, tc.want)
+		}
+	}
+	for value, want := range map[string]bool{"": false, "0": false, "1": true, "yes": false} {
+		t.Setenv("LLSUM_NO_PROGRESS", value)
+		if got := NoProgress(); got != want {
+			t.Errorf("LLSUM_NO_PROGRESS=%q: got %v", value, got)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 )
 
@@ -61,18 +62,20 @@ type LogRecord struct {
 }
 
 // NewJSONObserver writes one JSON object per line to w (see LogRecord).
-func NewJSONObserver(w io.Writer) pipeline.Observer {
-	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now}
+// Of opts only Describe applies.
+func NewJSONObserver(w io.Writer, opts LogOptions) pipeline.Observer {
+	return &jsonObserver{enc: json.NewEncoder(w), now: time.Now, opts: opts}
 }
 
 type jsonObserver struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-	now func() time.Time // the clock (tests fix it)
+	mu   sync.Mutex
+	enc  *json.Encoder
+	now  func() time.Time // the clock (tests fix it)
+	opts LogOptions
 }
 
 func (o *jsonObserver) Event(e pipeline.Event) {
-	rec, ok := logRecord(e)
+	rec, ok := logRecord(e, o.opts)
 	if !ok {
 		return
 	}
@@ -86,15 +89,15 @@ func (o *jsonObserver) Event(e pipeline.Event) {
 // WriteJSONNotice writes a "notice" line (a one-line remark from before the
 // run starts).
 func WriteJSONNotice(w io.Writer, msg string) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: oneLine(msg)})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "notice", Message: textutil.OneLine(msg)})
 }
 
 // WriteJSONError writes the "error" line of a run that could not start.
 func WriteJSONError(w io.Writer, err error) {
-	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: oneLine(err.Error())})
+	_ = json.NewEncoder(w).Encode(LogRecord{V: JSONLogVersion, Time: time.Now().UTC(), Event: "error", Error: textutil.OneLine(err.Error())})
 }
 
-func logRecord(e pipeline.Event) (LogRecord, bool) {
+func logRecord(e pipeline.Event, opts LogOptions) (LogRecord, bool) {
 	switch e.Kind {
 	case pipeline.EventStart:
 		return LogRecord{Event: "start", Path: e.Path}, true
@@ -119,9 +122,9 @@ func logRecord(e pipeline.Event) (LogRecord, bool) {
 		d := e.Doc
 		return LogRecord{Event: "deleted", Path: d.Path, Source: d.Source, Reason: d.Reason, Outputs: d.Outputs}, true
 	case pipeline.EventInputError:
-		return LogRecord{Event: "input_error", Path: e.Path, Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "input_error", Path: e.Path, Error: opts.describe(e.Err)}, true
 	case pipeline.EventWarning:
-		return LogRecord{Event: "warning", Error: oneLine(e.Err.Error())}, true
+		return LogRecord{Event: "warning", Error: opts.describe(e.Err)}, true
 	case pipeline.EventInterrupt:
 		g := e.Grace.Milliseconds()
 		return LogRecord{Event: "interrupt", GraceMS: &g}, true

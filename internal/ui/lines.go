@@ -3,10 +3,10 @@ package ui
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/llsum/llsum/pipeline"
 )
 
@@ -16,6 +16,17 @@ type LogOptions struct {
 	Quiet bool
 	// Verbose adds debugging detail (recovered panics' stacks).
 	Verbose bool
+	// Describe turns an error into its one-line text (the command line adds
+	// its hints); nil means the error's own message.
+	Describe func(error) string
+}
+
+// describe is err on one line, through opts.Describe when set.
+func (opts LogOptions) describe(err error) string {
+	if opts.Describe != nil {
+		return opts.Describe(err)
+	}
+	return textutil.OneLine(err.Error())
 }
 
 // NewLineObserver prints one plain line per document to w: the form for
@@ -70,14 +81,14 @@ func eventLine(e pipeline.Event, opts LogOptions) string {
 		}
 		return fmt.Sprintf("llsum: deleted %s: %s", e.Doc.Path, e.Doc.Reason)
 	case pipeline.EventWarning:
-		return "llsum: warning: " + oneLine(e.Err.Error())
+		return "llsum: warning: " + opts.describe(e.Err)
 	case pipeline.EventInterrupt:
 		if e.Grace > 0 {
 			return fmt.Sprintf("llsum: interrupted: no new documents; those in flight get %s to finish (interrupt again to abort them)", e.Grace)
 		}
 		return "llsum: interrupted: abandoning the documents in flight"
 	case pipeline.EventInputError:
-		return "llsum: error: " + oneLine(e.Err.Error())
+		return "llsum: error: " + opts.describe(e.Err)
 	case pipeline.EventDebug:
 		if opts.Verbose {
 			return "llsum: debug: " + e.Path + ":\n" + e.Message
@@ -85,7 +96,7 @@ func eventLine(e pipeline.Event, opts LogOptions) string {
 	case pipeline.EventFinish:
 		r := e.Report
 		if r.Fatal != nil {
-			return "llsum: error: " + oneLine(r.Fatal.Error())
+			return "llsum: error: " + opts.describe(r.Fatal)
 		}
 		if opts.Quiet {
 			return ""
@@ -109,10 +120,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// oneLine folds white space, line breaks included, so a message stays on
-// one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\x00", "")), " ")
 }

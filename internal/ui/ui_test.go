@@ -69,7 +69,7 @@ func golden(t *testing.T, name string, got []byte) {
 // The JSON log's lines, one per event that has one (schema in LogRecord).
 func TestJSONLogGolden(t *testing.T) {
 	var b bytes.Buffer
-	o := NewJSONObserver(&b).(*jsonObserver)
+	o := NewJSONObserver(&b, LogOptions{}).(*jsonObserver)
 	o.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600)) }
 	for _, e := range events() {
 		o.Event(e)

@@ -17,8 +17,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llsum/llsum/internal/testenv"
 )
 
+// llsumBinary is built before the tests run (with -race when they do).
+var llsumBinary = &testenv.Binary{Pkg: "./cmd/llsum", Race: true}
+
+// bin is the path of the built llsum.
 var bin string
 
 func TestMain(m *testing.M) {
@@ -26,46 +32,13 @@ func TestMain(m *testing.M) {
 }
 
 func buildAndRun(m *testing.M) int {
-	root, err := moduleRoot()
-	if err != nil {
+	defer llsumBinary.Cleanup()
+	var err error
+	if bin, err = llsumBinary.Path(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "llsum-cron-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	bin = filepath.Join(dir, "llsum")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/llsum")...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build llsum: %v\n%s", err, out)
 		return 1
 	}
 	return m.Run()
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test folder")
-		}
-		dir = parent
-	}
 }
 
 // result is what a finished llsum process did.

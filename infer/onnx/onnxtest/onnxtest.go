@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/llsum/llsum/infer/genmodel"
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/genmodel"
 	"github.com/llsum/llsum/internal/testenv"
 )
 

@@ -31,12 +31,6 @@ func Shared(t testing.TB, elem ...string) string {
 	return testenv.Shared(t, elem...)
 }
 
-// ModuleRoot walks up from the working folder to the one holding go.mod.
-func ModuleRoot(t testing.TB) string {
-	t.Helper()
-	return testenv.ModuleRoot(t)
-}
-
 // Missing fails the test under CI and skips it elsewhere.
 func Missing(t testing.TB, what string) {
 	t.Helper()

@@ -54,20 +54,17 @@ const chatTemplate = `{{- bos_token }}
 // byteChars returns GPT-2's byte-to-unicode table in Llama 3's id order:
 // printable bytes first, then the others mapped above U+0100.
 func byteChars() []string {
-	var order []int
 	var chars []string
 	printable := map[int]bool{}
 	for _, r := range [][2]int{{'!', '~'}, {0xa1, 0xac}, {0xae, 0xff}} {
 		for b := r[0]; b <= r[1]; b++ {
 			printable[b] = true
-			order = append(order, b)
 			chars = append(chars, string(rune(b)))
 		}
 	}
 	n := 0
 	for b := 0; b < 256; b++ {
 		if !printable[b] {
-			order = append(order, b)
 			chars = append(chars, string(rune(256+n)))
 			n++
 		}

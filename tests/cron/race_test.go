@@ -1,5 +1,0 @@
-//go:build race
-
-package cron_test
-
-const raceEnabled = true
