@@ -133,18 +133,33 @@ func Status(ctx context.Context, outDir string, sh Shard, limit int) (*StatusRep
 		ri := runInfo(last)
 		li, rep.LastRun = &ri, &ri
 	}
-	err = db.Docs(ctx, statedb.Filter{}, func(d *statedb.Doc) error {
-		rep.Documents.add(d.Status)
-		s := docState(d, li)
-		if d.Status == StatusFailed {
-			if rep.FailedTotal++; limit == 0 || len(rep.Failed) < limit {
-				rep.Failed = append(rep.Failed, s)
-			}
+	// Counted and selected by SQLite: only the documents listed are
+	// decoded.
+	c, err := db.CountByStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.Documents = Counts(c)
+	err = db.Docs(ctx, statedb.Filter{Status: StatusFailed}, func(d *statedb.Doc) error {
+		if rep.FailedTotal++; limit == 0 || len(rep.Failed) < limit {
+			rep.Failed = append(rep.Failed, docState(d, li))
 		}
-		if s.Stale != "" {
-			if rep.StaleTotal++; limit == 0 || len(rep.Stale) < limit {
-				rep.Stale = append(rep.Stale, s)
-			}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	stale := &statedb.Summary{}
+	if li != nil {
+		stale.Model, stale.Params = li.Model, li.Params
+	}
+	err = db.Docs(ctx, statedb.Filter{Stale: stale}, func(d *statedb.Doc) error {
+		s := docState(d, li)
+		if s.Stale == "" {
+			return nil
+		}
+		if rep.StaleTotal++; limit == 0 || len(rep.Stale) < limit {
+			rep.Stale = append(rep.Stale, s)
 		}
 		return nil
 	})

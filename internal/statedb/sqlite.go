@@ -634,3 +634,30 @@ func (s *DB) Import(ctx context.Context, run Run, key, value string, docs func(a
 	s.mu.Unlock()
 	return id, nil
 }
+
+func (s *DB) CountByStatus(ctx context.Context) (Counts, error) {
+	var c Counts
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM docs GROUP BY status`)
+	if err != nil {
+		return c, fmt.Errorf("state database: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return c, fmt.Errorf("state database: %w", err)
+		}
+		switch st {
+		case StatusOK:
+			c.OK = n
+		case StatusFailed:
+			c.Failed = n
+		case StatusSkipped:
+			c.Skipped = n
+		case StatusDeleted:
+			c.Deleted = n
+		}
+	}
+	return c, rows.Err()
+}

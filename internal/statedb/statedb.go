@@ -142,6 +142,8 @@ type Store interface {
 	Unmet(ctx context.Context, run int64, fn func(*Doc) error) error
 	// Docs calls fn for the documents selected, sorted by path.
 	Docs(ctx context.Context, f Filter, fn func(*Doc) error) error
+	// CountByStatus counts the documents by status.
+	CountByStatus(ctx context.Context) (Counts, error)
 	// Runs returns the runs started at or after since, oldest first.
 	Runs(ctx context.Context, since time.Time) ([]Run, error)
 	// Import records a run with its documents and sets a meta key, in one
