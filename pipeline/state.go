@@ -266,11 +266,20 @@ func docFromResult(res *DocResult, run int64) statedb.Doc {
 
 // resultFromDoc is a state row as a document of the index.
 func resultFromDoc(d *statedb.Doc) DocResult {
+	if d.Status == StatusDeleted {
+		// As the run reports it: what is known of the outputs left.
+		sha := d.Summary.SHA256
+		if sha == "" {
+			sha = d.SHA256
+		}
+		return DocResult{Source: d.Source, Path: d.Path, Outputs: d.Summary.Outputs, Status: d.Status,
+			Reason: d.Reason, SHA256: sha, Bytes: d.Size}
+	}
 	res := DocResult{Source: d.Source, Path: d.Path, Status: d.Status, Error: d.Error, Reason: d.Reason,
 		SHA256: d.SHA256, Bytes: d.Size, Pages: d.Pages, Characters: d.Characters, Warnings: d.Warnings,
 		Timings: Timings{ExtractMS: d.ExtractMS, SummarizeMS: d.SummarizeMS, TotalMS: d.TotalMS}}
 	switch d.Status {
-	case StatusOK, StatusDeleted:
+	case StatusOK:
 		res.Outputs = d.Summary.Outputs
 	case StatusSkipped:
 		if d.Reason == ReasonUnchanged {
