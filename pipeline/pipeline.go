@@ -239,6 +239,7 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	}
 	defer unlock()
 	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
+	r.listings.before = time.Now()
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.st, err = openState(ctx, cfg.OutDir, cfg.Shard, r.warn)

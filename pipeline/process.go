@@ -200,6 +200,7 @@ func (r *runner) writeFile(rel string, data []byte) error {
 	if err := insideOut(r.cfg.OutDir, rel); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
+	r.listings.sweep(filepath.Dir(p))
 	if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 		err = fmt.Errorf("write %s: %w", p, err)
 		if isOutputFatal(err) {

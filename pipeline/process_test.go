@@ -115,3 +115,37 @@ func TestUnchangedByStat(t *testing.T) {
 		t.Fatalf("run after an output was removed %+v, want it summarized again", c)
 	}
 }
+
+// Temporary files left in the output folders by a killed run (older than
+// this run) are removed; other files, and hidden ones, stay.
+func TestStaleTempsSwept(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	for _, p := range []string{filepath.Join(in, "sub", "a.txt"), filepath.Join(in, "b.txt")} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("Solar panels make power. Batteries store it for the night."), 0o644)
+	}
+	old := time.Now().Add(-time.Hour)
+	files := map[string]bool{ // path under out: kept?
+		"sub/.a.txt.json.tmp-123456": false,
+		".b.txt.md.tmp-99":           false,
+		"sub/.hidden":                true,
+		"sub/notes.tmp-1":            true,
+	}
+	for rel := range files {
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	rep, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 2}, extractive.New(extractive.Options{}))
+	if err != nil || rep.Index.Counts.OK != 2 {
+		t.Fatalf("run: %v %+v", err, rep)
+	}
+	for rel, kept := range files {
+		_, err := os.Stat(filepath.Join(out, filepath.FromSlash(rel)))
+		if (err == nil) != kept {
+			t.Errorf("%s: kept %v, want %v", rel, err == nil, kept)
+		}
+	}
+}

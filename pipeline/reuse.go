@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/internal/textutil"
 )
@@ -116,9 +117,15 @@ func (r *runner) present(outs []string) bool {
 // document writes them, and names are distinct, so what this run writes
 // does not make a listing wrong.
 type listings struct {
-	mu   sync.Mutex
-	dirs map[string]map[string]struct{}
-	lru  []string
+	// before is when the run started: temporary files older than it were
+	// left by a killed run (the lock makes this run the only one) and are
+	// removed from each output folder the run lists or writes in.
+	before time.Time
+
+	mu    sync.Mutex
+	dirs  map[string]map[string]struct{}
+	lru   []string
+	swept map[string]bool
 }
 
 const (
@@ -132,7 +139,7 @@ func (l *listings) has(p string) bool {
 	names, ok := l.dirs[dir]
 	l.mu.Unlock()
 	if !ok {
-		names = listDir(dir)
+		names = l.listDir(dir)
 		l.mu.Lock()
 		if l.dirs == nil {
 			l.dirs = map[string]map[string]struct{}{}
@@ -155,9 +162,29 @@ func (l *listings) has(p string) bool {
 	return ok
 }
 
+// sweep removes, once per run, the stale temporary files in dir (the
+// listing does it as it goes).
+func (l *listings) sweep(dir string) {
+	dir += string(filepath.Separator) // the key listDir and has use
+	l.mu.Lock()
+	done := l.swept[dir]
+	l.mu.Unlock()
+	if !done {
+		l.listDir(dir)
+	}
+}
+
 // listDir returns the names in dir, or nil when it cannot be listed or is
-// too big to keep (then each file is asked with stat).
-func listDir(dir string) map[string]struct{} {
+// too big to keep (then each file is asked with stat). The first listing
+// of a folder in the run removes the stale temporary files it meets.
+func (l *listings) listDir(dir string) map[string]struct{} {
+	l.mu.Lock()
+	if l.swept == nil {
+		l.swept = map[string]bool{}
+	}
+	sweeping := !l.swept[dir]
+	l.swept[dir] = true // a folder that cannot be opened has nothing to sweep
+	l.mu.Unlock()
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil
@@ -167,10 +194,19 @@ func listDir(dir string) map[string]struct{} {
 	for {
 		batch, err := f.Readdirnames(1024)
 		for _, n := range batch {
-			names[n] = struct{}{}
+			if sweeping && atomicfile.IsTemp(n) {
+				p := filepath.Join(dir, n)
+				if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(l.before) {
+					os.Remove(p)
+					continue
+				}
+			}
+			if names != nil {
+				names[n] = struct{}{}
+			}
 		}
 		if len(names) > listingMaxSize {
-			return nil
+			names = nil // too big to keep; the sweep goes on
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {

@@ -69,8 +69,10 @@ var _ Store = (*DB)(nil)
 // Open opens (creating it when needed) the database at path. A file that is
 // not a database, or has an unknown schema, is reported with ErrCorrupt.
 func Open(ctx context.Context, path string) (*DB, error) {
+	// soft_heap_limit asks SQLite to keep all its memory (page caches,
+	// sorter) under 32 MiB, freeing cache pages beyond it.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "cache_size(-8000)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "cache_size(-8000)", "soft_heap_limit(33554432)"} {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
