@@ -8,7 +8,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 )
+
+// tempName matches the temporary files Write makes ("." + the target's
+// name + ".tmp-" + digits).
+var tempName = regexp.MustCompile(`^\..+\.tmp-[0-9]+$`)
+
+// IsTemp reports whether name is one of Write's temporary files: left
+// behind only when the process was killed while writing.
+func IsTemp(name string) bool {
+	return len(name) > 0 && name[0] == '.' && tempName.MatchString(name)
+}
 
 // WriteFile atomically replaces path with data, creating parent folders.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
