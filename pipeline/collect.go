@@ -4,38 +4,37 @@ import (
 	"context"
 	"path/filepath"
 	"time"
+
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // collector gathers the pool's results in the order they complete: it
-// counts them, reports each to the observer, lists it for the index and
-// keeps the state records of the summaries made current, saving the state
-// every checkpointEvery so that a run killed without warning loses little.
+// counts them, reports each to the observer, keeps the first ones for the
+// Report and writes each document's row to the state database in batches
+// (commitBatch documents, or whatever came in commitEvery), one
+// transaction each, so that a run killed without warning loses little and
+// memory does not grow with the number of documents.
 type collector struct {
-	old    *state
-	docs   *docList
 	events Observer
-	// save saves the state (errors are the caller's to report).
-	save            func(records []stateRecord)
-	checkpointEvery time.Duration
-	abandonAfter    time.Duration
+	// commit writes a batch of rows with the run's counts (errors are the
+	// caller's to report).
+	commit       func(counts Counts, docs []statedb.Doc)
+	run          int64
+	commitBatch  int
+	commitEvery  time.Duration
+	abandonAfter time.Duration
 
 	counts Counts
-	// fresh are the records of summaries made current by this run, in the
-	// order they completed; replaced[i] says old record i is superseded by
-	// one of them.
-	fresh    []stateRecord
-	replaced []bool
+	docs   reportDocs
+	batch  []statedb.Doc
 }
 
 // collect takes results until results is closed, or until abandonAfter has
 // passed since docCtx ended (documents in flight were told to abandon and
 // some have not returned: the run goes on without them).
 func (c *collector) collect(docCtx context.Context, results <-chan DocResult) {
-	if c.replaced == nil {
-		c.replaced = make([]bool, len(c.old.records))
-	}
-	checkpoint := time.NewTicker(c.checkpointEvery)
-	defer checkpoint.Stop()
+	tick := time.NewTicker(c.commitEvery)
+	defer tick.Stop()
 	var abandon <-chan time.Time
 	aborted := docCtx.Done()
 	for {
@@ -45,8 +44,8 @@ func (c *collector) collect(docCtx context.Context, results <-chan DocResult) {
 				return
 			}
 			c.add(res)
-		case <-checkpoint.C:
-			c.save(c.merged(nil))
+		case <-tick.C:
+			c.flush()
 		case <-aborted:
 			aborted = nil
 			t := time.NewTimer(c.abandonAfter)
@@ -65,28 +64,22 @@ func (c *collector) add(res DocResult) {
 	}
 	c.counts.add(res.Status)
 	c.events.Event(Event{Kind: EventDone, Path: res.Path, Doc: &res, Err: res.err})
-	if res.rec != nil {
-		c.fresh = append(c.fresh, *res.rec)
-		if i, ok := c.old.byOut[res.rec.Out]; ok {
-			c.replaced[i] = true
-		}
-		res.rec = nil
-	}
 	res.Path = filepath.ToSlash(res.Path)
-	res.err = nil
+	c.put(docFromResult(&res, c.run))
+	res.sum, res.err = nil, nil
 	c.docs.add(res)
 }
 
-// merged is the state to save: this run's records, then the old records
-// neither superseded nor dropped (drop may be nil), in their old order.
-func (c *collector) merged(drop []bool) []stateRecord {
-	out := make([]stateRecord, 0, len(c.fresh)+len(c.old.records))
-	out = append(out, c.fresh...)
-	for i := range c.old.records {
-		if c.replaced[i] || (drop != nil && drop[i]) {
-			continue
-		}
-		out = append(out, c.old.records[i])
+// put queues a row, committing the batch when it is full.
+func (c *collector) put(d statedb.Doc) {
+	c.batch = append(c.batch, d)
+	if len(c.batch) >= c.commitBatch {
+		c.flush()
 	}
-	return out
+}
+
+// flush commits the rows queued.
+func (c *collector) flush() {
+	c.commit(c.counts, c.batch)
+	c.batch = c.batch[:0]
 }

@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // eventLog records the kinds and paths of the events it is told about.
@@ -21,24 +24,41 @@ func (l *eventLog) Event(e Event) {
 	l.events = append(l.events, e.Path)
 }
 
-// The collector keeps results in completion order: events and fresh state
-// records as they arrive, old records after them in their old order minus
-// the superseded and dropped ones; the index lists documents by path.
+// batches records the batches the collector commits.
+type batches struct {
+	mu   sync.Mutex
+	outs [][]string
+}
+
+func (b *batches) commit(_ Counts, docs []statedb.Doc) {
+	var o []string
+	for _, d := range docs {
+		o = append(o, d.Out)
+	}
+	b.mu.Lock()
+	b.outs = append(b.outs, o)
+	b.mu.Unlock()
+}
+
+// The collector keeps results in completion order: events and state rows
+// as they arrive, committed in batches of commitBatch; the Report lists
+// documents by path.
 func TestCollectorOrder(t *testing.T) {
-	old := newState([]stateRecord{{Out: "a", Path: "a.txt"}, {Out: "b", Path: "b.txt"}, {Out: "c", Path: "c.txt"}})
 	var log eventLog
-	col := &collector{old: old, docs: newDocListOf(nil), events: &log, save: func([]stateRecord) {},
-		checkpointEvery: time.Hour, abandonAfter: time.Hour}
+	var b batches
+	col := &collector{events: &log, commit: b.commit, run: 7, commitBatch: 2,
+		commitEvery: time.Hour, abandonAfter: time.Hour}
 	results := make(chan DocResult)
 	go func() {
 		defer close(results)
-		results <- DocResult{Path: "z.txt", Status: StatusOK, rec: &stateRecord{Out: "z", Path: "z.txt"}}
+		results <- DocResult{Path: "z.txt", Status: StatusOK, out: "z", sum: &statedb.Summary{Outputs: []string{"z.md"}}}
 		results <- DocResult{Path: "abandoned.txt"} // no status: abandoned
-		results <- DocResult{Path: "c.txt", Status: StatusOK, rec: &stateRecord{Out: "c", Path: "c.txt"}}
-		results <- DocResult{Path: "m.txt", Status: StatusFailed, Error: "m.txt: broken", err: errors.New("broken")}
-		results <- DocResult{Path: "b.txt", Status: StatusSkipped, Reason: ReasonUnchanged}
+		results <- DocResult{Path: "c.txt", Status: StatusOK, out: "c", sum: &statedb.Summary{Outputs: []string{"c.md"}}}
+		results <- DocResult{Path: "m.txt", Status: StatusFailed, out: "m", Error: "m.txt: broken", err: errors.New("broken")}
+		results <- DocResult{Path: "b.txt", Status: StatusSkipped, out: "b", Reason: ReasonUnchanged}
 	}()
 	col.collect(context.Background(), results)
+	col.flush()
 
 	if want := []string{"z.txt", "c.txt", "m.txt", "b.txt"}; !slices.Equal(log.events, want) {
 		t.Errorf("events %v, want %v", log.events, want)
@@ -49,37 +69,26 @@ func TestCollectorOrder(t *testing.T) {
 	var paths []string
 	for _, d := range col.docs.documents() {
 		paths = append(paths, d.Path)
-		if d.err != nil || d.rec != nil {
-			t.Errorf("%s: error or record kept in the index list", d.Path)
+		if d.err != nil || d.sum != nil {
+			t.Errorf("%s: error or summary kept in the report list", d.Path)
 		}
 	}
 	if want := []string{"b.txt", "c.txt", "m.txt", "z.txt"}; !slices.Equal(paths, want) {
-		t.Errorf("index documents %v, want %v", paths, want)
+		t.Errorf("report documents %v, want %v", paths, want)
 	}
-	outs := func(recs []stateRecord) []string {
-		var o []string
-		for _, r := range recs {
-			o = append(o, r.Out)
-		}
-		return o
-	}
-	if got, want := outs(col.merged(nil)), []string{"z", "c", "a", "b"}; !slices.Equal(got, want) {
-		t.Errorf("merged state %v, want %v", got, want)
-	}
-	if got, want := outs(col.merged([]bool{true, false, false})), []string{"z", "c", "b"}; !slices.Equal(got, want) {
-		t.Errorf("merged state dropping a %v, want %v", got, want)
+	if got, want := fmt.Sprint(b.outs), "[[z c] [m b] []]"; got != want {
+		t.Errorf("committed batches %v, want %v", got, want)
 	}
 }
 
 // Once documents are abandoned the collector waits abandonAfter for them,
 // then stops even though the pool has not closed results; meanwhile it
-// saves the state at each checkpoint.
+// commits what it has every commitEvery.
 func TestCollectorAbandonAndCheckpoint(t *testing.T) {
-	old := newState([]stateRecord{{Out: "a"}})
-	saved := make(chan []stateRecord, 100)
-	col := &collector{old: old, docs: newDocListOf(nil), events: nopObserver{},
-		save:            func(r []stateRecord) { saved <- r },
-		checkpointEvery: time.Millisecond, abandonAfter: 20 * time.Millisecond}
+	saved := make(chan []statedb.Doc, 100)
+	col := &collector{events: nopObserver{}, commitBatch: 1000,
+		commit:      func(_ Counts, d []statedb.Doc) { saved <- slices.Clone(d) },
+		commitEvery: time.Millisecond, abandonAfter: 20 * time.Millisecond}
 	results := make(chan DocResult) // never closed: a document hangs
 	docCtx, abort := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -87,9 +96,9 @@ func TestCollectorAbandonAndCheckpoint(t *testing.T) {
 		col.collect(docCtx, results)
 		close(done)
 	}()
-	results <- DocResult{Path: "b.txt", Status: StatusOK, rec: &stateRecord{Out: "b"}}
+	results <- DocResult{Path: "b.txt", Status: StatusOK, out: "b"}
 	for r := range saved {
-		if len(r) == 2 && r[0].Out == "b" && r[1].Out == "a" {
+		if len(r) == 1 && r[0].Out == "b" {
 			break // a checkpoint after b.txt
 		}
 	}

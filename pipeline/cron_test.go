@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/llsum/llsum/infer/extractive"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // TestOutputRelHostileNames adds to TestOutputRelStaysInside: the state
@@ -109,7 +111,9 @@ func TestShardsPartition(t *testing.T) {
 	}
 }
 
-func TestLoadState(t *testing.T) {
+// A state.json that cannot be migrated is moved aside with a warning and
+// the run starts an empty database; a valid one is imported and removed.
+func TestMigrateStateJSON(t *testing.T) {
 	good := `{"schema_version":1,"documents":[{"out":"a.txt","source":"a.txt","sha256":"ab","outputs":["a.txt.md"]}]}`
 	tests := []struct {
 		name, content string
@@ -126,22 +130,81 @@ func TestLoadState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "state.json")
+			ctx := context.Background()
+			out := t.TempDir()
+			p := filepath.Join(out, StateDir, "state.json")
+			os.MkdirAll(filepath.Dir(p), 0o755)
 			if tc.content != "" {
 				if err := os.WriteFile(p, []byte(tc.content), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			s, err := loadState(p)
-			if errors.Is(err, errCorruptState) != tc.corrupt || len(s.records) != tc.records {
-				t.Fatalf("loadState: %d records, err %v; want %d, corrupt %v", len(s.records), err, tc.records, tc.corrupt)
+			var warnings []error
+			db, err := openState(ctx, out, Shard{}, func(err error) { warnings = append(warnings, err) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			n := 0
+			db.Docs(ctx, statedb.Filter{}, func(*statedb.Doc) error { n++; return nil })
+			corrupt := len(warnings) == 1 && errors.Is(warnings[0], errCorruptState)
+			if corrupt != tc.corrupt || n != tc.records {
+				t.Fatalf("%d records, warnings %v; want %d, corrupt %v", n, warnings, tc.records, tc.corrupt)
 			}
 			if tc.corrupt {
 				if b, _ := os.ReadFile(p + ".bad"); string(b) != tc.content {
 					t.Errorf("corrupt state not kept aside")
 				}
 			}
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("state.json still there")
+			}
 		})
+	}
+}
+
+// An output folder written by the previous version (testdata/statev1:
+// state.json, schema 1) is migrated on the first run: its documents are
+// skipped as unchanged through the migrated rows (with --format md, so the
+// JSON outputs cannot be what skips them), and state.json goes once the
+// migration has committed.
+func TestMigrationFromStateJSON(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/statev1")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, j := range []string{"a.txt.json", "sub/b.txt.json", "sub/c.md.json"} {
+		os.Remove(filepath.Join(out, j))
+	}
+	// The parameters that run used, as its index says.
+	data, err := os.ReadFile(filepath.Join(out, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old Index
+	if err := json.Unmarshal(data, &old); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Inputs: []string{filepath.Join(dir, "in")}, OutDir: out, Markdown: true, Jobs: 2, Params: old.Parameters}
+	rep, err := Run(context.Background(), cfg, extractive.New(extractive.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Index.Counts != (Counts{Skipped: 3}) || len(rep.Warnings) != 0 {
+		t.Fatalf("counts %+v, warnings %v; want 3 skipped from the migrated state", rep.Index.Counts, rep.Warnings)
+	}
+	if _, err := os.Stat(filepath.Join(out, StateDir, "state.json")); err == nil {
+		t.Error("state.json kept after the migration committed")
+	}
+	db, err := statedb.Open(context.Background(), StatePath(out, Shard{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, _ := db.Runs(context.Background(), time.Time{})
+	if len(runs) != 2 || runs[0].Status != statedb.RunMigrated || runs[0].Counts.OK != 3 || runs[1].Counts.Skipped != 3 {
+		t.Fatalf("runs %+v, want the migration then a run of 3 skipped", runs)
 	}
 }
 

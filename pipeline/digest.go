@@ -13,6 +13,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/internal/textutil"
 	sumz "github.com/llsum/llsum/summarize"
 )
@@ -49,7 +50,7 @@ func DigestPaths(file string) (md, js string) {
 // in source order, reduced like a long document's chunks, and writes it as
 // Markdown and JSON (DigestPaths(file)) atomically.
 func WriteDigest(ctx context.Context, s infer.Summarizer, cfg Config, file string) (*DigestJSON, error) {
-	docs, err := currentSummaries(cfg)
+	docs, err := currentSummaries(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -109,30 +110,52 @@ func renderDigest(d *DigestJSON) string {
 	return b.String()
 }
 
-// currentSummaries reads the run's index and, for every document whose
+// currentSummaries reads, for every document of the last run whose
 // summary is current (ok, or skipped as unchanged), its summary from its
-// JSON output (or, with --format md, from its Markdown).
-func currentSummaries(cfg Config) ([]DigestSource, error) {
-	data, err := os.ReadFile(filepath.Join(cfg.OutDir, IndexName(cfg.Shard)))
+// JSON output (or, with --format md, from its Markdown). The documents come
+// from the state database, sorted by path.
+func currentSummaries(ctx context.Context, cfg Config) ([]DigestSource, error) {
+	db, err := statedb.Open(ctx, StatePath(cfg.OutDir, cfg.Shard))
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
-	var idx Index
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("digest: index: %w", err)
+	defer db.Close()
+	last, err := lastRun(ctx, db)
+	if err != nil || last == nil {
+		return nil, fmt.Errorf("digest: no run recorded in %s (%v)", cfg.OutDir, err)
 	}
 	var out []DigestSource
-	for _, d := range idx.Documents {
+	err = db.Docs(ctx, statedb.Filter{Run: last.ID}, func(d *statedb.Doc) error {
 		if d.Status != StatusOK && d.Status != StatusSkipped {
-			continue
+			return nil
 		}
-		sum := readSummary(cfg.OutDir, d.Outputs)
+		res := resultFromDoc(d)
+		sum := readSummary(cfg.OutDir, res.Outputs)
 		if sum == "" {
-			continue // skipped for want of text: nothing to digest
+			return nil // skipped for want of text: nothing to digest
 		}
 		out = append(out, DigestSource{Source: d.Source, Summary: sum})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
 	}
 	return out, nil
+}
+
+// lastRun is the last real run recorded (not a migration or a merge), or
+// nil.
+func lastRun(ctx context.Context, db statedb.Store) (*statedb.Run, error) {
+	runs, err := db.Runs(ctx, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Status != statedb.RunMigrated && runs[i].Status != statedb.RunMerged {
+			return &runs[i], nil
+		}
+	}
+	return nil, nil
 }
 
 func readSummary(outDir string, outputs []string) string {

@@ -14,21 +14,15 @@ type job struct {
 // dispatcher turns the walk's documents into jobs. It names outputs in walk
 // order, over every document (all shards see the same names), so names are
 // deterministic whatever the pool or the sharding does; it keeps the
-// documents of this run's shard and marks the old state records the walk
-// meets.
+// documents of this run's shard.
 type dispatcher struct {
-	shard  Shard
-	old    *state
-	events Observer
-
-	// seen[i] is set when the walk meets the document of old record i. It
-	// may be read once complete reports true.
-	seen     []bool
+	shard    Shard
+	events   Observer
 	complete atomic.Bool
 }
 
-func newDispatcher(shard Shard, old *state, events Observer) *dispatcher {
-	return &dispatcher{shard: shard, old: old, events: events, seen: make([]bool, len(old.records))}
+func newDispatcher(shard Shard, events Observer) *dispatcher {
+	return &dispatcher{shard: shard, events: events}
 }
 
 // run queues a job for each source until sources is closed, then closes
@@ -42,9 +36,6 @@ func (d *dispatcher) run(ctx context.Context, sources <-chan source, jobs chan<-
 		if !d.shard.Has(src.Rel) {
 			continue
 		}
-		if i, ok := d.old.byOut[out]; ok {
-			d.seen[i] = true
-		}
 		found++
 		d.events.Event(Event{Kind: EventFound, Path: src.Path, Found: found})
 		select {
@@ -57,5 +48,5 @@ func (d *dispatcher) run(ctx context.Context, sources <-chan source, jobs chan<-
 }
 
 // walkComplete reports whether every document was met: the walk ran to its
-// end without being stopped. Only then is seen final.
+// end without being stopped.
 func (d *dispatcher) walkComplete() bool { return d.complete.Load() }

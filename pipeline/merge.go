@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 var shardIndexRe = regexp.MustCompile(`^index-(\d+)-of-(\d+)\.json$`)
@@ -23,7 +25,9 @@ type MergeResult struct {
 	Shards []string
 	// Missing are the shards of the split (I/N) with no index yet.
 	Missing []string
-	Index   Index
+	// Databases are the shard state databases merged into state.db.
+	Databases []string
+	Index     Index
 }
 
 // MergeIndexes combines the shard indexes in outDir (index-I-of-N.json)
@@ -116,9 +120,48 @@ func MergeIndexes(ctx context.Context, outDir string, wait bool) (*MergeResult, 
 		}
 	}
 	sort.SliceStable(merged.Documents, func(a, b int) bool { return merged.Documents[a].Path < merged.Documents[b].Path })
-	if err := writeIndex(res.Path, &merged, nil); err != nil {
+	if _, err := writeIndex(outDir, Shard{}, IndexJSON, &merged, docsOf(merged.Documents)); err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("merge indexes: write %s: %w", res.Path, err))
 	}
 	res.Index = merged
+	for i := 0; i < newestN; i++ {
+		sh := Shard{Index: i, Count: newestN}
+		ok, err := mergeState(ctx, outDir, sh)
+		if err != nil {
+			return nil, errclass.AsFatal(fmt.Errorf("merge indexes: %w", err))
+		}
+		if ok {
+			res.Databases = append(res.Databases, filepath.Base(StatePath(outDir, sh)))
+		}
+	}
 	return res, nil
+}
+
+// mergeState copies the rows of a shard's state database into the whole
+// run's (state.db), as one merge run in one transaction, so that a whole
+// run after sharded ones skips what the shards summarized. It reports
+// false when the shard has no database.
+func mergeState(ctx context.Context, outDir string, sh Shard) (bool, error) {
+	src := StatePath(outDir, sh)
+	if _, err := os.Stat(src); err != nil {
+		return false, nil
+	}
+	from, err := statedb.Open(ctx, src)
+	if err != nil {
+		return false, err
+	}
+	defer from.Close()
+	to, err := openState(ctx, outDir, Shard{}, func(error) {})
+	if err != nil {
+		return false, err
+	}
+	defer to.Close()
+	_, err = to.Import(ctx, statedb.Run{Started: time.Now(), Shard: sh.String(), Status: statedb.RunMerged},
+		"merged"+sh.suffix(), time.Now().UTC().Format(time.RFC3339), func(add func(statedb.Doc) error) error {
+			return from.Docs(ctx, statedb.Filter{}, func(d *statedb.Doc) error { return add(*d) })
+		})
+	if err != nil {
+		return false, fmt.Errorf("merge %s: %w", src, err)
+	}
+	return true, nil
 }

@@ -1,20 +1,23 @@
 // Package pipeline wires llsum's stages: it walks the inputs, extracts each
 // document, summarizes it with an infer.Summarizer in a bounded worker pool,
-// and writes the per-document outputs and the run index. Memory stays
-// bounded whatever the number of files: the walk streams documents into the
-// pool and only one small record per document is kept for the index.
+// and writes the per-document outputs and the run index. Memory stays flat
+// whatever the number of files: the walk streams documents into the pool,
+// and the run state lives in a database (state.go, internal/statedb) that
+// is looked up document by document and written in batches; the index is
+// written from it.
 //
 // A run is the wiring of named parts (runner.run): the walker (walk.go)
 // streams the documents found under the inputs; the dispatcher
 // (dispatch.go) names their outputs and queues this shard's; the
 // workerPool (pool.go) runs each through process (process.go: hash, reuse,
 // extract, summarize, write); the collector (collect.go) gathers the
-// results for the state and the index. Progress goes to an Observer
+// results and commits them to the state database. Progress goes to an Observer
 // (events.go) as events; showing them is internal/ui's job.
 package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +33,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/dirlock"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/internal/textutil"
 )
 
@@ -80,6 +84,9 @@ type Config struct {
 	// Wait waits for another run holding the output folder's lock instead
 	// of failing at once.
 	Wait bool
+	// Index is the index file's format: IndexJSON (the default when
+	// empty), IndexJSONL or IndexNone.
+	Index string
 }
 
 // Status of a document in a run.
@@ -119,8 +126,10 @@ type DocResult struct {
 	// Tokens the summary took (absent for skipped documents).
 	Tokens *TokenCounts `json:"tokens,omitempty"`
 
-	err error
-	rec *stateRecord // the state record for a summary now current
+	err   error
+	out   string           // the outputs' path, without suffix: the state key
+	mtime int64            // the input's modification time, when it may be trusted (state.go)
+	sum   *statedb.Summary // what made the outputs, when they are current
 }
 
 // Err returns the document's error, with its class, or nil.
@@ -178,8 +187,10 @@ type Report struct {
 	// Interrupted is set when ctx ended before all documents were done.
 	Interrupted bool
 	// Warnings are problems that did not stop the run (a corrupt state
-	// file, a state file that could not be saved).
+	// database, a batch of state that could not be committed).
 	Warnings []error
+	// IndexPath is the index file written ("" with IndexNone).
+	IndexPath string
 
 	// workersDone is closed when every worker has returned (abandoned
 	// documents finish in the background).
@@ -215,6 +226,12 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	if err := validatePatterns(append(append([]string{}, cfg.Include...), cfg.Exclude...)); err != nil {
 		return nil, err
 	}
+	if cfg.Index == "" {
+		cfg.Index = IndexJSON
+	}
+	if !slices.Contains(IndexFormats, cfg.Index) {
+		return nil, fmt.Errorf("index format %q: want one of %v", cfg.Index, IndexFormats)
+	}
 	outInfo, err := prepareOut(cfg.OutDir)
 	if err != nil {
 		return nil, err
@@ -235,13 +252,14 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 	if swept > 0 {
 		r.cfg.Observer.Event(Event{Kind: EventDebug, Path: cfg.OutDir, Message: fmt.Sprintf("removed %d temporary files left by an interrupted run", swept)})
 	}
+	r.listings.before = time.Now()
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
-	r.statePath = filepath.Join(cfg.OutDir, StateDir, "state"+cfg.Shard.suffix()+".json")
-	r.old, err = loadState(r.statePath)
+	r.st, err = openState(ctx, cfg.OutDir, cfg.Shard, r.warn)
 	if err != nil {
-		r.warn(err)
+		return nil, errclass.AsFatal(fmt.Errorf("output folder %s: %w", cfg.OutDir, err))
 	}
+	defer r.st.Close()
 	// One extractor for the run: its PDF engines (a pool of PDFium
 	// instances) are started once and shared by the workers.
 	if r.cfg.Extract.Workers <= 0 {
@@ -315,9 +333,11 @@ type runner struct {
 	info      infer.ModelInfo
 	modelID   string
 	paramsKey string
-	statePath string
-	// old is the state as the run found it; read-only during the run.
-	old *state
+	// listings answers whether outputs exist (reuse.go).
+	listings listings
+	// st is the state database; run is this run's id in it.
+	st    statedb.Store
+	runID int64
 	// abandonAfter is abandonAfter (tests shorten it).
 	abandonAfter time.Duration
 
@@ -337,9 +357,14 @@ const walkAhead = 1024
 // once) before it writes the index without them.
 const abandonAfter = 5 * time.Second
 
-// checkpointEvery is how often the state is saved during a run, so that a
-// run killed without warning loses at most this much work.
-const checkpointEvery = 30 * time.Second
+// The state database is written in batches of commitBatch rows, and at
+// least every commitEvery, so that a run killed without warning loses at
+// most this much bookkeeping (its outputs stay, and are skipped next time
+// through their JSON).
+const (
+	commitBatch = 1000
+	commitEvery = 5 * time.Second
+)
 
 func (r *runner) warn(err error) {
 	r.mu.Lock()
@@ -372,10 +397,11 @@ func (r *runner) setFatal(err error) {
 	r.mu.Unlock()
 }
 
-// saveState saves the state; a failure is a warning (the outputs are
-// written, only the next run's skipping suffers).
-func (r *runner) saveState(records []stateRecord) {
-	if err := saveState(r.statePath, r.cfg.Shard.String(), records); err != nil {
+// commit writes a batch of state rows with the run's counts; a failure is
+// a warning (the outputs are written, only the next run's skipping and
+// this run's index suffer).
+func (r *runner) commit(ctx context.Context, run statedb.Run, docs []statedb.Doc) {
+	if err := r.st.Commit(context.WithoutCancel(ctx), run, docs); err != nil {
 		r.warn(err)
 	}
 }
@@ -385,6 +411,12 @@ func (r *runner) saveState(records []stateRecord) {
 // gathers the results; finish then settles the state and writes the index.
 func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) {
 	started := time.Now()
+	idx := r.newIndex(started)
+	header, _ := json.Marshal(idx)
+	var err error
+	if r.runID, err = r.st.BeginRun(ctx, statedb.Run{Started: started, Shard: r.cfg.Shard.String(), Header: header}); err != nil {
+		return nil, errclass.AsFatal(err)
+	}
 	// runCtx ends when no new document may start; docCtx when documents in
 	// flight must stop; collectCtx when the collector stops listening.
 	runCtx, cancelRun := context.WithCancel(ctx)
@@ -408,40 +440,37 @@ func (r *runner) run(ctx context.Context, outInfo os.FileInfo) (*Report, error) 
 		defer close(sources)
 		w.walk(runCtx, r.cfg.Inputs, sources)
 	}()
-	disp := newDispatcher(r.cfg.Shard, r.old, r.cfg.Observer)
+	disp := newDispatcher(r.cfg.Shard, r.cfg.Observer)
 	go disp.run(runCtx, sources, jobs)
 	pool := &workerPool{size: r.cfg.Jobs, process: r.process, events: r.cfg.Observer,
 		onFatal: func(err error) { r.setFatal(err); cancelRun(); abort() }}
 	workersDone := pool.start(runCtx, docCtx, collectCtx, jobs, results)
 
-	docs := newDocList(filepath.Join(r.cfg.OutDir, StateDir))
-	defer docs.close()
-	col := &collector{old: r.old, docs: docs, events: r.cfg.Observer, save: r.saveState,
-		checkpointEvery: checkpointEvery, abandonAfter: r.abandonAfter}
+	col := &collector{events: r.cfg.Observer, run: r.runID, commitBatch: commitBatch, commitEvery: commitEvery,
+		abandonAfter: r.abandonAfter, commit: func(c Counts, docs []statedb.Doc) {
+			r.commit(ctx, statedb.Run{ID: r.runID, Counts: statedb.Counts(c)}, docs)
+		}}
 	col.collect(docCtx, results)
 	stopCollecting()
-	return r.finish(ctx, started, disp, col, workersDone), nil
+	return r.finish(ctx, idx, disp, col, workersDone), nil
 }
 
-// finish settles the state (old documents not met by a complete walk are
-// deleted, or pruned), writes the index and reports the run.
-func (r *runner) finish(ctx context.Context, started time.Time, disp *dispatcher, col *collector, workersDone <-chan struct{}) *Report {
+// finish settles the state (documents not met by a complete walk are
+// deleted, or pruned), writes the index from the state database and
+// reports the run.
+func (r *runner) finish(ctx context.Context, idx Index, disp *dispatcher, col *collector, workersDone <-chan struct{}) *Report {
 	rep := &Report{workersDone: workersDone, Interrupted: ctx.Err() != nil}
 	r.mu.Lock()
 	rep.InputErrors = slices.Clone(r.inputErrors)
 	complete := disp.walkComplete() && r.fatal == nil && len(rep.InputErrors) == 0 && !rep.Interrupted
 	r.mu.Unlock()
-	var drop []bool
 	if complete {
-		drop = r.deleted(disp.seen, col)
+		r.deleted(ctx, col)
 	}
-	r.saveState(col.merged(drop))
 
 	r.mu.Lock()
 	rep.Fatal = r.fatal
-	rep.Warnings = slices.Clone(r.warnings)
 	r.mu.Unlock()
-	idx := r.newIndex(started)
 	idx.Counts = col.counts
 	idx.Interrupted = rep.Interrupted
 	for _, e := range rep.InputErrors {
@@ -451,15 +480,39 @@ func (r *runner) finish(ctx context.Context, started time.Time, disp *dispatcher
 		idx.Errors = append(idx.Errors, r.cfg.Describe(rep.Fatal))
 	}
 	idx.Finished = time.Now().UTC()
-	indexPath := filepath.Join(r.cfg.OutDir, IndexName(r.cfg.Shard))
-	err := writeIndex(indexPath, &idx, col.docs)
-	idx.Documents = col.docs.documents()
-	rep.Index = idx
-	if err != nil && rep.Fatal == nil {
-		rep.Fatal = errclass.AsFatal(fmt.Errorf("write index %s: %w", indexPath, err))
+	status := statedb.RunComplete
+	switch {
+	case rep.Interrupted:
+		status = statedb.RunInterrupted
+	case rep.Fatal != nil:
+		status = statedb.RunFailed
 	}
+	header, _ := json.Marshal(idx)
+	r.commit(ctx, statedb.Run{ID: r.runID, Finished: idx.Finished, Status: status, Counts: statedb.Counts(idx.Counts), Header: header}, col.batch)
+	col.batch = nil
+
+	path, err := writeIndex(r.cfg.OutDir, r.cfg.Shard, r.cfg.Index, &idx, r.runDocs(context.WithoutCancel(ctx)))
+	idx.Documents = col.docs.documents()
+	rep.Index, rep.IndexPath = idx, path
+	if err != nil && rep.Fatal == nil {
+		rep.Fatal = errclass.AsFatal(fmt.Errorf("write index %s: %w", path, err))
+	}
+	r.mu.Lock()
+	rep.Warnings = slices.Clone(r.warnings)
+	r.mu.Unlock()
 	r.cfg.Observer.Event(Event{Kind: EventFinish, Report: rep})
 	return rep
+}
+
+// runDocs are the documents this run met, from the state database, sorted
+// by path.
+func (r *runner) runDocs(ctx context.Context) docSource {
+	return func(fn func(*DocResult) error) error {
+		return r.st.Docs(ctx, statedb.Filter{Run: r.runID}, func(d *statedb.Doc) error {
+			res := resultFromDoc(d)
+			return fn(&res)
+		})
+	}
 }
 
 // newIndex is the run's index, without its documents and counts.
@@ -500,35 +553,44 @@ func (r *runner) watchInterrupt(ctx context.Context, abort func(), finished <-ch
 
 // deleted reports the documents of earlier runs whose input the (complete)
 // walk did not meet. Without Prune they stay, listed in the index as
-// deleted; with Prune their outputs are removed and drop says which
-// records go.
-func (r *runner) deleted(seen []bool, col *collector) []bool {
-	drop := make([]bool, len(r.old.records))
-	for i := range r.old.records {
-		if seen[i] || col.replaced[i] {
-			continue
-		}
-		rec := &r.old.records[i]
-		d := DocResult{Source: rec.Source, Path: rec.Path, Outputs: rec.Outputs, Status: StatusDeleted,
-			Reason: ReasonDeleted, SHA256: rec.SHA256, Bytes: rec.Bytes}
+// deleted; with Prune their outputs are removed and their rows go.
+func (r *runner) deleted(ctx context.Context, col *collector) {
+	col.flush()
+	var drop []string
+	err := r.st.Unmet(context.WithoutCancel(ctx), r.runID, func(d *statedb.Doc) error {
+		res := DocResult{Source: d.Source, Path: d.Path, Outputs: d.Summary.Outputs, Status: StatusDeleted,
+			Reason: ReasonDeleted, SHA256: d.Summary.SHA256, Bytes: d.Size}
 		if r.cfg.Prune {
-			drop[i] = r.prune(rec)
-			d.Reason = ReasonDeleted + "; pruned"
+			if r.prune(d) {
+				drop = append(drop, d.Out)
+			}
+			res.Reason = ReasonDeleted + "; pruned"
 		} else {
-			col.docs.add(d)
+			row := *d
+			row.Status, row.Reason, row.Error, row.Run, row.Changed = StatusDeleted, ReasonDeleted, "", r.runID, r.runID
 			col.counts.add(StatusDeleted)
+			col.docs.add(res)
+			col.put(row)
 		}
-		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: d.Path, Doc: &d})
+		r.cfg.Observer.Event(Event{Kind: EventDeleted, Path: res.Path, Doc: &res})
+		return nil
+	})
+	if err != nil {
+		r.warn(err)
 	}
-	return drop
+	if len(drop) > 0 {
+		if err := r.st.Delete(context.WithoutCancel(ctx), drop); err != nil {
+			r.warn(err)
+		}
+	}
 }
 
 // prune removes the outputs of a deleted document and reports whether all
-// are gone (its record may go).
-func (r *runner) prune(rec *stateRecord) bool {
+// are gone (its row may go).
+func (r *runner) prune(d *statedb.Doc) bool {
 	ok := true
-	for _, o := range rec.Outputs {
-		if !outputOf(rec.Out, o) {
+	for _, o := range d.Summary.Outputs {
+		if !outputOf(d.Out, o) {
 			continue
 		}
 		p := filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))
@@ -542,10 +604,4 @@ func (r *runner) prune(rec *stateRecord) bool {
 		}
 	}
 	return ok
-}
-
-// IndexName is the index file of a run: index.json, or index-I-of-N.json
-// for a shard (see MergeIndexes).
-func IndexName(sh Shard) string {
-	return "index" + sh.suffix() + ".json"
 }

@@ -12,17 +12,17 @@ import (
 )
 
 // The dispatcher names outputs over every document, so a shard's names are
-// those the whole run gives; it queues only the shard's documents, marks
-// the old records it meets, and says the walk was complete.
+// those the whole run gives; it queues only the shard's documents and says
+// the walk was complete.
 func TestDispatcherShard(t *testing.T) {
 	var rels []string
 	for i := range 40 {
 		rels = append(rels, fmt.Sprintf("d%02d.txt", i%20)) // each name twice: collisions
 	}
-	names := func(sh Shard, old *state) ([]string, *dispatcher) {
+	names := func(sh Shard) ([]string, *dispatcher) {
 		sources := make(chan source)
 		jobs := make(chan job, len(rels))
-		d := newDispatcher(sh, old, nopObserver{})
+		d := newDispatcher(sh, nopObserver{})
 		go func() {
 			defer close(sources)
 			for _, r := range rels {
@@ -36,26 +36,19 @@ func TestDispatcherShard(t *testing.T) {
 		}
 		return outs, d
 	}
-	all, d := names(Shard{}, newState(nil))
+	all, d := names(Shard{})
 	if len(all) != len(rels) || !d.walkComplete() {
 		t.Fatalf("whole run: %d jobs (want %d), complete %v", len(all), len(rels), d.walkComplete())
 	}
-	old := newState([]stateRecord{{Out: all[0]}, {Out: all[25]}, {Out: "gone"}})
 	var union []string
 	for i := range 3 {
-		part, d := names(Shard{Index: i, Count: 3}, old)
+		part, _ := names(Shard{Index: i, Count: 3})
 		for _, o := range part {
 			if !slices.Contains(all, o) {
 				t.Errorf("shard %d names %q, not a name of the whole run", i, o)
 			}
 		}
 		union = append(union, part...)
-		for k, rec := range old.records {
-			want := slices.Contains(part, rec.Out)
-			if d.seen[k] != want {
-				t.Errorf("shard %d: seen[%s] = %v, want %v", i, rec.Out, d.seen[k], want)
-			}
-		}
 	}
 	slices.Sort(union)
 	sorted := slices.Sorted(slices.Values(all))

@@ -19,6 +19,7 @@ import (
 	"github.com/llsum/llsum/extract"
 	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // process runs one document through the stages. A panic anywhere below is
@@ -26,7 +27,7 @@ import (
 // error.
 func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	t0 := time.Now()
-	res = DocResult{Source: j.src.Rel, Path: j.src.Path}
+	res = DocResult{Source: j.src.Rel, Path: j.src.Path, out: j.out}
 	runCtx := ctx // the run's: its end interrupts the document
 	defer func() {
 		if p := recover(); p != nil {
@@ -70,14 +71,22 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 			}
 		}()
 	}
-	sum, size, err := hashFile(ctx, j.src.Path)
+	prev, err := r.st.Lookup(ctx, j.out)
 	if err != nil {
+		if ctx.Err() != nil {
+			res.err = ctx.Err() // abandoned
+			return res
+		}
+		// Without its row the document is judged by its JSON output.
+		r.warn(fmt.Errorf("%s: %w", j.src.Path, err))
+		prev = nil
+	}
+	if err := r.contentHash(ctx, j, &res, prev); err != nil {
 		res.err = fmt.Errorf("read %s: %w", j.src.Path, err)
 		return res
 	}
-	res.SHA256, res.Bytes = sum, size
 	if !r.cfg.Force {
-		if done, err := r.reuse(j, &res); done || err != nil {
+		if done, err := r.reuse(ctx, j, &res, prev); done || err != nil {
 			res.err = err
 			return res
 		}
@@ -141,18 +150,46 @@ func (r *runner) process(ctx context.Context, j job) (res DocResult) {
 	}
 	res.Outputs, res.err = r.write(j.out, dj)
 	if res.err == nil {
-		res.rec = r.record(j, &res)
+		res.sum = r.summaryOf(&res, time.Time{})
 	}
 	return res
 }
 
-// record is the state record of a document whose outputs are now current.
-func (r *runner) record(j job, res *DocResult) *stateRecord {
-	return &stateRecord{
-		Out: j.out, Source: j.src.Rel, Path: filepath.ToSlash(j.src.Path),
-		SHA256: res.SHA256, Bytes: res.Bytes, Model: r.modelID, Params: r.paramsKey,
-		Outputs: res.Outputs, Done: time.Now().UTC().Truncate(time.Second),
+// summaryOf says what made a document's outputs, now current: this run's
+// model and parameters over its content, at done (now when zero).
+func (r *runner) summaryOf(res *DocResult, done time.Time) *statedb.Summary {
+	if done.IsZero() {
+		done = time.Now().UTC().Truncate(time.Second)
 	}
+	return &statedb.Summary{SHA256: res.SHA256, Model: r.modelID, Params: r.paramsKey, Outputs: res.Outputs, Done: done}
+}
+
+// mtimeSettle is how old a file's modification time must be before it is
+// trusted: a file changed again within the same clock tick (coarse
+// timestamps) keeps its time, so a younger one is always hashed.
+const mtimeSettle = 2 * time.Second
+
+// contentHash sets res.SHA256 and res.Bytes. A regular file whose size and
+// modification time (nanoseconds) are those recorded when it was last
+// hashed, and that time settled then, is not read again: its recorded hash
+// stands (--force reads every file). Otherwise the file is hashed, and
+// its time recorded when it has settled.
+func (r *runner) contentHash(ctx context.Context, j job, res *DocResult, prev *statedb.Doc) error {
+	fi, err := os.Stat(j.src.Path)
+	if err == nil && fi.Mode().IsRegular() && !r.cfg.Force && prev != nil && prev.SHA256 != "" &&
+		prev.MTime != 0 && prev.MTime == fi.ModTime().UnixNano() && prev.Size == fi.Size() {
+		res.SHA256, res.Bytes, res.mtime = prev.SHA256, prev.Size, prev.MTime
+		return nil
+	}
+	sum, size, err := hashFile(ctx, j.src.Path)
+	if err != nil {
+		return err
+	}
+	res.SHA256, res.Bytes = sum, size
+	if fi != nil && fi.Size() == size && time.Since(fi.ModTime()) > mtimeSettle {
+		res.mtime = fi.ModTime().UnixNano()
+	}
+	return nil
 }
 
 // write writes the document's outputs atomically and returns their paths
@@ -192,6 +229,7 @@ func (r *runner) writeFile(rel string, data []byte) error {
 	if err := insideOut(r.cfg.OutDir, rel); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
+	r.listings.sweep(filepath.Dir(p))
 	if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 		err = fmt.Errorf("write %s: %w", p, err)
 		if isOutputFatal(err) {

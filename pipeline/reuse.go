@@ -1,17 +1,22 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/llsum/llsum/internal/atomicfile"
+	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/internal/textutil"
 )
 
@@ -21,22 +26,26 @@ import (
 // renamed, moved or copied file: the summary is rewritten under the new
 // name, status ok). It returns done=false when the document needs a
 // summary. res.SHA256 is set.
-func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
+func (r *runner) reuse(ctx context.Context, j job, res *DocResult, prev *statedb.Doc) (done bool, err error) {
 	want := r.wantOutputs(j.out)
-	if rec := r.old.lookup(j.out); rec != nil && rec.SHA256 == res.SHA256 && rec.Model == r.modelID &&
-		rec.Params == r.paramsKey && rec.Source == asJSON(j.src.Rel) && r.present(want) {
-		r.skipUnchanged(j, res, want)
-		if rec.Path == asJSON(filepath.ToSlash(j.src.Path)) {
-			res.rec = nil // the old record stands as it is
-		}
+	if prev != nil && prev.Summary.SHA256 == res.SHA256 && prev.Summary.Model == r.modelID &&
+		prev.Summary.Params == r.paramsKey && (prev.Source == j.src.Rel || prev.Source == asJSON(j.src.Rel)) && r.present(want) {
+		r.skipUnchanged(res, want, prev.Summary.Done)
 		return true, nil
 	}
 	// No (matching) state: the JSON output records what made it.
 	if dj := r.readJSON(j.out); dj != nil && dj.Source == asJSON(j.src.Rel) && r.current(dj, res.SHA256) && r.present(want) {
-		r.skipUnchanged(j, res, want)
+		r.skipUnchanged(res, want, dj.Created)
 		return true, nil
 	}
-	rec := r.old.lookupContent(makeContentKey(res.SHA256, r.modelID, r.paramsKey))
+	rec, err := r.st.LookupContent(ctx, res.SHA256, r.modelID, r.paramsKey)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err() // abandoned
+		}
+		r.warn(fmt.Errorf("%s: %w", j.src.Path, err))
+		return false, nil
+	}
 	if rec == nil || rec.Out == j.out {
 		return false, nil
 	}
@@ -56,13 +65,13 @@ func (r *runner) reuse(j job, res *DocResult) (done bool, err error) {
 		return false, nil
 	}
 	res.Status, res.Reason = StatusOK, ReasonReused+" from "+rec.Path
-	res.rec = r.record(j, res)
+	res.sum = r.summaryOf(res, time.Time{})
 	return true, nil
 }
 
-func (r *runner) skipUnchanged(j job, res *DocResult, want []string) {
+func (r *runner) skipUnchanged(res *DocResult, want []string, done time.Time) {
 	res.Status, res.Reason, res.Outputs = StatusSkipped, ReasonUnchanged, want
-	res.rec = r.record(j, res)
+	res.sum = r.summaryOf(res, done)
 }
 
 // asJSON is s as it reads back from JSON: invalid UTF-8 (file names may
@@ -92,11 +101,120 @@ func (r *runner) wantOutputs(out string) []string {
 // present reports whether every output exists.
 func (r *runner) present(outs []string) bool {
 	for _, o := range outs {
-		if _, err := os.Stat(filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))); err != nil {
+		if !r.listings.has(filepath.Join(r.cfg.OutDir, filepath.FromSlash(o))) {
 			return false
 		}
 	}
 	return true
+}
+
+// listings answers whether files exist from listings of their folders:
+// one ReadDir per output folder instead of a stat per output, which was a
+// third of an incremental run's time. Documents come in walk order, so the
+// few folders listed last serve nearly every question; a folder too big
+// to keep listed is asked with stat. A listing is taken when first needed
+// and kept for the run: outputs are only asked about before their own
+// document writes them, and names are distinct, so what this run writes
+// does not make a listing wrong.
+type listings struct {
+	// before is when the run started: temporary files older than it were
+	// left by a killed run (the lock makes this run the only one) and are
+	// removed from each output folder the run lists or writes in.
+	before time.Time
+
+	mu    sync.Mutex
+	dirs  map[string]map[string]struct{}
+	lru   []string
+	swept map[string]bool
+}
+
+const (
+	listingsKept   = 8
+	listingMaxSize = 20000
+)
+
+func (l *listings) has(p string) bool {
+	dir, name := filepath.Split(p)
+	l.mu.Lock()
+	names, ok := l.dirs[dir]
+	l.mu.Unlock()
+	if !ok {
+		names = l.listDir(dir)
+		l.mu.Lock()
+		if l.dirs == nil {
+			l.dirs = map[string]map[string]struct{}{}
+		}
+		if _, dup := l.dirs[dir]; !dup {
+			if len(l.lru) == listingsKept {
+				delete(l.dirs, l.lru[0])
+				l.lru = l.lru[1:]
+			}
+			l.dirs[dir] = names
+			l.lru = append(l.lru, dir)
+		}
+		l.mu.Unlock()
+	}
+	if names == nil {
+		_, err := os.Stat(p)
+		return err == nil
+	}
+	_, ok = names[name]
+	return ok
+}
+
+// sweep removes, once per run, the stale temporary files in dir (the
+// listing does it as it goes).
+func (l *listings) sweep(dir string) {
+	dir += string(filepath.Separator) // the key listDir and has use
+	l.mu.Lock()
+	done := l.swept[dir]
+	l.mu.Unlock()
+	if !done {
+		l.listDir(dir)
+	}
+}
+
+// listDir returns the names in dir, or nil when it cannot be listed or is
+// too big to keep (then each file is asked with stat). The first listing
+// of a folder in the run removes the stale temporary files it meets.
+func (l *listings) listDir(dir string) map[string]struct{} {
+	l.mu.Lock()
+	if l.swept == nil {
+		l.swept = map[string]bool{}
+	}
+	sweeping := !l.swept[dir]
+	l.swept[dir] = true // a folder that cannot be opened has nothing to sweep
+	l.mu.Unlock()
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	names := map[string]struct{}{}
+	for {
+		batch, err := f.Readdirnames(1024)
+		for _, n := range batch {
+			if sweeping && atomicfile.IsTemp(n) {
+				p := filepath.Join(dir, n)
+				if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(l.before) {
+					os.Remove(p)
+					continue
+				}
+			}
+			if names != nil {
+				names[n] = struct{}{}
+			}
+		}
+		if len(names) > listingMaxSize {
+			names = nil // too big to keep; the sweep goes on
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return names
+			}
+			return nil
+		}
+	}
 }
 
 // current reports whether a JSON output was made from this content with
@@ -121,7 +239,7 @@ func (r *runner) readJSON(out string) *DocumentJSON {
 // reuseMarkdown copies rec's Markdown output to j's name, with the title
 // (when it is the file name) and the Source line rewritten. It returns nil
 // outputs when there is nothing to reuse.
-func (r *runner) reuseMarkdown(rec *stateRecord, j job) ([]string, error) {
+func (r *runner) reuseMarkdown(rec *statedb.Doc, j job) ([]string, error) {
 	data, err := os.ReadFile(filepath.Join(r.cfg.OutDir, filepath.FromSlash(rec.Out+".md")))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -2,8 +2,7 @@ package pipeline
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha256"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,61 +10,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/llsum/llsum/infer"
-	"github.com/llsum/llsum/internal/atomicfile"
+	"github.com/llsum/llsum/internal/statedb"
 )
 
 // StateDir is the folder, inside the output folder, where llsum keeps its
 // incremental state and its locks.
 const StateDir = ".llsum"
 
-// stateVersion is the version of the state file's schema.
-const stateVersion = 1
-
-// stateFile is OUT/.llsum/state.json (state-I-of-N.json for a shard): one
-// record per document summarized successfully in this output folder.
-type stateFile struct {
-	SchemaVersion int           `json:"schema_version"`
-	Shard         string        `json:"shard,omitempty"`
-	Updated       time.Time     `json:"updated"`
-	Documents     []stateRecord `json:"documents"`
-}
-
-// stateRecord says what produced a document's outputs. The document is
-// skipped next time when its content hash, model identity and parameters
-// key are unchanged and the outputs are still there.
-type stateRecord struct {
-	// Out is the outputs' path relative to the output folder, without the
-	// .md/.json suffix: the record's key.
-	Out    string `json:"out"`
-	Source string `json:"source"`
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-	Bytes  int64  `json:"bytes"`
-	// Model is the model identity (infer.ModelInfo.Identity).
-	Model string `json:"model"`
-	// Params is Parameters.Key().
-	Params  string    `json:"params"`
-	Outputs []string  `json:"outputs"`
-	Done    time.Time `json:"done"`
-}
-
-// contentKey identifies a summary by what it depends on.
-type contentKey [16]byte
-
-func (r *stateRecord) key() contentKey {
-	return makeContentKey(r.SHA256, r.Model, r.Params)
-}
-
-func makeContentKey(sha, model, params string) contentKey {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s", sha, model, params)
-	var k contentKey
-	copy(k[:], h.Sum(nil))
-	return k
+// StatePath is the state database of a run: OUT/.llsum/state.db, or
+// state-I-of-N.db for a shard.
+func StatePath(outDir string, sh Shard) string {
+	return filepath.Join(outDir, StateDir, "state"+sh.suffix()+".db")
 }
 
 // modelIdentity is the model's part of the incremental key.
@@ -76,136 +34,189 @@ func modelIdentity(info infer.ModelInfo) string {
 	return info.Backend + ":" + info.Model + "@" + info.Endpoint
 }
 
-// state is the previous run's records, read-only during a run (workers
-// consult it without locking), plus a content index for renamed files.
-type state struct {
-	records   []stateRecord
-	byOut     map[string]int32
-	byContent map[contentKey]int32
+// openState opens the run's state database. One that cannot be read is
+// moved aside (to NAME.bad, kept for inspection) and reported through warn,
+// and the run starts a new one: the per-document JSON outputs still let
+// unchanged documents be skipped. A state.json left by an earlier version is
+// migrated into it (see migrateStateJSON).
+func openState(ctx context.Context, outDir string, sh Shard, warn func(error)) (statedb.Store, error) {
+	p := StatePath(outDir, sh)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("state database: %w", err)
+	}
+	db, err := statedb.Open(ctx, p)
+	if errors.Is(err, statedb.ErrCorrupt) {
+		bad := p + ".bad"
+		for _, sfx := range []string{"", "-wal", "-shm"} {
+			os.Remove(bad + sfx)
+			if rerr := os.Rename(p+sfx, bad+sfx); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w (could not move it aside: %w)", err, rerr)
+			}
+		}
+		warn(fmt.Errorf("%w (moved to %s; starting a new one)", err, filepath.Base(bad)))
+		db, err = statedb.Open(ctx, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateStateJSON(ctx, db, filepath.Join(outDir, StateDir, "state"+sh.suffix()+".json"), sh, warn); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
-func newState(records []stateRecord) *state {
-	s := &state{
-		records:   records,
-		byOut:     make(map[string]int32, len(records)),
-		byContent: make(map[contentKey]int32, len(records)),
+// migratedKey is the meta key set, in the migration's transaction, once a
+// state.json has been imported.
+const migratedKey = "migrated_state_json"
+
+// migrateStateJSON imports the state file of earlier versions
+// (state.json, schema 1) into db, in one transaction, and removes the file
+// once that transaction has committed: a crash before leaves the file for
+// the next run, a crash after leaves the key that says it is done. A file
+// that cannot be read is moved aside to NAME.bad with a warning, as it
+// always was.
+func migrateStateJSON(ctx context.Context, db statedb.Store, path string, sh Shard, warn func(error)) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	for i := range records {
-		s.byOut[records[i].Out] = int32(i)
-		s.byContent[records[i].key()] = int32(i)
+	if err != nil {
+		return fmt.Errorf("migrate state %s: %w", path, err)
 	}
-	return s
+	defer f.Close()
+	if v, err := db.Meta(ctx, migratedKey); err != nil {
+		return fmt.Errorf("migrate state %s: %w", path, err)
+	} else if v != "" {
+		f.Close()
+		return removeMigrated(path)
+	}
+	fi, _ := f.Stat()
+	_, err = db.Import(ctx, statedb.Run{Started: time.Now(), Shard: sh.String(), Status: statedb.RunMigrated},
+		migratedKey, filepath.Base(path), func(add func(statedb.Doc) error) error {
+			return decodeState(f, func(rec *stateRecord) error {
+				done := rec.Done
+				if done.IsZero() && fi != nil {
+					done = fi.ModTime()
+				}
+				return add(statedb.Doc{Out: rec.Out, Source: rec.Source, Path: rec.Path, SHA256: rec.SHA256, Size: rec.Bytes,
+					Status: StatusOK, Summary: statedb.Summary{SHA256: rec.SHA256, Model: rec.Model, Params: rec.Params,
+						Outputs: rec.Outputs, Done: done}})
+			})
+		})
+	var de *decodeError
+	if errors.As(err, &de) {
+		f.Close()
+		bad := path + ".bad"
+		if rerr := os.Rename(path, bad); rerr == nil {
+			warn(fmt.Errorf("%w %s (moved to %s; not migrated): %w", errCorruptState, path, filepath.Base(bad), de.err))
+			return nil
+		}
+		warn(fmt.Errorf("%w %s (not migrated): %w", errCorruptState, path, de.err))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("migrate state %s: %w", path, err)
+	}
+	f.Close()
+	return removeMigrated(path)
 }
 
-func (s *state) lookup(out string) *stateRecord {
-	if i, ok := s.byOut[out]; ok {
-		return &s.records[i]
+func removeMigrated(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("migrate state: remove %s: %w", path, err)
 	}
 	return nil
 }
 
-func (s *state) lookupContent(k contentKey) *stateRecord {
-	if i, ok := s.byContent[k]; ok {
-		return &s.records[i]
-	}
-	return nil
+// stateVersion is the version of the state.json schema migrated.
+const stateVersion = 1
+
+// stateRecord is one document of a state.json written by earlier versions.
+type stateRecord struct {
+	Out     string    `json:"out"`
+	Source  string    `json:"source"`
+	Path    string    `json:"path"`
+	SHA256  string    `json:"sha256"`
+	Bytes   int64     `json:"bytes"`
+	Model   string    `json:"model"`
+	Params  string    `json:"params"`
+	Outputs []string  `json:"outputs"`
+	Done    time.Time `json:"done"`
 }
 
 // errCorruptState marks a state file that cannot be read back.
 var errCorruptState = errors.New("corrupt state file")
 
-// loadState reads the state file. A missing file is an empty state; an
-// unreadable or corrupt one is moved aside (to NAME.bad, kept for
-// inspection) and reported, and the run goes on without state: the
-// per-document JSON outputs still let unchanged documents be skipped.
-func loadState(path string) (*state, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return newState(nil), nil
-	}
-	if err != nil {
-		return newState(nil), fmt.Errorf("read state %s: %w", path, err)
-	}
-	sf, err := decodeState(f)
-	f.Close()
-	if err != nil {
-		bad := path + ".bad"
-		if rerr := os.Rename(path, bad); rerr == nil {
-			return newState(nil), fmt.Errorf("%w %s (moved to %s; running without state): %w", errCorruptState, path, filepath.Base(bad), err)
-		}
-		return newState(nil), fmt.Errorf("%w %s (running without state): %w", errCorruptState, path, err)
-	}
-	return newState(sf.Documents), nil
-}
+// decodeError is a state.json that cannot be decoded (as opposed to a
+// failure to store what was decoded).
+type decodeError struct{ err error }
 
-// decodeState reads a state file record by record (the file of 100,000
-// documents is never in memory whole), interning the strings every record
-// shares, and checks each record.
-func decodeState(r io.Reader) (stateFile, error) {
-	var f stateFile
+func (e *decodeError) Error() string { return e.err.Error() }
+
+// decodeState reads a state.json record by record (a file of a million
+// documents is never in memory whole), checks each record and hands it to
+// fn.
+func decodeState(r io.Reader, fn func(*stateRecord) error) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
-	intern := map[string]string{}
-	in := func(s string) string {
-		if v, ok := intern[s]; ok {
-			return v
-		}
-		intern[s] = s
-		return s
-	}
+	bad := func(err error) error { return &decodeError{err} }
 	if err := expectDelim(dec, '{'); err != nil {
-		return f, err
+		return bad(err)
 	}
+	version, n := 0, 0
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return f, err
+			return bad(err)
 		}
 		switch tok {
 		case "schema_version":
-			if err := dec.Decode(&f.SchemaVersion); err != nil {
-				return f, err
+			if err := dec.Decode(&version); err != nil {
+				return bad(err)
 			}
-			if f.SchemaVersion != stateVersion {
-				return f, fmt.Errorf("schema version %d, want %d", f.SchemaVersion, stateVersion)
+			if version != stateVersion {
+				return bad(fmt.Errorf("schema version %d, want %d", version, stateVersion))
 			}
 		case "documents":
-			if f.SchemaVersion != stateVersion {
-				return f, errors.New("no schema version before the documents")
+			if version != stateVersion {
+				return bad(errors.New("no schema version before the documents"))
 			}
 			if err := expectDelim(dec, '['); err != nil {
-				return f, err
+				return bad(err)
 			}
 			for dec.More() {
 				var rec stateRecord
 				if err := dec.Decode(&rec); err != nil {
-					return f, err
+					return bad(err)
 				}
 				if !validRecord(&rec) {
-					return f, fmt.Errorf("record %d (%q) not understood", len(f.Documents), rec.Out)
+					return bad(fmt.Errorf("record %d (%q) not understood", n, rec.Out))
 				}
-				rec.Model, rec.Params = in(rec.Model), in(rec.Params)
-				f.Documents = append(f.Documents, rec)
+				n++
+				if err := fn(&rec); err != nil {
+					return err
+				}
 			}
 			if err := expectDelim(dec, ']'); err != nil {
-				return f, err
+				return bad(err)
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return f, err
+				return bad(err)
 			}
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
-		return f, err
+		return bad(err)
 	}
-	if f.SchemaVersion != stateVersion {
-		return f, errors.New("no schema version")
+	if version != stateVersion {
+		return bad(errors.New("no schema version"))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return f, errors.New("data after the state object")
+		return bad(errors.New("data after the state object"))
 	}
-	return f, nil
+	return nil
 }
 
 func expectDelim(dec *json.Decoder, d json.Delim) error {
@@ -237,69 +248,46 @@ func outputOf(out, o string) bool {
 	return o == out+".md" || o == out+".json"
 }
 
-// saveState writes the records atomically, sorted by output path, one
-// record at a time.
-func saveState(path, shard string, records []stateRecord) error {
-	sort.Slice(records, func(a, b int) bool { return records[a].Out < records[b].Out })
-	head, err := json.Marshal(stateFile{SchemaVersion: stateVersion, Shard: shard, Updated: time.Now().UTC()})
-	if err != nil {
-		return err
+// docFromResult is the state row of a document's result in run.
+func docFromResult(res *DocResult, run int64) statedb.Doc {
+	d := statedb.Doc{Out: res.out, Source: res.Source, Path: res.Path, Size: res.Bytes, MTime: res.mtime,
+		SHA256: res.SHA256, Status: res.Status, Reason: res.Reason, Error: res.Error,
+		Pages: res.Pages, Characters: res.Characters, Warnings: res.Warnings, Faithfulness: res.Faithfulness,
+		ExtractMS: res.Timings.ExtractMS, SummarizeMS: res.Timings.SummarizeMS, TotalMS: res.Timings.TotalMS,
+		Run: run, Changed: run}
+	if res.Tokens != nil {
+		d.PromptTokens, d.CompletionTokens, d.HasTokens = res.Tokens.Prompt, res.Tokens.Completion, true
 	}
-	const tail = `"documents":null}`
-	if !bytes.HasSuffix(head, []byte(tail)) {
-		return errors.New("state: documents must be the last field")
+	if res.sum != nil {
+		d.Summary = *res.sum
 	}
-	head = append(head[:len(head)-len(tail)], `"documents":[`...)
-	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		w.Write(head)
-		enc := json.NewEncoder(w)
-		for i := range records {
-			if i > 0 {
-				io.WriteString(w, ",")
-			}
-			if err := enc.Encode(&records[i]); err != nil {
-				return err
-			}
-		}
-		_, err := io.WriteString(w, "]}\n")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("write state %s: %w", path, err)
-	}
-	return nil
+	return d
 }
 
-// writeIndex writes the index atomically, one document at a time, the
-// documents coming from docs when it is set, else from idx.Documents.
-func writeIndex(path string, idx *Index, docs *docList) error {
-	head := *idx
-	head.Documents = nil
-	b, err := json.MarshalIndent(head, "", "  ")
-	if err != nil {
-		return err
-	}
-	const tail = "null\n}"
-	if !bytes.HasSuffix(b, []byte(tail)) {
-		return errors.New("index: documents must be the last field")
-	}
-	b = b[:len(b)-len(tail)]
-	if docs == nil {
-		docs = newDocListOf(idx.Documents)
-	}
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		if _, err := w.Write(b); err != nil {
-			return err
+// resultFromDoc is a state row as a document of the index.
+func resultFromDoc(d *statedb.Doc) DocResult {
+	if d.Status == StatusDeleted {
+		// As the run reports it: what is known of the outputs left.
+		sha := d.Summary.SHA256
+		if sha == "" {
+			sha = d.SHA256
 		}
-		if docs.count() == 0 {
-			_, err := io.WriteString(w, "[]\n}\n")
-			return err
+		return DocResult{Source: d.Source, Path: d.Path, Outputs: d.Summary.Outputs, Status: d.Status,
+			Reason: d.Reason, SHA256: sha, Bytes: d.Size}
+	}
+	res := DocResult{Source: d.Source, Path: d.Path, Status: d.Status, Error: d.Error, Reason: d.Reason,
+		SHA256: d.SHA256, Bytes: d.Size, Pages: d.Pages, Characters: d.Characters, Warnings: d.Warnings, Faithfulness: d.Faithfulness,
+		Timings: Timings{ExtractMS: d.ExtractMS, SummarizeMS: d.SummarizeMS, TotalMS: d.TotalMS}}
+	switch d.Status {
+	case StatusOK:
+		res.Outputs = d.Summary.Outputs
+	case StatusSkipped:
+		if d.Reason == ReasonUnchanged {
+			res.Outputs = d.Summary.Outputs
 		}
-		io.WriteString(w, "[\n")
-		if err := docs.writeTo(w, "    "); err != nil {
-			return err
-		}
-		_, err := io.WriteString(w, "  ]\n}\n")
-		return err
-	})
+	}
+	if d.HasTokens {
+		res.Tokens = &TokenCounts{Prompt: d.PromptTokens, Completion: d.CompletionTokens}
+	}
+	return res
 }

@@ -32,7 +32,9 @@ func newIndexCmd(g *globalOptions) *cobra.Command {
 		Long: `Combine the indexes written by sharded runs (llsum run --shard I/N) in the
 output folder OUT into OUT/index.json. Missing shards are reported, and the
 merge fails (exit 1) when any is missing; the index of the shards present
-is written all the same.`,
+is written all the same. The shards' state databases
+(OUT/.llsum/state-I-of-N.db) are merged into OUT/.llsum/state.db, so that a
+whole run afterwards skips what the shards summarized.`,
 		Example: `  llsum index merge /shared/digests`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -59,6 +61,9 @@ func runIndexMerge(ctx context.Context, g *globalOptions, opts indexMergeOptions
 	if !g.Quiet {
 		fmt.Fprintf(g.stderr, "llsum: merged shards %s into %s: %d documents (%d ok, %d failed, %d skipped, %d deleted)\n",
 			strings.Join(res.Shards, ", "), res.Path, len(res.Index.Documents), c.OK, c.Failed, c.Skipped, c.Deleted)
+		if len(res.Databases) > 0 {
+			fmt.Fprintf(g.stderr, "llsum: merged state %s into %s\n", strings.Join(res.Databases, ", "), pipeline.StatePath(args[0], pipeline.Shard{}))
+		}
 	}
 	if len(res.Missing) > 0 {
 		return documentFailed(fmt.Errorf("index merge %s: no index for shard %s yet", args[0], strings.Join(res.Missing, ", ")))

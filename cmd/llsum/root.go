@@ -74,6 +74,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newChunkCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newIndexCmd(g))
+	root.AddCommand(newStatusCmd(g))
+	root.AddCommand(newHistoryCmd(g))
 	root.AddCommand(newTokenizeCmd(g))
 	root.AddCommand(newGenerateCmd(g))
 	root.AddCommand(newDoctorCmd(g))

@@ -47,6 +47,7 @@ type runOptions struct {
 	Shard     string
 	Shards    int
 	LogFormat string
+	Index     string
 
 	// Set by Finalize.
 	shard       pipeline.Shard
@@ -79,6 +80,7 @@ func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Shard, "shard", "", "process only shard I/N of the documents (stable hash of the relative path), e.g. 0/3; auto: the shard a Kubernetes Indexed Job or Slurm array assigns")
 	f.IntVar(&o.Shards, "shards", 0, "number of shards for --shard auto (Kubernetes: the Job's completions; default LLSUM_SHARDS)")
 	choiceFlag(f, &o.LogFormat, "log-format", "text", []string{"text", "json"}, nil, "log format on stderr: text (a progress bar on a terminal) or json (one JSON object per line)")
+	choiceFlag(f, &o.Index, "index", pipeline.IndexJSON, pipeline.IndexFormats, nil, "run index to write: json (OUT/index.json), jsonl (OUT/index.jsonl, one document a line) or none")
 }
 
 // finalizeShard resolves --shard (I/N, or auto from the scheduler's
@@ -221,6 +223,7 @@ func runRun(ctx context.Context, g *globalOptions, opts runOptions, args []strin
 		Wait:     opts.Wait,
 		Abort:    abortFrom(ctx),
 		Shard:    opts.shard,
+		Index:    opts.Index,
 		Params: pipeline.Parameters{
 			MaxNewTokens: opts.MaxNewTokens,
 			Context:      opts.Backend.Context,

@@ -69,8 +69,9 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
 }
 
 // IsTemp reports whether name (a base name) is one of the temporary files
-// Write creates (".NAME.tmp-RANDOM"), which a process killed mid-write
-// leaves behind.
+// Write creates (".NAME.tmp-RANDOM", RANDOM in hex digits; older
+// versions wrote decimal ones), which a process killed mid-write leaves
+// behind.
 func IsTemp(name string) bool {
 	if !strings.HasPrefix(name, ".") {
 		return false
@@ -80,7 +81,7 @@ func IsTemp(name string) bool {
 		return false
 	}
 	tail := name[i+len(".tmp-"):]
-	if len(tail) < 6 {
+	if tail == "" {
 		return false
 	}
 	for _, c := range tail {

@@ -7,6 +7,7 @@ package ui
 import (
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -133,13 +134,16 @@ func logRecord(e pipeline.Event, opts LogOptions) (LogRecord, bool) {
 		el := r.Index.Finished.Sub(r.Index.Started).Milliseconds()
 		in := r.Interrupted
 		rec := LogRecord{Event: "summary", Counts: &c, ElapsedMS: &el, Interrupted: &in,
-			Errors: r.Index.Errors, Index: pipeline.IndexName(shardOf(r.Index.Shard))}
+			Errors: r.Index.Errors, Index: indexName(r.IndexPath)}
 		return rec, true
 	}
 	return LogRecord{}, false
 }
 
-func shardOf(s string) pipeline.Shard {
-	sh, _ := pipeline.ParseShard(s)
-	return sh
+// indexName is the index file's name ("" when none was written).
+func indexName(p string) string {
+	if p == "" {
+		return ""
+	}
+	return filepath.Base(p)
 }

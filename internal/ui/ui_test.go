@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func events() []pipeline.Event {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tokens := &pipeline.TokenCounts{}
-	rep := &pipeline.Report{Interrupted: true, Index: pipeline.Index{
+	rep := &pipeline.Report{Interrupted: true, IndexPath: "out/index-2-of-3.json", Index: pipeline.Index{
 		Started: t0, Finished: t0.Add(1500 * time.Millisecond), Shard: "2/3",
 		Counts: pipeline.Counts{OK: 2, Failed: 1, Skipped: 1, Deleted: 1},
 		Errors: []string{"missing: no such file or folder"},

@@ -34,7 +34,7 @@ func TestIncremental(t *testing.T) {
 			t.Errorf("done event without tokens or timings: %+v", e)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "out", ".llsum", "state.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "out", ".llsum", "state.db")); err != nil {
 		t.Fatalf("no state after the first run: %v", err)
 	}
 	before := mtimes(t, filepath.Join(dir, "out"))
@@ -154,28 +154,36 @@ func TestCorruptState(t *testing.T) {
 	if res := run(t, dir, "-o", "out", "in"); res.code != 0 {
 		t.Fatalf("first run: exit %d\n%s", res.code, res.stderr)
 	}
-	state := filepath.Join(dir, "out", ".llsum", "state.json")
-	for _, garbage := range []string{"{\"schema_version\": 1, \"documents\": [", "\x00\x01 not json", `{"schema_version":1,"documents":[{"out":"../../etc/passwd","sha256":"x","outputs":["../../etc/passwd.md"]}]}`} {
-		if err := os.WriteFile(state, []byte(garbage), 0o644); err != nil {
+	state := filepath.Join(dir, "out", ".llsum", "state.db")
+	legacy := filepath.Join(dir, "out", ".llsum", "state.json")
+	for _, tc := range []struct {
+		file, garbage, warning string
+	}{
+		{state, "\x00\x01 not a database" + strings.Repeat("x", 5000), "corrupt state database"},
+		{state, "SQLite format 3\x00\x10\x00\x01\x01", "corrupt state database"},
+		{legacy, "{\"schema_version\": 1, \"documents\": [", "corrupt state file"},
+		{legacy, `{"schema_version":1,"documents":[{"out":"../../etc/passwd","sha256":"x","outputs":["../../etc/passwd.md"]}]}`, "corrupt state file"},
+	} {
+		if tc.file == state {
+			os.Remove(state + "-wal")
+			os.Remove(state + "-shm")
+		}
+		if err := os.WriteFile(tc.file, []byte(tc.garbage), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		res := run(t, dir, "-o", "out", "in")
 		w := res.of("warning")
-		if res.code != 0 || len(w) != 1 || !strings.Contains(w[0].Error, "corrupt state file") {
+		if res.code != 0 || len(w) != 1 || !strings.Contains(w[0].Error, tc.warning) {
 			t.Fatalf("exit %d, warnings %+v\n%s", res.code, w, res.stderr)
 		}
 		if c := res.summary(t); c["skipped"] != 6 {
 			t.Errorf("counts %v: documents redone after the state was lost", c)
 		}
-		if bad, _ := os.ReadFile(state + ".bad"); string(bad) != garbage {
-			t.Errorf("corrupt state not kept as state.json.bad")
+		if bad, _ := os.ReadFile(tc.file + ".bad"); string(bad) != tc.garbage {
+			t.Errorf("corrupt state not kept as %s.bad", filepath.Base(tc.file))
 		}
-		var f struct {
-			Documents []any `json:"documents"`
-		}
-		data, _ := os.ReadFile(state)
-		if err := json.Unmarshal(data, &f); err != nil || len(f.Documents) != 6 {
-			t.Errorf("state not rebuilt: %v, %d records", err, len(f.Documents))
+		if st := status(t, dir, "out"); st.Documents["skipped"] != 6 {
+			t.Errorf("state not rebuilt: %+v", st)
 		}
 	}
 }
@@ -386,6 +394,15 @@ func TestShards(t *testing.T) {
 		t.Errorf("merged index: counts %v, documents %d; want every document once, sorted", idx.Counts, len(got))
 	}
 
+	// The merge also copied the shards' state into state.db: status sees
+	// every document, and a whole run skips them all (with --format md,
+	// so the skips come from the merged state, not the JSON outputs).
+	if st := status(t, dir, "out"); st.Documents["ok"] != len(rels) {
+		t.Errorf("merged state: %+v, want %d documents ok", st.Documents, len(rels))
+	}
+	if res := run(t, dir, "--format", "md", "-o", "out", "in"); res.code != 0 || res.summary(t)["skipped"] != len(rels) {
+		t.Errorf("whole run after the merge: exit %d, counts %v; want all %d skipped", res.code, res.summary(t), len(rels))
+	}
 	// A second round of shards skips everything.
 	for i := 0; i < 3; i++ {
 		res := run(t, dir, "--shard", fmt.Sprintf("%d/3", i), "-o", "out", "in")
@@ -530,7 +547,7 @@ func TestOutputFolderUnusable(t *testing.T) {
 		checkClean(t, mnt)
 	})
 	t.Run("read-only", func(t *testing.T) {
-		state := filepath.Join(mnt, "out", ".llsum", "state.json")
+		state := filepath.Join(mnt, "out", ".llsum", "state.db")
 		before, _ := os.ReadFile(state)
 		must(t, exec.Command("mount", "-o", "remount,ro", mnt).Run())
 		defer exec.Command("mount", "-o", "remount,rw", mnt).Run()
@@ -557,7 +574,7 @@ func TestReadOnlyOutputNonRoot(t *testing.T) {
 	if res := run(t, dir, "-o", "out", "in"); res.code != 0 {
 		t.Fatalf("first run: exit %d\n%s", res.code, res.stderr)
 	}
-	state := filepath.Join(dir, "out", ".llsum", "state.json")
+	state := filepath.Join(dir, "out", ".llsum", "state.db")
 	before, _ := os.ReadFile(state)
 	must(t, os.Chmod(filepath.Join(dir, "out"), 0o555))
 	defer os.Chmod(filepath.Join(dir, "out"), 0o755)

@@ -51,6 +51,7 @@ type result struct {
 // event is one line of the JSON log (the fields the tests use).
 type event struct {
 	Event   string         `json:"event"`
+	Index   string         `json:"index"`
 	Path    string         `json:"path"`
 	Source  string         `json:"source"`
 	Status  string         `json:"status"`
@@ -292,4 +293,31 @@ func startLogged(t *testing.T, cmd *exec.Cmd) (<-chan event, func() result) {
 		err := cmd.Wait()
 		return finish(t, cmd, err, all.String())
 	}
+}
+
+// statusReport is the part of `llsum status --json` the tests read.
+type statusReport struct {
+	Documents map[string]int `json:"documents"`
+	LastRun   *struct {
+		Status string         `json:"status"`
+		Counts map[string]int `json:"counts"`
+	} `json:"last_run"`
+	FailedTotal int `json:"failed_total"`
+	StaleTotal  int `json:"stale_total"`
+}
+
+// status runs `llsum status --json OUT` in dir.
+func status(t *testing.T, dir, out string) statusReport {
+	t.Helper()
+	cmd := exec.Command(bin, "status", "--json", out)
+	cmd.Dir = dir
+	data, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("llsum status %s: %v", out, err)
+	}
+	var st statusReport
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatalf("llsum status --json: %v\n%s", err, data)
+	}
+	return st
 }
