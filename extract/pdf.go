@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/internal/errclass"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // Engine names, as Options.PDFEngine takes them and Page.Engine reports them.
@@ -223,7 +224,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			dropped += q.text.ctrl // the controls cleanPage removed
 			p.Garbled = true
 			p.Warnings = append(p.Warnings, fmt.Sprintf(garbledPrefix+"%s: %s%s; %d %s left out",
-				p.Engine, q.reason(), tried, dropped, plural(dropped, "character", "characters")))
+				p.Engine, q.reason(), tried, dropped, textutil.Plural(dropped, "character", "characters")))
 		} else if r := q.reason(); r != "" && perr == nil && strings.TrimSpace(text) != "" {
 			p.Warnings = append(p.Warnings, r)
 		} else if q.text.bad > 0 {
@@ -233,7 +234,7 @@ func (e *Extractor) extractPDF(ctx context.Context, path string) (*Document, err
 			text, dropped = dropGarbage(text, q.text)
 			dropped += q.text.ctrl
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%d %s without a Unicode mapping left out",
-				dropped, plural(dropped, "character", "characters")))
+				dropped, textutil.Plural(dropped, "character", "characters")))
 		}
 		if q.cjk {
 			cjkDoc = true

@@ -14,6 +14,7 @@ import (
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
+	"github.com/llsum/llsum/internal/textutil"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -212,7 +213,7 @@ func (d *pdfiumDoc) mapErr(ctx context.Context, err error, password string) erro
 	}
 	if !isPDFiumCode(err) {
 		d.broken = true
-		return fmt.Errorf("%w: %s", ErrEngineFault, firstLine(err.Error()))
+		return fmt.Errorf("%w: %s", ErrEngineFault, textutil.FirstLine(err.Error()))
 	}
 	switch {
 	case errors.Is(err, pdfiumerr.ErrPassword):
@@ -237,14 +238,6 @@ func isPDFiumCode(err error) bool {
 		}
 	}
 	return false
-}
-
-// firstLine cuts s at its first line break (traps carry a wasm stack).
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // pageText returns the text of page i (0-based) in PDFium's reading order.

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/extract/textmetric"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // The plausibility check (issue 14): a page's text is not handed on until
@@ -49,7 +50,7 @@ func (s *glyphStats) check() string {
 		return ""
 	}
 	if s.undecoded > 0 {
-		return fmt.Sprintf("%d %s without a Unicode mapping (font %s)", s.undecoded, plural(s.undecoded, "glyph", "glyphs"), s.badFont)
+		return fmt.Sprintf("%d %s without a Unicode mapping (font %s)", s.undecoded, textutil.Plural(s.undecoded, "glyph", "glyphs"), s.badFont)
 	}
 	if s.codes >= 20 && (s.runes*2 < s.codes || float64(s.runes) > 2.5*float64(s.codes)) {
 		return fmt.Sprintf("%d glyphs decoded to %d characters", s.codes, s.runes)
@@ -77,20 +78,20 @@ type textCheck struct {
 func (c textCheck) reason() string {
 	var parts []string
 	if n := c.bad - c.ctrl - c.pua; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d replacement %s (U+FFFD)", n, plural(n, "character", "characters")))
+		parts = append(parts, fmt.Sprintf("%d replacement %s (U+FFFD)", n, textutil.Plural(n, "character", "characters")))
 	}
 	if c.pua > 0 {
-		parts = append(parts, fmt.Sprintf("%d private-use %s", c.pua, plural(c.pua, "character", "characters")))
+		parts = append(parts, fmt.Sprintf("%d private-use %s", c.pua, textutil.Plural(c.pua, "character", "characters")))
 	}
 	if c.ctrl > 0 {
-		parts = append(parts, fmt.Sprintf("%d control %s", c.ctrl, plural(c.ctrl, "character", "characters")))
+		parts = append(parts, fmt.Sprintf("%d control %s", c.ctrl, textutil.Plural(c.ctrl, "character", "characters")))
 	}
 	if n := len(c.soup); n > 0 {
 		ex := c.soup[0]
 		if utf8.RuneCountInString(ex) > 16 {
 			ex = string([]rune(ex)[:16]) + "…"
 		}
-		parts = append(parts, fmt.Sprintf("%d Latin-1 soup %s in CJK text (%q)", n, plural(n, "word", "words"), ex))
+		parts = append(parts, fmt.Sprintf("%d Latin-1 soup %s in CJK text (%q)", n, textutil.Plural(n, "word", "words"), ex))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -310,11 +311,4 @@ func agree(a, b []string) bool {
 		}
 	}
 	return same*2 >= len(b)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

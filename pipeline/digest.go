@@ -97,7 +97,7 @@ func WriteDigest(ctx context.Context, s infer.Summarizer, cfg Config, file strin
 func renderDigest(d *DigestJSON) string {
 	var b strings.Builder
 	b.WriteString("# Digest\n\n")
-	fmt.Fprintf(&b, "%d %s · %s", len(d.Documents), plural(len(d.Documents), "document", "documents"), d.Model.Backend)
+	fmt.Fprintf(&b, "%d %s · %s", len(d.Documents), textutil.Plural(len(d.Documents), "document", "documents"), d.Model.Backend)
 	if d.Model.Model != "" {
 		fmt.Fprintf(&b, " (%s)", d.Model.Model)
 	}

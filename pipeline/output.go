@@ -136,7 +136,7 @@ func renderMarkdown(d *DocumentJSON) string {
 		title = path.Base(d.Source)
 	}
 	fmt.Fprintf(&b, "# %s\n\n", textutil.EscapeControl(textutil.OneLine(title)))
-	fmt.Fprintf(&b, "Source: %s · %d %s · sha256 %s\n\n", codeSpan(textutil.EscapeControl(d.Source)), d.Pages, plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
+	fmt.Fprintf(&b, "Source: %s · %d %s · sha256 %s\n\n", codeSpan(textutil.EscapeControl(d.Source)), d.Pages, textutil.Plural(d.Pages, "page", "pages"), shortHash(d.SHA256))
 	if d.Backend == "extractive" && d.Parameters.Style == sumz.StyleReleaseNotes && strings.HasPrefix(d.Summary, "### ") {
 		b.WriteString("_Release notes: the document's changelog entries grouped by kind by llsum (no language model configured)._\n\n")
 	} else if d.Backend == "extractive" {
@@ -171,13 +171,6 @@ func pageRange(p [2]int) string {
 		return fmt.Sprintf("page %d", p[0])
 	}
 	return fmt.Sprintf("pages %d–%d", p[0], p[1])
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func shortHash(h string) string {

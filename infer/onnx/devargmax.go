@@ -9,6 +9,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/llsum/llsum/internal/genmodel"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // Greedy argmax on the device.
@@ -50,7 +51,7 @@ func (e *Engine) setupArgmax(o Options) {
 	a, err := newDevArgmax(o, e.device, e.spec, e.kv.mem)
 	if err != nil {
 		if o.Notice != nil {
-			o.Notice("greedy argmax on the host: " + firstLine(err.Error()))
+			o.Notice("greedy argmax on the host: " + textutil.FirstLine(err.Error()))
 		}
 		return
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/errclass"
 	"github.com/llsum/llsum/internal/sigguard"
+	"github.com/llsum/llsum/internal/textutil"
 )
 
 // DefaultPrefillChunk is the prompt chunk length per forward pass: long
@@ -237,7 +238,7 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 			return nil, "", err
 		}
 		if o.Notice != nil {
-			why := firstLine(err.Error())
+			why := textutil.FirstLine(err.Error())
 			var ce *cudaError
 			if errors.As(err, &ce) {
 				why = ce.short
@@ -271,7 +272,7 @@ func appendCUDA(so *ort.SessionOptions, id int, graph bool) error {
 }
 
 func cudaErr(err error) error {
-	msg := firstLine(err.Error())
+	msg := textutil.FirstLine(err.Error())
 	if i := strings.LastIndex(msg, "with error: "); i >= 0 {
 		msg = msg[i+len("with error: "):]
 	}
@@ -297,13 +298,6 @@ func (e *cudaError) Is(target error) bool { return target == ErrCUDAProvider }
 // ErrCUDAProvider matches a CUDA execution provider that did not load (its
 // libraries, CUDA or cuDNN missing).
 var ErrCUDAProvider = errors.New("CUDA provider did not load")
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
 
 // Spec returns the validated model description.
 func (e *Engine) Spec() *ModelSpec { return e.spec }

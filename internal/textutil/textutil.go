@@ -78,3 +78,19 @@ func escapeRune(r rune) bool {
 	}
 	return false
 }
+
+// Plural is one when n is 1, else many ("1 page", "2 pages").
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// FirstLine cuts s at its first line break (\n or \r).
+func FirstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -53,3 +53,19 @@ func TestEscapeControl(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralFirstLine(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "pages"}, {1, "page"}, {2, "pages"}} {
+		if got := Plural(tc.n, "page", "pages"); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+	for in, want := range map[string]string{"": "", "one": "one", "a\nb": "a", "a\r\nb": "a", "\nb": ""} {
+		if got := FirstLine(in); got != want {
+			t.Errorf("FirstLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

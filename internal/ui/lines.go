@@ -89,7 +89,7 @@ func eventText(e pipeline.Event, opts LogOptions) string {
 			if d.Reason != "" {
 				return fmt.Sprintf("llsum: ok %s (%s)", d.Path, d.Reason)
 			}
-			return fmt.Sprintf("llsum: ok %s (%d %s, %s)", d.Path, d.Pages, plural(d.Pages, "page", "pages"),
+			return fmt.Sprintf("llsum: ok %s (%d %s, %s)", d.Path, d.Pages, textutil.Plural(d.Pages, "page", "pages"),
 				(time.Duration(d.Timings.TotalMS) * time.Millisecond).String())
 		}
 	case pipeline.EventDeleted:
@@ -129,11 +129,4 @@ func eventText(e pipeline.Event, opts LogOptions) string {
 		return s
 	}
 	return ""
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
