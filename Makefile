@@ -39,6 +39,7 @@ $(ACTIONLINT):
 test: deps lint
 	$(GO) test -race -count=1 -timeout 60m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 20s ./extract
+	bash scripts/release-check.sh
 
 test-short:
 	$(GO) test -short -count=1 ./...
