@@ -85,6 +85,19 @@ type ChatRequest struct {
 	// compatible servers get it as the response format; either way the
 	// answer is validated.
 	Schema *structured.Schema
+	// PromptIDs, when set, are Messages already rendered and tokenized by
+	// this model's PromptEncoder (a server that counted the prompt's
+	// tokens while validating it), so that the backend does not encode
+	// them again. Messages must still be the conversation they encode;
+	// backends that are not PromptEncoders ignore PromptIDs.
+	PromptIDs []int
+}
+
+// PromptEncoder is a ChatModel that can render and tokenize a conversation
+// ahead of Chat; the ids it gives go in ChatRequest.PromptIDs, and their
+// count is what CountTokens would say.
+type PromptEncoder interface {
+	EncodePrompt(msgs []Message) ([]int, error)
 }
 
 // MaxTopLogprobs is the most alternatives a request may ask for per token

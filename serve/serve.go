@@ -599,7 +599,7 @@ func (s *Server) validate(cr oaiwire.ChatRequest) (parsed, int, string) {
 		}
 		req.Sampling.Temperature = *cr.Temperature
 	}
-	n, err := s.cfg.Model.CountTokens(msgs)
+	n, err := s.countPrompt(&req)
 	if err != nil {
 		return parsed{}, http.StatusBadRequest, "messages: " + err.Error()
 	}
@@ -612,6 +612,19 @@ func (s *Server) validate(cr oaiwire.ChatRequest) (parsed, int, string) {
 	p := parsed{ChatRequest: req, stream: cr.Stream, promptTokens: n}
 	p.includeUsage = cr.StreamOptions != nil && cr.StreamOptions.IncludeUsage
 	return p, 0, ""
+}
+
+// countPrompt counts req's prompt tokens. A model that can tokenize ahead
+// (infer.PromptEncoder: the ONNX engine) gives the ids, which go with the
+// request so that the engine does not render and tokenize it a second time
+// (about 0.1 ms for a 1,500-token prompt, on the first token's path).
+func (s *Server) countPrompt(req *infer.ChatRequest) (int, error) {
+	if pe, ok := s.cfg.Model.(infer.PromptEncoder); ok {
+		ids, err := pe.EncodePrompt(req.Messages)
+		req.PromptIDs = ids
+		return len(ids), err
+	}
+	return s.cfg.Model.CountTokens(req.Messages)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

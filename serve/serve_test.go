@@ -504,3 +504,41 @@ func TestServeParsingBound(t *testing.T) {
 		t.Fatal("the waiting request never got a slot")
 	}
 }
+
+// idsModel records the prompt ids the server passes with each request.
+type idsModel struct {
+	*onnx.ChatModel
+	mu  sync.Mutex
+	ids [][]int
+}
+
+func (m *idsModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer.ChatResult, error) {
+	m.mu.Lock()
+	for _, r := range reqs {
+		m.ids = append(m.ids, r.PromptIDs)
+	}
+	m.mu.Unlock()
+	return m.ChatModel.Chat(ctx, reqs)
+}
+
+// TestServePromptIDs: the prompt the server tokenizes to check it against
+// the context window goes to the engine with the request (tokenized once),
+// and the usage counts the same ids.
+func TestServePromptIDs(t *testing.T) {
+	m := &idsModel{ChatModel: onnxtest.TinyChatModel(t, onnx.Options{Threads: 1})}
+	base, _ := startServer(t, Config{Model: m, ModelName: "tiny"})
+	msgs := []infer.Message{{Role: infer.RoleSystem, Content: "Be brief."}, {Role: infer.RoleUser, Content: "Tell me about the moon."}}
+	want, err := m.EncodePrompt(msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, reply := post(t, base+"/v1/chat/completions", "", `{"model":"tiny","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Tell me about the moon."}],"max_tokens":3}`)
+	if got := reply["usage"].(map[string]any)["prompt_tokens"].(float64); int(got) != len(want) {
+		t.Errorf("usage: %v prompt tokens, want %d", got, len(want))
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.ids) != 1 || fmt.Sprint(m.ids[0]) != fmt.Sprint(want) {
+		t.Errorf("the engine got prompt ids %v, want %v", m.ids, want)
+	}
+}

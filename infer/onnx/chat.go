@@ -45,9 +45,12 @@ func (c *ChatModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]infer
 	gr := make([]GenRequest, len(reqs))
 	streams := make([]*tokenStream, len(reqs))
 	for i, r := range reqs {
-		ids, err := c.tok.EncodeChat(r.Messages)
-		if err != nil {
-			return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
+		ids := r.PromptIDs
+		if ids == nil {
+			var err error
+			if ids, err = c.tok.EncodeChat(r.Messages); err != nil {
+				return nil, fmt.Errorf("chat request %d: encode: %w", i, err)
+			}
 		}
 		gr[i] = GenRequest{InputIDs: ids, MaxNewTokens: r.MaxNewTokens, Sampling: r.Sampling, IgnoreEOS: r.IgnoreEOS,
 			Logprobs: r.Logprobs, TopLogprobs: r.TopLogprobs}
@@ -150,6 +153,12 @@ func (s *tokenStream) onToken(tok int, lp *TokenLogprob, stop string) string {
 func (c *ChatModel) CountTokens(msgs []infer.Message) (int, error) {
 	ids, err := c.tok.EncodeChat(msgs)
 	return len(ids), err
+}
+
+// EncodePrompt renders and tokenizes a conversation as Chat would (the
+// ids a ChatRequest may carry in PromptIDs): infer.PromptEncoder.
+func (c *ChatModel) EncodePrompt(msgs []infer.Message) ([]int, error) {
+	return c.tok.EncodeChat(msgs)
 }
 
 // Info describes the model.

@@ -81,3 +81,36 @@ func TestChatModelAndSummarizer(t *testing.T) {
 		}
 	}
 }
+
+// TestChatPromptIDs: EncodePrompt gives the ids CountTokens counts, and a
+// request carrying PromptIDs is generated from them, not re-encoded from
+// its Messages: ids of conversation B sent with the messages of A answer
+// as B does.
+func TestChatPromptIDs(t *testing.T) {
+	e := openEngine(t, sharedModel(t, "tiny-qwen2-gqa-fp16"), Options{PrefillChunk: 64})
+	cm := NewChatModel(e, wordTokenizer{})
+	var _ infer.PromptEncoder = cm
+	a := []infer.Message{{Role: infer.RoleUser, Content: "The sun is a star."}}
+	b := []infer.Message{{Role: infer.RoleUser, Content: "Solar panels turn light into electricity."}}
+	ids, err := cm.EncodePrompt(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cm.CountTokens(b); err != nil || n != len(ids) {
+		t.Fatalf("CountTokens = %d, %v; EncodePrompt gave %d ids", n, err, len(ids))
+	}
+	res, err := cm.Chat(context.Background(), []infer.ChatRequest{
+		{Messages: b, MaxNewTokens: 6, IgnoreEOS: true},
+		{Messages: a, PromptIDs: ids, MaxNewTokens: 6, IgnoreEOS: true},
+		{Messages: a, MaxNewTokens: 6, IgnoreEOS: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[1].Text != res[0].Text || res[1].PromptTokens != len(ids) {
+		t.Errorf("with B's ids: %q (%d prompt tokens), want B's reply %q (%d)", res[1].Text, res[1].PromptTokens, res[0].Text, len(ids))
+	}
+	if res[2].PromptTokens == len(ids) && res[2].Text == res[0].Text {
+		t.Errorf("A without ids answered as B: %+v", res[2])
+	}
+}
