@@ -542,3 +542,37 @@ func TestServePromptIDs(t *testing.T) {
 		t.Errorf("the engine got prompt ids %v, want %v", m.ids, want)
 	}
 }
+
+// TestFillWindow: the batch window takes what is queued up to MaxBatch at
+// once, otherwise waits the whole of BatchWait (a window under a
+// millisecond, which is all polled, as well), and batches a request that
+// arrives within it.
+func TestFillWindow(t *testing.T) {
+	for _, wait := range []time.Duration{300 * time.Microsecond, 30 * time.Millisecond} {
+		s := &Server{cfg: Config{MaxBatch: 3, BatchWait: wait}, queue: make(chan *job, 8)}
+		for range 4 {
+			s.queue <- &job{}
+		}
+		if got := s.fill([]*job{{}}); len(got) != 3 || len(s.queue) != 2 {
+			t.Errorf("wait %v: a batch of %d, %d left queued; want 3 and 2", wait, len(got), len(s.queue))
+		}
+		<-s.queue
+		<-s.queue
+		start := time.Now()
+		got := s.fill([]*job{{}})
+		if d := time.Since(start); len(got) != 1 || d < wait {
+			t.Errorf("wait %v: alone: a batch of %d after %v", wait, len(got), d)
+		}
+		if wait < 10*time.Millisecond {
+			continue // a sleep that short lasts about a millisecond: see timerSlack
+		}
+		late := &job{}
+		go func() {
+			time.Sleep(wait / 3)
+			s.queue <- late
+		}()
+		if got := s.fill([]*job{{}}); len(got) != 2 || got[1] != late {
+			t.Errorf("wait %v: a request queued a third into the window was not batched (batch of %d)", wait, len(got))
+		}
+	}
+}
