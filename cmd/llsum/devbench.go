@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type devBenchOptions struct {
 	Out          string
 	Seed         uint64
 	HostArgmax   bool
+	ORTProfile   string
 
 	// Parsed by Finalize.
 	prefill  []int
@@ -44,6 +46,7 @@ func (o *devBenchOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Out, "out", "", "write the JSON result here too")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the random prompt ids")
 	f.BoolVar(&o.HostArgmax, "host-argmax", false, "copy greedy logits to the host for the argmax instead of reducing them on the GPU")
+	f.StringVar(&o.ORTProfile, "ort-profile", "", "write ONNX Runtime's per-node profile (kernel time of every operator in every forward pass) to PREFIX_<date>.json")
 }
 
 func newDevBenchCmd(g *globalOptions) *cobra.Command {
@@ -112,6 +115,12 @@ func (o *devBenchOptions) Finalize() error {
 			return usagef("--workload %s: %w", o.Workload, err)
 		}
 	}
+	if o.ORTProfile != "" {
+		// ONNX Runtime drops the profile silently when it cannot write it.
+		if st, err := os.Stat(filepath.Dir(o.ORTProfile)); err != nil || !st.IsDir() {
+			return usagef("--ort-profile %s: folder %s does not exist", o.ORTProfile, filepath.Dir(o.ORTProfile))
+		}
+	}
 	if o.Model == "" && envconfig.Model() == "" {
 		return usagef("dev bench needs --model DIR (or LLSUM_MODEL)")
 	}
@@ -124,6 +133,7 @@ func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) er
 	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
 	eo := opts.engineOptions(g)
 	eo.HostArgmax = opts.HostArgmax
+	eo.ProfilePrefix = opts.ORTProfile
 	start := time.Now()
 	e, err := onnx.Open(ctx, eo)
 	if err != nil {

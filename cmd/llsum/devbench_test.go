@@ -23,7 +23,8 @@ func TestDevBench(t *testing.T) {
 	out := filepath.Join(tmp, "bench.json")
 	var stdout, stderr bytes.Buffer
 	code := execute([]string{"dev", "bench", "--model", dir, "--device", "cpu", "--prefill", "16,64",
-		"--decode", "1x32,3x16", "--decode-tokens", "6", "--workload", wl, "--out", out}, nil, &stdout, &stderr)
+		"--decode", "1x32,3x16", "--decode-tokens", "6", "--workload", wl, "--out", out,
+		"--ort-profile", filepath.Join(tmp, "ort")}, nil, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -52,6 +53,35 @@ func TestDevBench(t *testing.T) {
 	if err != nil || !bytes.Equal(bytes.TrimSpace(saved), bytes.TrimSpace(stdout.Bytes())) {
 		t.Errorf("--out file differs from stdout (%v)", err)
 	}
+	// --ort-profile: ONNX Runtime's trace, with a kernel-time event for the
+	// attention operator of the decode steps.
+	profiles, _ := filepath.Glob(filepath.Join(tmp, "ort_*.json"))
+	if len(profiles) != 1 {
+		t.Fatalf("--ort-profile wrote %v, want one ort_*.json", profiles)
+	}
+	trace, err := os.ReadFile(profiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []struct {
+		Cat  string `json:"cat"`
+		Name string `json:"name"`
+		Args struct {
+			OpName string `json:"op_name"`
+		} `json:"args"`
+	}
+	if err := json.Unmarshal(trace, &events); err != nil {
+		t.Fatalf("profile %s: %v", profiles[0], err)
+	}
+	ops := map[string]int{}
+	for _, e := range events {
+		if e.Cat == "Node" && strings.HasSuffix(e.Name, "_kernel_time") {
+			ops[e.Args.OpName]++
+		}
+	}
+	if ops["GroupQueryAttention"] == 0 {
+		t.Errorf("profile has no GroupQueryAttention kernel times: %v", ops)
+	}
 }
 
 func TestDevBenchErrors(t *testing.T) {
@@ -63,6 +93,7 @@ func TestDevBenchErrors(t *testing.T) {
 		{[]string{"dev", "bench", "--model", dir, "--decode", "4"}, "not BATCHxCONTEXT"},
 		{[]string{"dev", "bench", "--model", dir, "--prefill", "0"}, "not a positive number"},
 		{[]string{"dev", "bench", "--model", dir, "--workload", "/nonexistent/w.json"}, "--workload"},
+		{[]string{"dev", "bench", "--model", dir, "--ort-profile", "/nonexistent/dir/p"}, "--ort-profile"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := execute(c.args, nil, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), c.want) {

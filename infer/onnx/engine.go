@@ -48,6 +48,10 @@ type Options struct {
 	PrefillChunk int
 	// Threads is ONNX Runtime's intra-op thread count (0: its default).
 	Threads int
+	// ProfilePrefix, when set, turns on ONNX Runtime's profiler: per-node
+	// kernel times of every forward pass go to PREFIX_<date>.json (Chrome
+	// trace format), written when the engine is closed.
+	ProfilePrefix string
 	// Notice receives one-line notices (e.g. the CPU fallback); nil drops them.
 	Notice func(string)
 
@@ -227,6 +231,12 @@ func sessionOptions(o Options) (*ort.SessionOptions, string, error) {
 		if err := so.SetIntraOpNumThreads(o.Threads); err != nil {
 			so.Destroy()
 			return nil, "", fmt.Errorf("session options: threads: %w", err)
+		}
+	}
+	if o.ProfilePrefix != "" {
+		if err := so.EnableProfiling(o.ProfilePrefix); err != nil {
+			so.Destroy()
+			return nil, "", fmt.Errorf("session options: profiling to %s: %w", o.ProfilePrefix, err)
 		}
 	}
 	if kind == "cpu" {
