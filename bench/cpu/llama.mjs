@@ -1,7 +1,10 @@
 // llama.cpp (node-llama-cpp, CPU build) side of bench/cpu: one measurement
 // per process, so that its peak RSS is this configuration's.
 //
-//   node llama.mjs MODEL.gguf CONTEXT BATCH DECODE THREADS
+//   node llama.mjs MODEL.gguf CONTEXT BATCH DECODE THREADS [FLASH_ATTENTION]
+//
+// FLASH_ATTENTION 1 turns on llama.cpp's flash-attention path (node-llama-cpp
+// leaves it off by default); it is what keeps llama.cpp's decode fast at 4K.
 //
 // Prints one JSON line: prefill and decode tokens/s and peak RSS (VmHWM).
 // The prompts are those of the llsum side (main.go promptIDs); decoding is
@@ -9,7 +12,8 @@
 import fs from "node:fs";
 import {getLlama} from "node-llama-cpp";
 
-const [model, ctxArg, batchArg, decodeArg, threadsArg] = process.argv.slice(2);
+const [model, ctxArg, batchArg, decodeArg, threadsArg, faArg] = process.argv.slice(2);
+const flashAttention = faArg === "1";
 const C = Number(ctxArg), B = Number(batchArg), N = Number(decodeArg), T = Number(threadsArg);
 
 function promptIDs(row, n, vocab) {
@@ -25,7 +29,7 @@ function peakRSSMB() {
 
 const llama = await getLlama({gpu: false, build: "never", maxThreads: T, logLevel: "error"});
 const m = await llama.loadModel({modelPath: model, gpuLayers: 0});
-const ctx = await m.createContext({contextSize: C + N + 8, sequences: B, threads: T, flashAttention: false});
+const ctx = await m.createContext({contextSize: C + N + 8, sequences: B, threads: T, flashAttention});
 const seqs = Array.from({length: B}, () => ctx.getSequence());
 const vocab = 128000; // ordinary tokens only, as on the llsum side
 
