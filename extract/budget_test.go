@@ -115,35 +115,22 @@ func TestContentLexer(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// The interpreter's loop (ledongthuc.go run): operands kept up
-			// to 64, inline images skipped.
+			// The interpreter's loop (ledongthuc.go run) reads operators
+			// with nextOp: operands kept up to 64, inline images skipped.
 			var got []call
 			lx := lexer{b: []byte(c.in)}
 			var args []operand
 			for {
-				o, opb, ok := lx.next()
+				opb, a, ok := lx.nextOp(args)
 				if !ok {
 					break
 				}
-				if opb == nil {
-					if len(args) < 64 {
-						args = append(args, o)
-					}
-					continue
-				}
 				if string(opb) == "BI" {
-					for {
-						_, iop, ok := lx.next()
-						if !ok || (iop != nil && string(iop) == "ID") {
-							break
-						}
-					}
-					lx.skipInlineImage()
 					got = append(got, call{"BI", ""})
 				} else {
-					got = append(got, call{string(opb), describe(args)})
+					got = append(got, call{string(opb), describe(a)})
 				}
-				args, lx.arr = args[:0], lx.arr[:0]
+				args, lx.arr = a[:0], lx.arr[:0]
 			}
 			err := lx.err
 			if c.err != "" {

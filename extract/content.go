@@ -161,6 +161,36 @@ func (l *lexer) skipSpace() {
 	}
 }
 
+// nextOp reads operands up to the next operator, appending the first 64
+// of them to args (the rest are dropped), and returns the operator with
+// args. An inline image (BI, its dictionary, ID, binary data, EI) is
+// skipped whole and returned as the operator "BI". ok is false at the end
+// of the content or on a lexing error (l.err).
+func (l *lexer) nextOp(args []operand) (op []byte, _ []operand, ok bool) {
+	for {
+		o, opb, ok := l.next()
+		if !ok {
+			return nil, args, false
+		}
+		if opb == nil {
+			if len(args) < 64 {
+				args = append(args, o)
+			}
+			continue
+		}
+		if string(opb) == "BI" {
+			for {
+				_, iop, ok := l.next()
+				if !ok || (iop != nil && string(iop) == "ID") {
+					break
+				}
+			}
+			l.skipInlineImage()
+		}
+		return opb, args, true
+	}
+}
+
 // next returns the next operand, or the next operator as op (ok false at
 // the end of the stream).
 func (l *lexer) next() (o operand, op []byte, ok bool) {

@@ -642,26 +642,13 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	defer func() { in.fail(lx.err) }()
 	var args []operand
 	for {
-		o, opb, ok := lx.next()
+		opb, a, ok := lx.nextOp(args)
 		if !ok {
 			break
 		}
-		if opb == nil {
-			if len(args) < 64 {
-				args = append(args, o)
-			}
-			continue
-		}
+		args = a
 		op := string(opb) // no allocation: compared below, not kept
-		if op == "BI" {
-			// Inline image: its dictionary, then binary data up to EI.
-			for {
-				_, iop, ok := lx.next()
-				if !ok || (iop != nil && string(iop) == "ID") {
-					break
-				}
-			}
-			lx.skipInlineImage()
+		if op == "BI" {   // an inline image, skipped whole by nextOp
 			args, lx.arr = args[:0], lx.arr[:0]
 			continue
 		}
