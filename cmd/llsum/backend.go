@@ -107,7 +107,11 @@ func (o *backendFlags) open(ctx context.Context, g *globalOptions) (infer.Summar
 	llm := infer.LLMOptions{Sampling: o.Sampling, IgnoreEOS: o.IgnoreEOS}
 	switch o.backend {
 	case backendONNX:
-		m, err := onnx.OpenChatModel(ctx, o.modelFlags.engineOptions(g))
+		eo, err := o.modelFlags.engineOptions(g)
+		if err != nil {
+			return nil, err
+		}
+		m, err := onnx.OpenChatModel(ctx, eo)
 		if err != nil {
 			return nil, configError(err)
 		}

@@ -131,7 +131,10 @@ func (o *devBenchOptions) Finalize() error {
 // runDevBench is `llsum dev bench`.
 func runDevBench(ctx context.Context, g *globalOptions, opts devBenchOptions) error {
 	prefill, decode, wl := opts.prefill, opts.decode, opts.workload
-	eo := opts.engineOptions(g)
+	eo, err := opts.engineOptions(g)
+	if err != nil {
+		return err
+	}
 	eo.HostArgmax = opts.HostArgmax
 	eo.ProfilePrefix = opts.ORTProfile
 	start := time.Now()

@@ -87,7 +87,10 @@ var errGraphCheck = errors.New("graph check failed")
 
 // runDevGraphCheck is `llsum dev graph-check`.
 func runDevGraphCheck(ctx context.Context, g *globalOptions, opts devGraphCheckOptions) error {
-	eo := opts.engineOptions(g)
+	eo, err := opts.engineOptions(g)
+	if err != nil {
+		return err
+	}
 	spec, err := onnx.ReadSpec(eo.Model, eo.Variant)
 	if err != nil {
 		return configError(err)

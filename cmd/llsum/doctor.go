@@ -46,7 +46,10 @@ wrong.`,
 // runDoctor is `llsum doctor`.
 func runDoctor(ctx context.Context, g *globalOptions, opts doctorOptions) error {
 	w := g.stdout
-	eo := opts.engineOptions(g)
+	eo, err := opts.engineOptions(g)
+	if err != nil {
+		return err
+	}
 	rt, err := onnx.LoadRuntime(eo.Lib)
 	if err != nil {
 		fmt.Fprintf(w, "onnxruntime: not usable\n")

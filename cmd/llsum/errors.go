@@ -137,9 +137,19 @@ var hints = []struct {
 	{func(err error) bool { return errors.Is(err, onnx.ErrNoRuntime) }, "install it with `llsum setup` (in a clone: scripts/install-onnxruntime.sh or `make deps`), or point --ort-lib / LLSUM_ORT_LIB at libonnxruntime.so.1 " + onnx.ORTVersion},
 }
 
+// hinter is an error of cmd's own that words its hint from what it holds
+// (the model name to pull).
+type hinter interface {
+	error
+	hint() string
+}
+
 // describe is err's message on one line, with the hint for its kind.
 func describe(err error) string {
 	s := textutil.EscapeControl(textutil.OneLine(err.Error()))
+	if h, ok := errors.AsType[hinter](err); ok {
+		s += "; " + h.hint()
+	}
 	for _, h := range hints {
 		if h.is(err) {
 			s += "; " + h.hint

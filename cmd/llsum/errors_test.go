@@ -62,6 +62,7 @@ func TestExitCode(t *testing.T) {
 		{"openai 404 hint", bg, fmt.Errorf("POST /chat: 404: %w", openai.ErrNotFound), exitDocFailed, "llsum: error: POST /chat: 404: not found; wrong --endpoint or --model-name?"},
 		{"window hint", bg, configError(fmt.Errorf("budget: %w", chunk.ErrWindowTooSmall)), exitUsage, "llsum: error: budget: " + chunk.ErrWindowTooSmall.Error() + "; lower --max-new-tokens or raise --context"},
 		{"no progress hint", bg, documentFailed(fmt.Errorf("reduce level 2: %w", sumz.ErrNoProgress)), exitDocFailed, "llsum: error: reduce level 2: summaries are not getting shorter; raise --context or lower --max-new-tokens"},
+		{"pull hint", bg, configError(&modelNotPulledError{name: "llama-3.2-1b-cpu-int4"}), exitUsage, "llsum: error: model llama-3.2-1b-cpu-int4: neither a folder nor a pulled model; get it with `llsum pull llama-3.2-1b-cpu-int4` (`llsum models --available` lists the names)"},
 		{"cuda hint", bg, configError(fmt.Errorf("device: %w", onnx.ErrCUDAProvider)), exitUsage, "llsum: error: device: CUDA provider did not load; `llsum setup --gpu` installs the provider libraries; they need CUDA 13 and cuDNN 9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

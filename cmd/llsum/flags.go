@@ -115,13 +115,17 @@ func (o *modelFlags) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.CUDAGraph, "cuda-graph", false, "replay decode steps as CUDA graphs (GQA models with the KV cache on the GPU)")
 }
 
-// engineOptions resolves flags and environment into onnx.Options.
-func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
+// engineOptions resolves flags and environment into onnx.Options; the
+// error is a model name that is neither a folder nor pulled.
+func (o *modelFlags) engineOptions(g *globalOptions) (onnx.Options, error) {
 	model := o.Model
 	if model == "" {
 		model = envconfig.Model()
 	}
-	model = resolveModel(g, model) // a name given to llsum pull (pull.go)
+	model, err := resolveModel(model) // a name given to llsum pull (pull.go)
+	if err != nil {
+		return onnx.Options{}, err
+	}
 	device := o.Device
 	if device == "" {
 		device = envconfig.Device()
@@ -135,7 +139,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 		Threads:      o.Threads,
 		CUDAGraph:    o.CUDAGraph,
 		Notice:       g.notice,
-	}
+	}, nil
 }
 
 // extractFlags are the text-extraction flags shared by run, chunk and

@@ -113,7 +113,10 @@ func (o *generateOptions) Finalize() error {
 
 // runGenerate is `llsum generate`.
 func runGenerate(ctx context.Context, g *globalOptions, opts generateOptions) error {
-	eo := opts.engineOptions(g)
+	eo, err := opts.engineOptions(g)
+	if err != nil {
+		return err
+	}
 	ids := opts.ids
 	var enc *chat.Encoder
 	if opts.Prompt != "" || onnx.HasTokenizer(eo.Model) {

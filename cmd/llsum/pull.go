@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -67,16 +69,33 @@ func modelStore() modelstore.Store {
 }
 
 // resolveModel turns a --model value that names a pulled model into its
-// folder (other values are returned unchanged); for a model name that is
-// neither a folder nor pulled it says how to get it.
-func resolveModel(g *globalOptions, v string) string {
+// folder (other values are returned unchanged). A value that is neither a
+// folder nor a pulled model but reads as a model name is a
+// *modelNotPulledError, so the user gets one error line with the way to
+// get it instead of the engine's "no such file".
+func resolveModel(v string) (string, error) {
 	dir, ok := modelStore().Resolve(v)
-	if !ok && v != "" {
-		if _, err := modelstore.ParseRef(v); err == nil {
-			g.notice(fmt.Sprintf("%s is neither a folder nor a pulled model; get it with: llsum pull %s", v, v))
+	if ok || v == "" {
+		return dir, nil
+	}
+	if _, err := os.Stat(v); err != nil && errors.Is(err, fs.ErrNotExist) {
+		if _, perr := modelstore.ParseRef(v); perr == nil {
+			return "", configError(&modelNotPulledError{name: v})
 		}
 	}
-	return dir
+	return dir, nil
+}
+
+// modelNotPulledError is a --model value that names no folder and no
+// pulled model; its hint says how to get it.
+type modelNotPulledError struct{ name string }
+
+func (e *modelNotPulledError) Error() string {
+	return "model " + e.name + ": neither a folder nor a pulled model"
+}
+
+func (e *modelNotPulledError) hint() string {
+	return "get it with `llsum pull " + e.name + "` (`llsum models --available` lists the names)"
 }
 
 // hubClient is the Hub client configured from HF_ENDPOINT and HF_TOKEN.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,5 +256,40 @@ func TestPullErrors(t *testing.T) {
 		if r.code != c.code || !strings.Contains(last, c.want) || !strings.HasPrefix(last, "llsum: error: ") {
 			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit %d and a last line with %q", c.args, r.code, r.stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestResolveModel: a pulled name becomes its folder, a folder or path stays
+// as given, and a name that is neither is one error carrying the pull hint.
+func TestResolveModel(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("LLSUM_CACHE", cache)
+	folder := t.TempDir()
+	for _, tc := range []struct {
+		name, in, want string
+		notPulled      bool
+	}{
+		{"empty", "", "", false},
+		{"existing folder", folder, folder, false},
+		{"missing path that is no name", "./no/such/a/b", "./no/such/a/b", false},
+		{"short name not pulled", "llama-3.2-1b-cpu-int4", "", true},
+		{"repo not pulled", "org/repo", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := resolveModel(tc.in)
+			var me *modelNotPulledError
+			if errors.As(err, &me) != tc.notPulled {
+				t.Fatalf("resolveModel(%q) error = %v, want not-pulled %v", tc.in, err, tc.notPulled)
+			}
+			if tc.notPulled {
+				if code, msg := exitCode(context.Background(), err); code != exitUsage || !strings.Contains(msg, "llsum pull "+tc.in) {
+					t.Fatalf("exitCode = %d, %q", code, msg)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("resolveModel(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
 	}
 }

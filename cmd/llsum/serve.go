@@ -84,7 +84,11 @@ func (o *serveOptions) Finalize() error {
 
 // runServe is `llsum serve`.
 func runServe(ctx context.Context, g *globalOptions, opts serveOptions) error {
-	m, err := onnx.OpenChatModel(ctx, opts.modelFlags.engineOptions(g))
+	eo, err := opts.modelFlags.engineOptions(g)
+	if err != nil {
+		return err
+	}
+	m, err := onnx.OpenChatModel(ctx, eo)
 	if err != nil {
 		return configError(err)
 	}
