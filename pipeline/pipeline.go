@@ -241,18 +241,16 @@ func runAbandoning(ctx context.Context, cfg Config, s infer.Summarizer, abandon 
 		return nil, err
 	}
 	defer unlock()
-	// Temporary files a killed run left: all of them under the exclusive
-	// lock, only day-old ones while other shards may be writing.
-	sweepAge := time.Duration(0)
-	if cfg.Shard.Enabled() {
-		sweepAge = 24 * time.Hour
-	}
-	swept := sweepTemps(cfg.OutDir, sweepAge)
+	// Temporary files a killed run left: the root's and the state
+	// folder's now, each output folder's when the run first looks in it.
+	sweeper := newTempSweeper(cfg.Shard.Enabled())
+	sweeper.sweepDir(cfg.OutDir)
+	sweeper.sweepDir(filepath.Join(cfg.OutDir, StateDir))
 	r := &runner{cfg: cfg, s: s, info: s.Info(), abandonAfter: abandon}
-	if swept > 0 {
-		r.cfg.Observer.Event(Event{Kind: EventDebug, Path: cfg.OutDir, Message: fmt.Sprintf("removed %d temporary files left by an interrupted run", swept)})
+	if n := sweeper.removed.Load(); n > 0 {
+		r.cfg.Observer.Event(Event{Kind: EventDebug, Path: cfg.OutDir, Message: fmt.Sprintf("removed %d temporary files left by an interrupted run", n)})
 	}
-	r.listings.before = time.Now()
+	r.listings.sweeper = sweeper
 	r.modelID = modelIdentity(r.info)
 	r.paramsKey = cfg.Params.Key()
 	r.st, err = openState(ctx, cfg.OutDir, cfg.Shard, r.warn)
@@ -558,6 +556,9 @@ func (r *runner) deleted(ctx context.Context, col *collector) {
 	col.flush()
 	var drop []string
 	err := r.st.Unmet(context.WithoutCancel(ctx), r.runID, func(d *statedb.Doc) error {
+		// No walked input leads to this folder: its stale temporary
+		// files go now.
+		r.listings.sweep(filepath.Dir(filepath.Join(r.cfg.OutDir, filepath.FromSlash(d.Out))))
 		res := DocResult{Source: d.Source, Path: d.Path, Outputs: d.Summary.Outputs, Status: StatusDeleted,
 			Reason: ReasonDeleted, SHA256: d.Summary.SHA256, Bytes: d.Size}
 		if r.cfg.Prune {

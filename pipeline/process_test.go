@@ -125,13 +125,39 @@ func TestLongLineExtractive(t *testing.T) {
 }
 
 // TestSweepTemps: temporary files of atomic writes left by a killed run
-// are removed by the next run (all under the exclusive lock; a shard run
-// leaves fresh ones alone), and nothing else is.
+// are removed by the next run where it looks (the root, the state folder,
+// folders it lists or writes in, folders of deleted documents; all of
+// them under the exclusive lock, a shard run leaves fresh ones alone), and
+// nothing else is. A folder that no input and no recorded output reaches
+// is not walked.
 func TestSweepTemps(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
-	writeFiles(t, in, map[string]string{"a.txt": "A document. It has two sentences."})
-	stale := []string{"sub/.b.txt.md.tmp-0123456789abcdef", ".llsum/.state.json.tmp-1234567890", ".index.json.tmp-fedcba9876543210"}
-	keep := []string{"sub/.hidden-user-file", "sub/notes.tmp-abc.txt", ".llsum/.x.tmp-zzzzzz"}
+	writeFiles(t, in, map[string]string{
+		"a.txt":       "A document. It has two sentences.",
+		"deep/c.txt":  "Another document. It stays.",
+		"gone/b.txt":  "A document that will be deleted. Its folder is swept.",
+		"other/d.txt": "A third document. Nothing special.",
+	})
+	run := func() {
+		t.Helper()
+		if _, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1}, extractive.New(extractive.Options{})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if err := os.Remove(filepath.Join(in, "gone", "b.txt")); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{
+		".index.json.tmp-fedcba9876543210",      // root
+		".llsum/.state.json.tmp-1234567890",     // state folder
+		"deep/.c.txt.md.tmp-0123456789abcdef",   // a folder an input leads to
+		"gone/.b.txt.json.tmp-0123456789abcdef", // the folder of a deleted document
+	}
+	keep := []string{
+		"deep/.hidden-user-file", "deep/notes.tmp-abc.txt", ".llsum/.x.tmp-zzzzzz",
+		"nowhere/.e.txt.md.tmp-0123456789abcdef", // no input or output reaches it: not walked
+	}
 	for _, f := range append(append([]string{}, stale...), keep...) {
 		p := filepath.Join(out, f)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -139,9 +165,7 @@ func TestSweepTemps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := Run(context.Background(), Config{Inputs: []string{in}, OutDir: out, Jobs: 1}, extractive.New(extractive.Options{})); err != nil {
-		t.Fatal(err)
-	}
+	run()
 	for _, f := range stale {
 		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
 			t.Errorf("%s left", f)
@@ -159,7 +183,10 @@ func TestSweepTemps(t *testing.T) {
 	os.WriteFile(old, nil, 0o644)
 	day := time.Now().Add(-25 * time.Hour)
 	os.Chtimes(old, day, day)
-	if n := sweepTemps(out, 24*time.Hour); n != 1 {
+	sw := newTempSweeper(true)
+	sw.sweepDir(out)
+	sw.sweepDir(out + "/") // once per folder
+	if n := sw.removed.Load(); n != 1 {
 		t.Errorf("swept %d, want 1", n)
 	}
 	if _, err := os.Stat(fresh); err != nil {

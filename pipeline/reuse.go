@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/llsum/llsum/internal/atomicfile"
 	"github.com/llsum/llsum/internal/statedb"
 	"github.com/llsum/llsum/internal/textutil"
 )
@@ -117,15 +116,13 @@ func (r *runner) present(outs []string) bool {
 // document writes them, and names are distinct, so what this run writes
 // does not make a listing wrong.
 type listings struct {
-	// before is when the run started: temporary files older than it were
-	// left by a killed run (the lock makes this run the only one) and are
-	// removed from each output folder the run lists or writes in.
-	before time.Time
+	// sweeper removes the stale temporary files of each folder as it is
+	// first listed (sweep.go).
+	sweeper *tempSweeper
 
-	mu    sync.Mutex
-	dirs  map[string]map[string]struct{}
-	lru   []string
-	swept map[string]bool
+	mu   sync.Mutex
+	dirs map[string]map[string]struct{}
+	lru  []string
 }
 
 const (
@@ -165,26 +162,14 @@ func (l *listings) has(p string) bool {
 // sweep removes, once per run, the stale temporary files in dir (the
 // listing does it as it goes).
 func (l *listings) sweep(dir string) {
-	dir += string(filepath.Separator) // the key listDir and has use
-	l.mu.Lock()
-	done := l.swept[dir]
-	l.mu.Unlock()
-	if !done {
-		l.listDir(dir)
-	}
+	l.sweeper.sweepDir(dir)
 }
 
 // listDir returns the names in dir, or nil when it cannot be listed or is
 // too big to keep (then each file is asked with stat). The first listing
 // of a folder in the run removes the stale temporary files it meets.
 func (l *listings) listDir(dir string) map[string]struct{} {
-	l.mu.Lock()
-	if l.swept == nil {
-		l.swept = map[string]bool{}
-	}
-	sweeping := !l.swept[dir]
-	l.swept[dir] = true // a folder that cannot be opened has nothing to sweep
-	l.mu.Unlock()
+	sweeping := l.sweeper.claim(dir) // a folder that cannot be opened has nothing to sweep
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil
@@ -194,12 +179,8 @@ func (l *listings) listDir(dir string) map[string]struct{} {
 	for {
 		batch, err := f.Readdirnames(1024)
 		for _, n := range batch {
-			if sweeping && atomicfile.IsTemp(n) {
-				p := filepath.Join(dir, n)
-				if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(l.before) {
-					os.Remove(p)
-					continue
-				}
+			if sweeping && l.sweeper.removeStale(dir, n) {
+				continue
 			}
 			if names != nil {
 				names[n] = struct{}{}
