@@ -39,6 +39,9 @@ $(ACTIONLINT):
 test: deps lint
 	$(GO) test -race -count=1 -timeout 60m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 20s ./extract
+	$(GO) test -run '^$$' -fuzz '^FuzzLexer$$' -fuzztime 10s ./extract
+	$(GO) test -run '^$$' -fuzz '^FuzzTextStream$$' -fuzztime 10s ./infer
+	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime 10s ./internal/segment
 	bash scripts/release-check.sh
 
 test-short:

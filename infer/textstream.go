@@ -20,8 +20,8 @@ type TextStream struct {
 	shown   strings.Builder
 }
 
-// NewTextStream returns a stream that ends at the first of stops (empty
-// strings are ignored).
+// NewTextStream returns a stream that ends before the first of stops to
+// be completed (empty strings are ignored).
 func NewTextStream(stops []string) *TextStream {
 	t := &TextStream{stopAt: -1}
 	for _, s := range stops {
@@ -45,10 +45,17 @@ func (t *TextStream) Append(b []byte) (string, bool) {
 	if len(t.stops) > 0 && complete > t.checked {
 		from := max(0, t.checked-t.maxStop+1)
 		region := string(t.buf[from:complete])
-		first := -1
+		// The stop string that ends first, as if the reply came byte by
+		// byte (a tie goes to the longer one, which starts earlier): so
+		// the text does not depend on how the reply is cut into tokens.
+		first, firstEnd := -1, 0
 		for _, s := range t.stops {
-			if i := strings.Index(region, s); i >= 0 && (first < 0 || i < first) {
-				first = i
+			i := strings.Index(region, s)
+			if i < 0 {
+				continue
+			}
+			if end := i + len(s); first < 0 || end < firstEnd || end == firstEnd && i < first {
+				first, firstEnd = i, end
 			}
 		}
 		t.checked = complete

@@ -25,6 +25,8 @@ func TestTextStream(t *testing.T) {
 		{"prefix held to the end", []string{"END"}, []string{"abEN"}, []string{"ab", "EN"}, false},
 		{"first of several", []string{"zz", "b"}, []string{"aab", "zz"}, []string{"aa", "", ""}, true},
 		{"multi-byte stop", []string{"é."}, []string{"caf\xc3", "\xa9", ". x"}, []string{"caf", "", "", ""}, true},
+		{"the stop completed first wins", []string{"P0N", "0"}, []string{"xP0N"}, []string{"xP", ""}, true},
+		{"same end: the longer stop", []string{"0", "P0"}, []string{"xP0"}, []string{"x", ""}, true},
 		{"empty stop ignored", []string{""}, []string{"ab"}, []string{"ab", ""}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,7 +56,7 @@ func TestTextStream(t *testing.T) {
 
 // FuzzTextStream: whatever the bytes, their split into tokens and the stop
 // strings, the pieces are valid UTF-8 and add up to the reply cut before
-// the first stop string, as strings.ToValidUTF8 writes it.
+// the stop string completed first, as strings.ToValidUTF8 writes it.
 func FuzzTextStream(f *testing.F) {
 	f.Add([]byte("Hello, world END tail"), []byte{3, 5, 1}, "END", "")
 	f.Add([]byte("caf\xc3\xa9. x\xe2\x82\xac\xff\xfe"), []byte{4, 1, 2}, "é.", "zz")
@@ -80,10 +82,16 @@ func FuzzTextStream(f *testing.F) {
 			rest = rest[n:]
 		}
 		got.WriteString(ts.Finish())
-		cut := len(data)
+		// The reply ends before the stop string completed first (a tie:
+		// the one starting first), wherever the token cuts fall.
+		cut, cutEnd := len(data), len(data)+1
 		for _, s := range stops {
-			if i := strings.Index(string(data), s); s != "" && i >= 0 && i < cut {
-				cut = i
+			i := strings.Index(string(data), s)
+			if s == "" || i < 0 {
+				continue
+			}
+			if end := i + len(s); end < cutEnd || end == cutEnd && i < cut {
+				cut, cutEnd = i, end
 			}
 		}
 		if want := strings.ToValidUTF8(string(data[:cut]), "\uFFFD"); got.String() != want {
