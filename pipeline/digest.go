@@ -102,10 +102,10 @@ func renderDigest(d *DigestJSON) string {
 		fmt.Fprintf(&b, " (%s)", d.Model.Model)
 	}
 	b.WriteString("\n\n## Summary\n\n")
-	b.WriteString(strings.TrimSpace(d.Summary))
+	b.WriteString(nestHeadings(strings.TrimSpace(d.Summary), 3))
 	b.WriteString("\n\n## Documents\n")
 	for _, doc := range d.Documents {
-		fmt.Fprintf(&b, "\n### %s\n\n%s\n", textutil.OneLine(doc.Source), strings.TrimSpace(doc.Summary))
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n", textutil.OneLine(doc.Source), nestHeadings(strings.TrimSpace(doc.Summary), 4))
 	}
 	return b.String()
 }

@@ -149,12 +149,12 @@ func renderMarkdown(d *DocumentJSON) string {
 		fmt.Fprintf(&b, "_Summary by %s (%s)._\n\n", model, d.Backend)
 	}
 	b.WriteString("## Summary\n\n")
-	b.WriteString(strings.TrimSpace(d.Summary))
+	b.WriteString(nestHeadings(strings.TrimSpace(d.Summary), 3))
 	b.WriteString("\n")
 	if len(d.Chunks) > 1 {
 		b.WriteString("\n## Parts\n")
 		for _, c := range d.Chunks {
-			fmt.Fprintf(&b, "\n### Part %d (%s)\n\n%s\n", c.Index+1, pageRange(c.Pages), strings.TrimSpace(c.Summary))
+			fmt.Fprintf(&b, "\n### Part %d (%s)\n\n%s\n", c.Index+1, pageRange(c.Pages), nestHeadings(strings.TrimSpace(c.Summary), 4))
 		}
 	}
 	if len(d.Warnings) > 0 {
