@@ -31,12 +31,18 @@ type segment struct {
 	minX, maxX float64
 }
 
-func layoutText(glyphs []glyph) string {
+// rect is a box in device space; the zero rect clips nothing.
+type rect struct{ x0, y0, x1, y1 float64 }
+
+// layoutText lays out the page's glyphs; glyphs wholly outside clip (the
+// page's box), which no viewer shows, are left out.
+func layoutText(glyphs []glyph, clip rect) string {
+	glyphs = clipGlyphs(glyphs, clip)
 	if len(glyphs) == 0 {
 		return ""
 	}
 	segs := splitSegments(glyphs)
-	lines := mergeBaselines(segs)
+	lines := orderColumns(mergeBaselines(segs))
 	var b strings.Builder
 	b.Grow(len(glyphs) + len(glyphs)/4)
 	for i, l := range lines {
@@ -46,6 +52,23 @@ func layoutText(glyphs []glyph) string {
 		writeLine(&b, l)
 	}
 	return b.String()
+}
+
+// clipGlyphs drops, in place, the glyphs that lie wholly outside clip,
+// with a margin of one glyph size for rounding and descenders.
+func clipGlyphs(glyphs []glyph, clip rect) []glyph {
+	if clip == (rect{}) {
+		return glyphs
+	}
+	out := glyphs[:0]
+	for _, g := range glyphs {
+		m := math.Abs(g.size) + 1
+		if g.x > clip.x1+m || g.x+g.w < clip.x0-m || g.y > clip.y1+m || g.y < clip.y0-m {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // splitSegments cuts glyphs into segments. It compacts glyphs in place
@@ -232,7 +255,13 @@ func isLTRStrong(r rune) bool {
 }
 
 func isRTLLine(gl []glyph) bool {
-	rtl, ltr := 0, 0
+	rtl, ltr := directions(gl)
+	return rtl > ltr
+}
+
+// directions counts the strong right-to-left and left-to-right characters
+// of gl.
+func directions(gl []glyph) (rtl, ltr int) {
 	for _, g := range gl {
 		for _, r := range g.s {
 			if isRTL(r) {
@@ -242,7 +271,7 @@ func isRTLLine(gl []glyph) bool {
 			}
 		}
 	}
-	return rtl > ltr
+	return rtl, ltr
 }
 
 // reverseLTRRuns restores left-to-right order inside runs of LTR glyphs

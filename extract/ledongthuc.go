@@ -259,6 +259,7 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	}
 	defer d.bud.endPage()
 	pg, res := d.pages[i], d.res[i]
+	clip := pageBox(pg)
 	// Each page is read once: let its parsed dictionaries go (a few MB
 	// on a 2,415-page manual).
 	d.pages[i], d.res[i] = pdf.Value{}, pdf.Value{}
@@ -269,7 +270,27 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 		return "", in.err
 	}
 	d.last = in.stats
-	return layoutText(in.glyphs), nil
+	return layoutText(in.glyphs, clip), nil
+}
+
+// pageBox returns the page's crop box, or its media box, the nearest
+// found on the page or its ancestors; the zero rect when there is none
+// usable.
+func pageBox(pg pdf.Value) rect {
+	for n, depth := pg, 0; !n.IsNull() && depth < 32; n, depth = n.Key("Parent"), depth+1 {
+		for _, k := range [...]string{"CropBox", "MediaBox"} {
+			a := n.Key(k)
+			if a.Len() != 4 {
+				continue
+			}
+			x0, y0, x1, y1 := a.Index(0).Float64(), a.Index(1).Float64(), a.Index(2).Float64(), a.Index(3).Float64()
+			r := rect{math.Min(x0, x1), math.Min(y0, y1), math.Max(x0, x1), math.Max(y0, y1)}
+			if r.x1-r.x0 >= 1 && r.y1-r.y0 >= 1 {
+				return r
+			}
+		}
+	}
+	return rect{}
 }
 
 // warns returns the document-level warnings of the open.
