@@ -31,14 +31,18 @@ import (
 //   - Each column is ordered the same way again (three or more columns),
 //     left to right, or right to left when both sides are right-to-left
 //     text.
+//   - Text in a typewriter font (code and its aligned comments) is never
+//     read apart.
 
 const (
 	gutterGap      = 0.75 // ems
 	gutterMinWidth = 0.4  // ems: what the gaps of a run must share
+	blockGap       = 2    // ems: a narrower gap does not end a block of prose
 	minGutterLines = 2
 	minColumnLines = 3
 	minColumnEms   = 10
 	minProseWords  = 4
+	maxProseDots   = 6 // leaders
 	maxColumnDepth = 4
 	maxRunLines    = 256 // bounds the work on pages of many table rows
 )
@@ -248,15 +252,19 @@ func (t *runTry) qualifies() bool {
 }
 
 // isProse reports whether the line's text between x lo and hi reads as
-// prose: at least minColumnEms ems wide, in at least minProseWords words.
+// prose: at least minColumnEms ems wide, in at least minProseWords words,
+// without the leader dots of a table of contents.
 func isProse(c *colLine, lo, hi float64) bool {
-	return hi-lo >= minColumnEms*c.size && words(c, lo, hi) >= minProseWords
+	if hi-lo < minColumnEms*c.size {
+		return false
+	}
+	n, dots := words(c, lo, hi)
+	return n >= minProseWords && dots < maxProseDots
 }
 
 // words counts the words of the line's text between x lo and hi, those
-// that begin with a letter or digit.
-func words(c *colLine, lo, hi float64) int {
-	n := 0
+// that begin with a letter or digit, and its full stops.
+func words(c *colLine, lo, hi float64) (n, dots int) {
 	gap := true
 	end := math.Inf(-1)
 	for _, g := range c.gl {
@@ -267,13 +275,16 @@ func words(c *colLine, lo, hi float64) int {
 			gap = true
 			continue
 		}
+		if g.s == "." {
+			dots++
+		}
 		if (gap || g.x-end > wordGap*g.size) && wordStart(g.s) {
 			n++
 		}
 		gap = false
 		end = g.x + g.w
 	}
-	return n
+	return n, dots
 }
 
 // wordStart reports whether s begins with a letter or digit: leader dots
@@ -353,8 +364,13 @@ func bestRun(infos []colLine, i int) (end int, gut span, ok bool) {
 		if !t.qualifies() || t.end-i <= best.end-i {
 			continue
 		}
-		if (t.left.numbers() || t.right.numbers()) && !justified(infos[i:t.end], t.gut, t.left.numbers()) {
-			continue
+		run := infos[i:t.end]
+		if t.left.numbers() || t.right.numbers() {
+			if !justified(run, t.gut, t.left.numbers()) {
+				continue
+			}
+		} else if monospaced(run, t.gut, false) || monospaced(run, t.gut, true) {
+			continue // code and its comments, aligned
 		}
 		best = t
 	}
@@ -412,14 +428,23 @@ func growRun(infos []colLine, i int, gut span) runTry {
 			gut = span{math.Max(gap.l, gut.l), math.Min(gap.r, gut.r)}
 			t.gut = gut
 			t.both++
-			// The blocks next to the gutter: from the gap before it, and
-			// to the gap after it (or the line's ends).
+			// The blocks next to the gutter: from the nearest gap as wide as
+			// it, and at least blockGap ems (the word spaces of a loose
+			// justified line are not a table's cell gaps), or the line's
+			// ends.
 			lo, hi := c.minX, c.maxX
-			if k > 0 {
-				lo = c.gaps[k-1].r
+			w := math.Max(0.9*(gap.r-gap.l), blockGap*c.size)
+			for kk := k - 1; kk >= 0; kk-- {
+				if c.gaps[kk].r-c.gaps[kk].l >= w {
+					lo = c.gaps[kk].r
+					break
+				}
 			}
-			if k+1 < len(c.gaps) {
-				hi = c.gaps[k+1].l
+			for kk := k + 1; kk < len(c.gaps); kk++ {
+				if c.gaps[kk].r-c.gaps[kk].l >= w {
+					hi = c.gaps[kk].l
+					break
+				}
 			}
 			numL, numR := -1, -1
 			if k == 0 {

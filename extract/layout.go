@@ -34,14 +34,13 @@ type segment struct {
 // rect is a box in device space; the zero rect clips nothing.
 type rect struct{ x0, y0, x1, y1 float64 }
 
-// layoutText lays out the page's glyphs; glyphs wholly outside clip (the
-// page's box), which no viewer shows, are left out.
+// layoutText lays out the page's glyphs; runs of glyphs wholly outside
+// clip (the page's box), which no viewer shows, are left out.
 func layoutText(glyphs []glyph, clip rect) string {
-	glyphs = clipGlyphs(glyphs, clip)
 	if len(glyphs) == 0 {
 		return ""
 	}
-	segs := splitSegments(glyphs)
+	segs := clipSegments(splitSegments(glyphs), clip)
 	lines := orderColumns(mergeBaselines(segs))
 	var b strings.Builder
 	b.Grow(len(glyphs) + len(glyphs)/4)
@@ -54,19 +53,21 @@ func layoutText(glyphs []glyph, clip rect) string {
 	return b.String()
 }
 
-// clipGlyphs drops, in place, the glyphs that lie wholly outside clip,
-// with a margin of one glyph size for rounding and descenders.
-func clipGlyphs(glyphs []glyph, clip rect) []glyph {
+// clipSegments drops, in place, the segments that lie wholly outside
+// clip, with a margin of one glyph size for rounding and descenders. A
+// line that starts on the page and runs over its edge (a long line of
+// code) is kept whole.
+func clipSegments(segs []segment, clip rect) []segment {
 	if clip == (rect{}) {
-		return glyphs
+		return segs
 	}
-	out := glyphs[:0]
-	for _, g := range glyphs {
-		m := math.Abs(g.size) + 1
-		if g.x > clip.x1+m || g.x+g.w < clip.x0-m || g.y > clip.y1+m || g.y < clip.y0-m {
+	out := segs[:0]
+	for _, s := range segs {
+		m := s.size + 1
+		if s.minX > clip.x1+m || s.maxX < clip.x0-m || s.y > clip.y1+m || s.y < clip.y0-m {
 			continue
 		}
-		out = append(out, g)
+		out = append(out, s)
 	}
 	return out
 }
