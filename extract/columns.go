@@ -70,13 +70,11 @@ func orderColumnsDepth(lines [][]glyph, depth int) [][]glyph {
 		return lines
 	}
 	infos := make([]colLine, len(lines))
-	candidates := 0
-	var sorted []span
+	var buf, sorted []span
 	for i, gl := range lines {
-		infos[i], sorted = measureLine(gl, sorted[:0])
-		candidates += len(infos[i].gaps)
+		infos[i], buf, sorted = measureLine(gl, buf, sorted)
 	}
-	if candidates < minGutterLines {
+	if len(buf) < minGutterLines {
 		return lines
 	}
 	out := lines[:0:0]
@@ -109,12 +107,18 @@ func orderColumnsDepth(lines [][]glyph, depth int) [][]glyph {
 	return out
 }
 
-// measureLine finds the extent and the inter-ink gaps of a line. sorted is
-// scratch space, used only when the glyphs do not advance left to right.
-func measureLine(gl []glyph, sorted []span) (colLine, []span) {
+// measureLine finds the extent and the inter-ink gaps of a line, in one
+// pass when its glyphs advance left to right (the common case). The gaps
+// are appended to buf, which the line's gaps share; sorted is scratch
+// space.
+func measureLine(gl []glyph, buf, sorted []span) (colLine, []span, []span) {
 	c := colLine{gl: gl, minX: math.Inf(1), maxX: math.Inf(-1)}
+	start := len(buf)
 	monotonic := true
 	prev := math.Inf(-1)
+	// A gap is measured in the smaller of the sizes beside it, so that a
+	// line number stands apart from a large heading.
+	endSize := 0.0
 	for _, g := range gl {
 		if g.space {
 			continue
@@ -124,58 +128,50 @@ func measureLine(gl []glyph, sorted []span) (colLine, []span) {
 		}
 		c.size = math.Max(c.size, g.size)
 		c.minX = math.Min(c.minX, g.x)
-		c.maxX = math.Max(c.maxX, g.x+g.w)
 		if g.x < prev-0.5*g.size {
 			monotonic = false
 		}
 		prev = g.x
-	}
-	if c.size == 0 {
-		return c, sorted
-	}
-	if c.maxX-c.minX < (gutterGap+1)*c.size {
-		return c, sorted // too narrow to hold two blocks
-	}
-	if !monotonic {
-		for _, g := range gl {
-			if !g.space {
-				sorted = append(sorted, span{g.x, g.x + g.w})
-			}
+		if monotonic && endSize > 0 && g.x-c.maxX >= gutterGap*math.Min(endSize, g.size) {
+			buf = append(buf, span{c.maxX, g.x})
 		}
-		slices.SortFunc(sorted, func(a, b span) int {
-			switch {
-			case a.l < b.l:
-				return -1
-			case a.l > b.l:
-				return 1
-			}
-			return 0
-		})
-		// Sizes are lost in the sort: gaps are measured in the line's.
-		end := sorted[0].r
-		for _, s := range sorted[1:] {
-			if s.l-end >= gutterGap*c.size {
-				c.gaps = append(c.gaps, span{end, s.l})
-			}
-			end = math.Max(end, s.r)
+		if g.x+g.w > c.maxX {
+			c.maxX, endSize = g.x+g.w, g.size
 		}
-		return c, sorted
 	}
-	// A gap is measured in the smaller of the sizes beside it, so that a
-	// line number stands apart from a large heading.
-	end, endSize := math.Inf(-1), 0.0
+	if c.size == 0 || c.maxX-c.minX < (gutterGap+1)*c.size {
+		return c, buf[:start], sorted // too narrow to hold two blocks
+	}
+	if monotonic {
+		c.gaps = buf[start:len(buf):len(buf)]
+		return c, buf, sorted
+	}
+	buf = buf[:start]
+	sorted = sorted[:0]
 	for _, g := range gl {
-		if g.space {
-			continue
-		}
-		if g.x-end >= gutterGap*math.Min(endSize, g.size) && endSize > 0 {
-			c.gaps = append(c.gaps, span{end, g.x})
-		}
-		if g.x+g.w > end {
-			end, endSize = g.x+g.w, g.size
+		if !g.space {
+			sorted = append(sorted, span{g.x, g.x + g.w})
 		}
 	}
-	return c, sorted
+	slices.SortFunc(sorted, func(a, b span) int {
+		switch {
+		case a.l < b.l:
+			return -1
+		case a.l > b.l:
+			return 1
+		}
+		return 0
+	})
+	// Sizes are lost in the sort: gaps are measured in the line's.
+	end := sorted[0].r
+	for _, s := range sorted[1:] {
+		if s.l-end >= gutterGap*c.size {
+			buf = append(buf, span{end, s.l})
+		}
+		end = math.Max(end, s.r)
+	}
+	c.gaps = buf[start:len(buf):len(buf)]
+	return c, buf, sorted
 }
 
 // side counts the lines of a column run with text on both sides of its
