@@ -58,22 +58,32 @@ type colLine struct {
 	gaps       []span // sorted, each ≥ gutterGap ems
 }
 
-// orderColumns returns lines with the column runs it finds read one column
-// after the other. Lines without a gutter candidate, the most common case,
-// cost one pass over their glyphs.
-func orderColumns(lines [][]glyph) [][]glyph {
-	return orderColumnsDepth(lines, 0)
+// colScratch is the memory orderColumns reuses page after page.
+type colScratch struct {
+	infos        []colLine
+	gaps, sorted []span
 }
 
-func orderColumnsDepth(lines [][]glyph, depth int) [][]glyph {
+// orderColumns returns lines with the column runs it finds read one column
+// after the other. Lines without a gutter candidate, the most common case,
+// cost one pass over their glyphs. sc (nil: none) is reused.
+func orderColumns(lines [][]glyph, sc *colScratch) [][]glyph {
+	return orderColumnsDepth(lines, 0, sc)
+}
+
+func orderColumnsDepth(lines [][]glyph, depth int, sc *colScratch) [][]glyph {
 	if len(lines) < minColumnLines || depth >= maxColumnDepth {
 		return lines
 	}
-	infos := make([]colLine, len(lines))
-	var buf, sorted []span
+	if sc == nil {
+		sc = &colScratch{}
+	}
+	infos := slices.Grow(sc.infos[:0], len(lines))[:len(lines)]
+	buf, sorted := sc.gaps[:0], sc.sorted
 	for i, gl := range lines {
 		infos[i], buf, sorted = measureLine(gl, buf, sorted)
 	}
+	sc.infos, sc.gaps, sc.sorted = infos, buf, sorted
 	if len(buf) < minGutterLines {
 		return lines
 	}
@@ -509,8 +519,8 @@ func splitRun(run []colLine, cut float64, depth int) [][]glyph {
 			right = append(right, r)
 		}
 	}
-	left = orderColumnsDepth(left, depth+1)
-	right = orderColumnsDepth(right, depth+1)
+	left = orderColumnsDepth(left, depth+1, nil)
+	right = orderColumnsDepth(right, depth+1, nil)
 	if rtlColumn(left) && rtlColumn(right) {
 		return append(right, left...)
 	}

@@ -35,13 +35,14 @@ type segment struct {
 type rect struct{ x0, y0, x1, y1 float64 }
 
 // layoutText lays out the page's glyphs; runs of glyphs wholly outside
-// clip (the page's box), which no viewer shows, are left out.
-func layoutText(glyphs []glyph, clip rect) string {
+// clip (the page's box), which no viewer shows, are left out. sc (nil:
+// none) is scratch memory reused page after page.
+func layoutText(glyphs []glyph, clip rect, sc *colScratch) string {
 	if len(glyphs) == 0 {
 		return ""
 	}
 	segs := clipSegments(splitSegments(glyphs), clip)
-	lines := orderColumns(mergeBaselines(segs))
+	lines := orderColumns(mergeBaselines(segs), sc)
 	var b strings.Builder
 	b.Grow(len(glyphs) + len(glyphs)/4)
 	for i, l := range lines {

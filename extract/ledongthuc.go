@@ -30,6 +30,7 @@ type ledongthucDoc struct {
 	buf      []glyph                         // glyph buffer, reused page after page
 	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
 	content  []byte                          // content stream buffer, reused page after page
+	cols     colScratch                      // column order's buffers, reused page after page
 	bud      *budget
 	warnings []string
 }
@@ -275,7 +276,7 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 		return "", in.err
 	}
 	d.last = in.stats
-	return layoutText(in.glyphs, clip), nil
+	return layoutText(in.glyphs, clip, &d.cols), nil
 }
 
 // nodeBox returns the crop box, or else the media box, that a page tree
