@@ -111,7 +111,7 @@ func extractPage(t *testing.T, content string) string {
 func TestColumnOrder(t *testing.T) {
 	left := proseLines(8, 210, 0)
 	right := proseLines(8, 210, 7)
-	third := proseLines(8, 150, 13)
+	first, second, third := proseLines(8, 150, 20), proseLines(8, 150, 27), proseLines(8, 150, 13)
 	prose := proseLines(6, 220, 3)
 	base := 700.0
 	y := func(i int) float64 { return base - 12*float64(i) }
@@ -155,12 +155,12 @@ func TestColumnOrder(t *testing.T) {
 		name: "three columns row by row",
 		page: func(p *colPage) {
 			for i := range third {
-				p.at(72, y(i), left[i][:strings.LastIndex(left[i][:min(len(left[i]), 30)], " ")])
-				p.at(250, y(i), right[i][:strings.LastIndex(right[i][:min(len(right[i]), 30)], " ")])
+				p.at(72, y(i), first[i])
+				p.at(250, y(i), second[i])
 				p.at(428, y(i), third[i])
 			}
 		},
-		want: []string{third[0], third[7]},
+		want: append(append(append([]string{}, first...), second...), third...), whole: true,
 	}, {
 		name: "line numbers beside justified prose are read apart",
 		page: func(p *colPage) {
