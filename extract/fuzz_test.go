@@ -16,13 +16,15 @@ import (
 // limit and memory budget, never panic or hang. Seeds: testdata/fuzz/FuzzExtract
 // plus the generated PDFs below, among them the CID-font fixtures of issue
 // 14, so that mutations run through the plausibility check (garbled pages,
-// fallback, garbage left out), and the hostile PDFs of issue 13, so that
-// they run through the budget's limits.
+// fallback, garbage left out), a page of two columns with line numbers for
+// the column order, and the hostile PDFs of issue 13, so that they run
+// through the budget's limits.
 func FuzzExtract(f *testing.F) {
 	good := makePDF([]string{"Fuzz seed text", "second line"}, []string{"page two"})
 	f.Add(good)
 	f.Add(good[:len(good)-30])
 	f.Add(good[:len(good)/2])
+	f.Add(twoColumnPDF()) // through the column order (columns.go)
 	for _, d := range []cjkfixture.Defect{cjkfixture.NoToUnicode, cjkfixture.ReplacementToUnicode} {
 		b, err := cjkfixture.Build(cjkfixture.Report()[1:3], d)
 		if err != nil {

@@ -38,21 +38,7 @@ func makePDF(pages ...[]string) []byte { return makePDFHex(nil, pages...) }
 // (0-based) written with /ASCIIHexDecode, a filter PDFium reads and
 // ledongthuc does not.
 func makePDFHex(hex func(i int) bool, pages ...[]string) []byte {
-	var b bytes.Buffer
-	var offs []int
-	obj := func(body string) {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
-	}
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	n := len(pages)
-	kids := ""
-	for i := 0; i < n; i++ {
-		kids += fmt.Sprintf(" %d 0 R", 4+2*i)
-	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s ] >>", n, kids))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	streams := make([]string, len(pages))
 	for i, lines := range pages {
 		var c bytes.Buffer
 		c.WriteString("BT /F1 12 Tf 14 TL 72 720 Td\n")
@@ -60,13 +46,37 @@ func makePDFHex(hex func(i int) bool, pages ...[]string) []byte {
 			fmt.Fprintf(&c, "(%s) Tj T*\n", l)
 		}
 		c.WriteString("ET\n")
+		streams[i] = c.String()
+	}
+	return buildPDF("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", hex, streams)
+}
+
+// buildPDF builds a small valid PDF of US Letter pages with the given
+// content streams, the font F1 defined by fontDict.
+func buildPDF(fontDict string, hex func(i int) bool, streams []string) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(body string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
+	}
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	n := len(streams)
+	kids := ""
+	for i := 0; i < n; i++ {
+		kids += fmt.Sprintf(" %d 0 R", 4+2*i)
+	}
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s ] >>", n, kids))
+	obj(fontDict)
+	for i, c := range streams {
 		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
 		if hex != nil && hex(i) {
-			h := fmt.Sprintf("%X>", c.Bytes())
+			h := fmt.Sprintf("%X>", c)
 			obj(fmt.Sprintf("<< /Length %d /Filter /ASCIIHexDecode >>\nstream\n%s\nendstream", len(h), h))
 			continue
 		}
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", c.Len(), c.String()))
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(c), c))
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)

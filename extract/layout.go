@@ -31,12 +31,18 @@ type segment struct {
 	minX, maxX float64
 }
 
-func layoutText(glyphs []glyph) string {
+// rect is a box in device space; the zero rect clips nothing.
+type rect struct{ x0, y0, x1, y1 float64 }
+
+// layoutText lays out the page's glyphs; runs of glyphs wholly outside
+// clip (the page's box), which no viewer shows, are left out. sc (nil:
+// none) is scratch memory reused page after page.
+func layoutText(glyphs []glyph, clip rect, sc *colScratch) string {
 	if len(glyphs) == 0 {
 		return ""
 	}
-	segs := splitSegments(glyphs)
-	lines := mergeBaselines(segs)
+	segs := clipSegments(splitSegments(glyphs), clip)
+	lines := orderColumns(mergeBaselines(segs), sc)
 	var b strings.Builder
 	b.Grow(len(glyphs) + len(glyphs)/4)
 	for i, l := range lines {
@@ -46,6 +52,25 @@ func layoutText(glyphs []glyph) string {
 		writeLine(&b, l)
 	}
 	return b.String()
+}
+
+// clipSegments drops, in place, the segments that lie wholly outside
+// clip, with a margin of one glyph size for rounding and descenders. A
+// line that starts on the page and runs over its edge (a long line of
+// code) is kept whole.
+func clipSegments(segs []segment, clip rect) []segment {
+	if clip == (rect{}) {
+		return segs
+	}
+	out := segs[:0]
+	for _, s := range segs {
+		m := s.size + 1
+		if s.minX > clip.x1+m || s.maxX < clip.x0-m || s.y > clip.y1+m || s.y < clip.y0-m {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // splitSegments cuts glyphs into segments. It compacts glyphs in place
@@ -232,7 +257,13 @@ func isLTRStrong(r rune) bool {
 }
 
 func isRTLLine(gl []glyph) bool {
-	rtl, ltr := 0, 0
+	rtl, ltr := directions(gl)
+	return rtl > ltr
+}
+
+// directions counts the strong right-to-left and left-to-right characters
+// of gl.
+func directions(gl []glyph) (rtl, ltr int) {
 	for _, g := range gl {
 		for _, r := range g.s {
 			if isRTL(r) {
@@ -242,7 +273,7 @@ func isRTLLine(gl []glyph) bool {
 			}
 		}
 	}
-	return rtl > ltr
+	return rtl, ltr
 }
 
 // reverseLTRRuns restores left-to-right order inside runs of LTR glyphs

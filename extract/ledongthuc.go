@@ -22,6 +22,7 @@ type ledongthucDoc struct {
 	r        *pdf.Reader
 	pages    []pdf.Value // the page tree, walked once
 	res      []pdf.Value // each page's Resources, inherited ones resolved in the walk
+	boxes    []rect      // each page's crop or media box, inherited ones resolved in the walk
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
 	fontSets map[string]map[string]*fontInfo // by resource dict, then name
@@ -29,6 +30,7 @@ type ledongthucDoc struct {
 	buf      []glyph                         // glyph buffer, reused page after page
 	fontRefs map[string]*fontInfo            // by reference ("12 0 R")
 	content  []byte                          // content stream buffer, reused page after page
+	cols     colScratch                      // column order's buffers, reused page after page
 	bud      *budget
 	warnings []string
 }
@@ -111,7 +113,7 @@ func openLedongthuc(ctx context.Context, in docInput, password string, bud *budg
 	if id, ok := selfRef(top); ok {
 		tree.seen[id] = true
 	}
-	d.walk(ctx, tree, top, pdf.Value{}, 0)
+	d.walk(ctx, tree, top, pdf.Value{}, rect{}, 0)
 	if tree.err != nil {
 		return nil, tree.err
 	}
@@ -147,7 +149,7 @@ type pageTree struct {
 // between parents (which can describe 2^30 pages in a few kilobytes) is
 // read once and the repeats are counted; nodes and pages are charged to
 // the budget.
-func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Value, depth int) {
+func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Value, box rect, depth int) {
 	if t.err != nil || node.IsNull() || ctx.Err() != nil {
 		return
 	}
@@ -167,10 +169,14 @@ func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Val
 	if r := node.Key("Resources"); !r.IsNull() {
 		res = r
 	}
+	if b := nodeBox(node); b != (rect{}) {
+		box = b
+	}
 	kids := node.Key("Kids")
 	if node.Key("Type").Name() == "Page" || (kids.IsNull() && !node.Key("Contents").IsNull()) {
 		d.pages = append(d.pages, node)
 		d.res = append(d.res, res)
+		d.boxes = append(d.boxes, box)
 		return
 	}
 	for i := 0; i < kids.Len() && t.err == nil; i++ {
@@ -181,7 +187,7 @@ func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Val
 			}
 			t.seen[id] = true
 		}
-		d.walk(ctx, t, kids.Index(i), res, depth+1)
+		d.walk(ctx, t, kids.Index(i), res, box, depth+1)
 	}
 }
 
@@ -259,6 +265,7 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	}
 	defer d.bud.endPage()
 	pg, res := d.pages[i], d.res[i]
+	clip := d.boxes[i]
 	// Each page is read once: let its parsed dictionaries go (a few MB
 	// on a 2,415-page manual).
 	d.pages[i], d.res[i] = pdf.Value{}, pdf.Value{}
@@ -269,7 +276,24 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 		return "", in.err
 	}
 	d.last = in.stats
-	return layoutText(in.glyphs), nil
+	return layoutText(in.glyphs, clip, &d.cols), nil
+}
+
+// nodeBox returns the crop box, or else the media box, that a page tree
+// node sets; the zero rect when it sets no usable one.
+func nodeBox(n pdf.Value) rect {
+	for _, k := range [...]string{"CropBox", "MediaBox"} {
+		a := n.Key(k)
+		if a.Len() != 4 {
+			continue
+		}
+		x0, y0, x1, y1 := a.Index(0).Float64(), a.Index(1).Float64(), a.Index(2).Float64(), a.Index(3).Float64()
+		r := rect{math.Min(x0, x1), math.Min(y0, y1), math.Max(x0, x1), math.Max(y0, y1)}
+		if r.x1-r.x0 >= 1 && r.y1-r.y0 >= 1 {
+			return r
+		}
+	}
+	return rect{}
 }
 
 // warns returns the document-level warnings of the open.

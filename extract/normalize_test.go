@@ -54,11 +54,11 @@ func TestLayoutRTL(t *testing.T) {
 		{s: "1", x: 0, w: 5, size: 10}, {s: "2", x: 5, w: 5, size: 10},
 		{s: "ם", x: 15, w: 5, size: 10}, {s: "ו", x: 20, w: 5, size: 10}, {s: "ל", x: 25, w: 5, size: 10}, {s: "ש", x: 30, w: 5, size: 10},
 	}
-	if got := layoutText(gl); got != "שלום 12" {
+	if got := layoutText(gl, rect{}, nil); got != "שלום 12" {
 		t.Errorf("got %q", got)
 	}
 	lr := []glyph{{s: "a", x: 0, w: 5, size: 10}, {s: "b", x: 5, w: 5, size: 10}, {s: "c", x: 13, w: 5, size: 10}, {s: "d", x: 0, y: -14, w: 5, size: 10}}
-	if got := layoutText(lr); got != "ab c\nd" {
+	if got := layoutText(lr, rect{}, nil); got != "ab c\nd" {
 		t.Errorf("got %q", got)
 	}
 }
