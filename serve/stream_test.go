@@ -224,7 +224,9 @@ func TestServeStreamInterval(t *testing.T) {
 	const body = `{"messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":30,"stream":true}`
 	texts := map[time.Duration]string{}
 	counts := map[time.Duration]int{}
-	for _, iv := range []time.Duration{-1, time.Hour} {
+	// 1ms and 12ms: shorter and longer than a step, so that sends come
+	// from tokens and from ticks, with ticks that find nothing new.
+	for _, iv := range []time.Duration{-1, time.Hour, time.Millisecond, 12 * time.Millisecond} {
 		base, _ := startServer(t, Config{Model: m, ModelName: "tiny", StreamInterval: iv})
 		_, events := sseEvents(t, base, body)
 		var text strings.Builder
@@ -242,5 +244,10 @@ func TestServeStreamInterval(t *testing.T) {
 	}
 	if texts[-1] != texts[time.Hour] || counts[time.Hour] > 2 || counts[-1] < 3 {
 		t.Errorf("every token: %d events %q; hour: %d events %q", counts[-1], texts[-1], counts[time.Hour], texts[time.Hour])
+	}
+	for _, iv := range []time.Duration{time.Millisecond, 12 * time.Millisecond} {
+		if texts[iv] != texts[-1] {
+			t.Errorf("interval %v: %d events %q, want the text %q", iv, counts[iv], texts[iv], texts[-1])
+		}
 	}
 }
