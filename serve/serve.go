@@ -91,7 +91,8 @@ type Config struct {
 	// Queue is the most requests waiting for a batch; beyond it: 429.
 	Queue int
 	// BatchWait is how long the dispatcher waits for a batch to fill after
-	// its first request.
+	// its first request (not at all for a request that finds the server
+	// quiet: startsAlone).
 	BatchWait time.Duration
 	// MaxNewTokens applies when a request gives no max_tokens.
 	MaxNewTokens int
