@@ -6,7 +6,8 @@
 // Requests go into a bounded queue; one dispatcher takes up to MaxBatch of
 // them at a time (waiting at most BatchWait for a batch to fill once the
 // first has arrived) and runs them as one batched Chat call, which the
-// engine decodes together. When the queue is full the server answers 429
+// engine decodes together. A request that finds the server quiet starts at
+// once, without the window (see startsAlone). When the queue is full the server answers 429
 // with Retry-After, which llsum's openai backend honours. A request whose
 // client went away before its batch started is dropped unanswered.
 //
@@ -90,7 +91,8 @@ type Config struct {
 	// Queue is the most requests waiting for a batch; beyond it: 429.
 	Queue int
 	// BatchWait is how long the dispatcher waits for a batch to fill after
-	// its first request.
+	// its first request (not at all for a request that finds the server
+	// quiet: startsAlone).
 	BatchWait time.Duration
 	// MaxNewTokens applies when a request gives no max_tokens.
 	MaxNewTokens int
@@ -118,6 +120,18 @@ type Server struct {
 	nextID   atomic.Uint64
 	// pending counts requests accepted into the queue and not yet answered.
 	pending atomic.Int64
+	// incoming counts chat requests from the handler's start (body being
+	// read, validated, tokenized) until the dispatcher takes them from the
+	// queue; lastArrival is the latest one's start (Unix ns). The
+	// dispatcher reads both to tell a lone request from the first of a
+	// burst.
+	incoming    atomic.Int64
+	lastArrival atomic.Int64
+	// last is the previous batch's size and run time (dispatcher only).
+	last struct {
+		size int
+		took time.Duration
+	}
 	mux     *http.ServeMux
 	metrics *metrics
 	schemas schemaCache
@@ -134,6 +148,9 @@ type job struct {
 	ctx  context.Context
 	req  infer.ChatRequest
 	done chan jobResult // buffered, 1
+	// gap is the time from the previous chat request's arrival to this
+	// one's (the first request since start: a very long one).
+	gap time.Duration
 	// progress follows the reply as it is generated (TTFT, streaming).
 	progress *progress
 }
@@ -248,12 +265,35 @@ func (s *Server) dispatch(ctx context.Context) {
 		var first *job
 		select {
 		case first = <-s.queue:
+			s.incoming.Add(-1)
 		case <-ctx.Done():
 			s.failQueued(errors.New("server stopped"))
 			return
 		}
-		s.runBatch(ctx, s.fill([]*job{first}))
+		batch := []*job{first}
+		if !s.startsAlone(first) {
+			batch = s.fill(batch)
+		}
+		start := time.Now()
+		s.runBatch(ctx, batch)
+		s.last.size, s.last.took = len(batch), time.Since(start)
 	}
+}
+
+// startsAlone says whether first, just taken from the queue, runs at once
+// without waiting for a batch to fill. The engine does not add requests to
+// a batch that is running, so a request that arrives just after a lone one
+// has started waits for that whole reply; the window is skipped only when
+// the traffic says none is coming: no other request is queued or being read,
+// the previous batch was a lone request too, and that one arrived longer
+// before this one than its batch took to run (requests one at a time,
+// spaced wider than a reply: an interactive user, a sequential client).
+// The first request of a burst after a quiet spell then starts alone, the
+// rest of the burst (those already being read excepted, which it waits
+// for) running as the next batch; a burst's later batches, and any steady
+// concurrent traffic, keep the window.
+func (s *Server) startsAlone(first *job) bool {
+	return s.incoming.Load() == 0 && s.last.size <= 1 && first.gap > s.last.took
 }
 
 // timerSlack is about how late a Go timer fires on an idle process: the
@@ -277,6 +317,7 @@ func (s *Server) fill(batch []*job) []*job {
 		for len(batch) < s.cfg.MaxBatch {
 			select {
 			case j := <-s.queue:
+				s.incoming.Add(-1)
 				batch = append(batch, j)
 			case <-timer.C:
 				break wait
@@ -286,6 +327,7 @@ func (s *Server) fill(batch []*job) []*job {
 	for len(batch) < s.cfg.MaxBatch && time.Now().Before(deadline) {
 		select {
 		case j := <-s.queue:
+			s.incoming.Add(-1)
 			batch = append(batch, j)
 		default:
 			runtime.Gosched()
@@ -337,6 +379,7 @@ func (s *Server) failQueued(err error) {
 	for {
 		select {
 		case j := <-s.queue:
+			s.incoming.Add(-1)
 			j.done <- jobResult{err: err}
 		default:
 			return
@@ -387,8 +430,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "shutting down", "unavailable")
 		return
 	}
+	arrived := time.Now()
+	gap := time.Duration(arrived.UnixNano() - s.lastArrival.Swap(arrived.UnixNano()))
+	s.incoming.Add(1) // down when the dispatcher takes it, or below
 	p, status, msg := s.parse(w, r)
 	if status != 0 {
+		s.incoming.Add(-1)
 		t := "invalid_request_error"
 		if status == http.StatusNotFound {
 			t = "not_found_error"
@@ -396,13 +443,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg, t)
 		return
 	}
-	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), progress: newProgress(r.Context(), time.Now(), p.stream)}
+	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), gap: gap, progress: newProgress(r.Context(), time.Now(), p.stream)}
 	j.req.OnDelta = j.progress.onDelta
 	s.pending.Add(1)
 	defer s.pending.Add(-1)
 	select {
 	case s.queue <- j:
 	default:
+		s.incoming.Add(-1)
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("queue full (%d requests waiting); retry later", s.cfg.Queue), "rate_limit_error")
 		return

@@ -34,6 +34,13 @@ func openModel(t testing.TB) infer.ChatModel {
 // startServer runs a Server on 127.0.0.1 until the test ends.
 func startServer(t testing.TB, cfg Config) (base string, stop func() error) {
 	t.Helper()
+	_, base, stop = runServer(t, cfg)
+	return base, stop
+}
+
+// runServer is startServer that also returns the Server.
+func runServer(t testing.TB, cfg Config) (s *Server, base string, stop func() error) {
+	t.Helper()
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +62,7 @@ func startServer(t testing.TB, cfg Config) (base string, stop func() error) {
 		return runErr
 	}
 	t.Cleanup(func() { stop() })
-	return "http://" + ln.Addr().String(), stop
+	return s, "http://" + ln.Addr().String(), stop
 }
 
 func msgs(text string) []infer.Message {
@@ -574,5 +581,143 @@ func TestFillWindow(t *testing.T) {
 		if got := s.fill([]*job{{}}); len(got) != 2 || got[1] != late {
 			t.Errorf("wait %v: a request queued a third into the window was not batched (batch of %d)", wait, len(got))
 		}
+	}
+}
+
+// TestStartsAlone: the dispatcher skips the batch window only when nothing
+// else is queued or being read and the recent traffic was one request at a
+// time, spaced wider than a reply.
+func TestStartsAlone(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		incoming int64
+		size     int
+		took     time.Duration
+		gap      time.Duration
+		want     bool
+	}{
+		{"first request since start", 0, 0, 0, time.Hour, true},
+		{"after a lone reply, spaced wider", 0, 1, 40 * time.Millisecond, 50 * time.Millisecond, true},
+		{"another request being read", 1, 1, 40 * time.Millisecond, 50 * time.Millisecond, false},
+		{"after a batch of two", 0, 2, 40 * time.Millisecond, time.Second, false},
+		{"sooner than the last reply took", 0, 1, 40 * time.Millisecond, 30 * time.Millisecond, false},
+	} {
+		s := &Server{}
+		s.incoming.Store(c.incoming)
+		s.last.size, s.last.took = c.size, c.took
+		if got := s.startsAlone(&job{gap: c.gap}); got != c.want {
+			t.Errorf("%s: startsAlone %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// batches returns the number of batches a server has run and the requests
+// in them, from its /metrics.
+func batches(t *testing.T, base string) (n, reqs float64) {
+	m := scrape(t, base)
+	return m["llsum_serve_batch_size_count"], m["llsum_serve_batch_size_sum"]
+}
+
+// arriving starts a POST of body whose second half waits for send: until
+// then the server is reading it (the handler has started). The response
+// comes on resp (nil after an error).
+func arriving(t *testing.T, ctx context.Context, s *Server, url, body string) (send func(), resp <-chan *http.Response) {
+	t.Helper()
+	before := s.incoming.Load()
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	out := make(chan *http.Response, 1)
+	go func() {
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		out <- r
+	}()
+	half := len(body) / 2
+	if _, err := pw.Write([]byte(body[:half])); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); s.incoming.Load() == before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server never started reading the request")
+		}
+	}
+	return func() {
+		_, _ = pw.Write([]byte(body[half:]))
+		pw.Close()
+	}, out
+}
+
+// TestServeLoneRequestStartsAtOnce: on a quiet server a request starts
+// without waiting out the batch window (here a minute, which the test's
+// own timeout would catch), and so does the next lone one.
+func TestServeLoneRequestStartsAtOnce(t *testing.T) {
+	_, base, _ := runServer(t, Config{Model: openModel(t), ModelName: "tiny", BatchWait: time.Minute})
+	for i := range 2 {
+		start := time.Now()
+		resp, _ := post(t, base+"/v1/chat/completions", "", `{"messages":[{"role":"user","content":"hello"}],"max_tokens":4}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: status %d", i, resp.StatusCode)
+		}
+		if d := time.Since(start); d >= time.Minute {
+			t.Fatalf("request %d waited out the window (%v)", i, d)
+		}
+	}
+	if n, reqs := batches(t, base); n != 2 || reqs != 2 {
+		t.Errorf("%v batches of %v requests, want 2 of 2", n, reqs)
+	}
+}
+
+// TestServeBatchesArriving: a request that finds another one being read
+// waits for the window, and the two run as one batch; so does the next
+// request after that batch, since the traffic is no longer one at a time.
+func TestServeBatchesArriving(t *testing.T) {
+	s, base, _ := runServer(t, Config{Model: openModel(t), ModelName: "tiny", MaxBatch: 2, BatchWait: time.Minute})
+	const body = `{"messages":[{"role":"user","content":"hello %d"}],"max_tokens":4}`
+	send, respc := arriving(t, context.Background(), s, base+"/v1/chat/completions", fmt.Sprintf(body, 1))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if resp, _ := post(t, base+"/v1/chat/completions", "", fmt.Sprintf(body, 2)); resp.StatusCode != 200 {
+			t.Errorf("complete request: status %d", resp.StatusCode)
+		}
+	})
+	// The complete request is queued and taken while the other is read.
+	for deadline := time.Now().Add(30 * time.Second); s.pending.Load() != 1 || len(s.queue) != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the complete request was never queued")
+		}
+	}
+	send()
+	if resp := <-respc; resp == nil || resp.StatusCode != 200 {
+		t.Fatalf("arriving request: %v", resp)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	wg.Wait()
+	if n, reqs := batches(t, base); n != 1 || reqs != 2 {
+		t.Fatalf("%v batches of %v requests, want 1 of 2", n, reqs)
+	}
+	// After a batch of two, a request alone waits for the window: it is
+	// batched with one sent a moment later.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		post(t, base+"/v1/chat/completions", "", fmt.Sprintf(body, 3))
+	}()
+	for deadline := time.Now().Add(30 * time.Second); s.pending.Load() != 1 || len(s.queue) != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the third request was never queued")
+		}
+	}
+	post(t, base+"/v1/chat/completions", "", fmt.Sprintf(body, 4))
+	<-done
+	if n, reqs := batches(t, base); n != 2 || reqs != 4 {
+		t.Errorf("%v batches of %v requests, want 2 of 4", n, reqs)
 	}
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -110,6 +111,8 @@ type sse struct {
 	model   string
 	usage   bool // stream_options.include_usage
 	started bool
+	buf     bytes.Buffer // one event
+	enc     *json.Encoder
 }
 
 // start sends the headers and the first chunk: the assistant role.
@@ -150,8 +153,11 @@ func (e *sse) content(text string, lps []infer.TokenLogprob) {
 	e.event(c)
 }
 
-// finish sends the chunk with the finish reason, the usage chunk when asked
-// for, and [DONE].
+// finish writes the chunk with the finish reason, the usage chunk when
+// asked for, and [DONE]. They are not flushed here: the handler returns
+// next, and net/http then sends them with the end of the chunked body in
+// one write (a flush here would cost a write of its own, and the client a
+// read, per request).
 func (e *sse) finish(stop string, prompt, completion int) {
 	reason := finishReason(stop)
 	e.chunk(oaiwire.Delta{}, &reason)
@@ -161,25 +167,38 @@ func (e *sse) finish(stop string, prompt, completion int) {
 				PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}}})
 	}
 	e.raw("[DONE]")
-	e.flush()
+	// The last writes go out as the handler returns: give them the stream's
+	// write timeout from now.
+	_ = e.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 }
 
 // fail ends a stream that has started with an error event.
 func (e *sse) fail(msg string) {
-	b, _ := json.Marshal(oaiwire.ErrorReply{Error: oaiwire.ErrorDetail{Message: msg, Type: "server_error", Code: http.StatusInternalServerError}})
-	e.raw(string(b))
+	e.event(oaiwire.ErrorReply{Error: oaiwire.ErrorDetail{Message: msg, Type: "server_error", Code: http.StatusInternalServerError}})
 	e.flush()
 }
 
+// event writes v as one data event into the response's buffer; a client
+// gone shows as a write error, which the request's context reports as
+// well. The event is built in a buffer the stream reuses.
 func (e *sse) event(v any) {
-	b, _ := json.Marshal(v)
-	e.raw(string(b))
+	e.buf.Reset()
+	e.buf.WriteString("data: ")
+	if e.enc == nil {
+		e.enc = json.NewEncoder(&e.buf)
+	}
+	_ = e.enc.Encode(v) // the JSON and a newline
+	e.buf.WriteByte('\n')
+	_, _ = e.w.Write(e.buf.Bytes())
 }
 
-// raw writes one data event into the response's buffer; a client gone
-// shows as a write error, which the request's context reports as well.
+// raw writes one data event of the given text.
 func (e *sse) raw(data string) {
-	_, _ = e.w.Write([]byte("data: " + data + "\n\n"))
+	e.buf.Reset()
+	e.buf.WriteString("data: ")
+	e.buf.WriteString(data)
+	e.buf.WriteString("\n\n")
+	_, _ = e.w.Write(e.buf.Bytes())
 }
 
 // streamWriteTimeout bounds each write of a stream: a client that stops
@@ -202,20 +221,44 @@ func (e *sse) flush() {
 // that a model faster than that costs one event per interval rather than
 // per token. A client that leaves ends the request at the engine's next
 // step (progress.onDelta).
+//
+// The handler is woken as little as the text allows: after the first token
+// and after each send that a tick made (tokens coming faster than the
+// interval), the next send is armed at once and the engine told not to
+// wake the handler for text until then; after a send that a token made
+// (a model slower than the interval), the next token wakes it.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed) {
 	e := &sse{w: w, rc: http.NewResponseController(w), id: s.newID(), created: time.Now().Unix(), model: s.name, usage: p.includeUsage}
 	var pending strings.Builder
 	var lps []infer.TokenLogprob
 	var last time.Time        // last flush
-	var tick <-chan time.Time // armed while text waits for the interval
-	send := func() {
-		text, l, _, _, _ := j.progress.take()
-		pending.WriteString(text)
-		e.content(pending.String(), append(lps, l...))
+	var timer *time.Timer     // the interval's timer, reused
+	var tick <-chan time.Time // timer.C while a send is armed
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	// arm schedules the next send in d and quiets the engine's wakes.
+	arm := func(d time.Duration) {
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			timer.Reset(d)
+		}
+		tick = timer.C
+		j.progress.setQuiet()
+	}
+	// send sends the pending text; then, when armNext, arms the next send.
+	send := func(armNext bool) {
+		e.content(pending.String(), lps)
 		pending.Reset()
 		lps = nil
 		e.flush()
 		last, tick = time.Now(), nil
+		if armNext && s.cfg.StreamInterval > 0 {
+			arm(s.cfg.StreamInterval)
+		}
 	}
 	for {
 		select {
@@ -229,7 +272,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 			if !e.started {
 				e.start()
 				if stop == "" {
-					send() // the first token: at once
+					send(true) // the first token: at once
 					continue
 				}
 			}
@@ -240,15 +283,22 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, j *job, p parsed
 				return
 			}
 			switch {
-			case tick != nil, pending.Len() == 0 && len(lps) == 0: // a send is due, or nothing to send
-			case time.Since(last) >= s.cfg.StreamInterval:
-				send()
-			default: // until the send, the engine need not wake us for text
-				tick = time.After(s.cfg.StreamInterval - time.Since(last))
+			case tick != nil: // a send is armed (take ended the quiet)
 				j.progress.setQuiet()
+			case pending.Len() == 0 && len(lps) == 0: // nothing to send
+			case time.Since(last) >= s.cfg.StreamInterval:
+				send(false)
+			default:
+				arm(s.cfg.StreamInterval - time.Since(last))
 			}
 		case <-tick:
-			send()
+			tick = nil
+			text, l, _, _, _ := j.progress.take() // ends the quiet
+			pending.WriteString(text)
+			lps = append(lps, l...)
+			if pending.Len() > 0 || len(lps) > 0 {
+				send(true)
+			} // else nothing came: the next token wakes the handler
 		case jr := <-j.done:
 			if r.Context().Err() != nil {
 				return

@@ -152,7 +152,7 @@ func (m *recordingModel) Chat(ctx context.Context, reqs []infer.ChatRequest) ([]
 // freed), while the request batched with it runs to its end.
 func TestServeStreamDisconnect(t *testing.T) {
 	m := &recordingModel{ChatModel: openModel(t)}
-	base, _ := startServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2, BatchWait: 200 * time.Millisecond})
+	s, base, _ := runServer(t, Config{Model: m, ModelName: "tiny", MaxBatch: 2, BatchWait: time.Minute})
 	const body = `{"model":"tiny","messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":60%s}`
 	// Alone first: how long the reply runs.
 	_, alone := post(t, base+"/v1/chat/completions", "", strings.Replace(body, "%s", "", 1))
@@ -165,15 +165,22 @@ func TestServeStreamDisconnect(t *testing.T) {
 	m.mu.Unlock()
 	m.step = 5 * time.Millisecond // set before any other request: no race
 
+	// The streamed request is being read when its mate is queued, so the
+	// mate waits for it and the two run as one batch (MaxBatch 2).
+	ctx, cancel := context.WithCancel(context.Background())
+	send, respc := arriving(t, ctx, s, base+"/v1/chat/completions", strings.Replace(body, "%s", `,"stream":true`, 1))
 	var wg sync.WaitGroup
 	var mate map[string]any
 	wg.Go(func() { _, mate = post(t, base+"/v1/chat/completions", "", strings.Replace(body, "%s", "", 1)) })
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/chat/completions",
-		strings.NewReader(strings.Replace(body, "%s", `,"stream":true`, 1)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(30 * time.Second); s.pending.Load() != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the mate was never queued")
+		}
+	}
+	send()
+	resp := <-respc
+	if resp == nil {
+		t.FailNow()
 	}
 	r := bufio.NewReader(resp.Body)
 	for n := 0; n < 2; { // the role chunk and one content chunk
@@ -217,7 +224,9 @@ func TestServeStreamInterval(t *testing.T) {
 	const body = `{"messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":30,"stream":true}`
 	texts := map[time.Duration]string{}
 	counts := map[time.Duration]int{}
-	for _, iv := range []time.Duration{-1, time.Hour} {
+	// 1ms and 12ms: shorter and longer than a step, so that sends come
+	// from tokens and from ticks, with ticks that find nothing new.
+	for _, iv := range []time.Duration{-1, time.Hour, time.Millisecond, 12 * time.Millisecond} {
 		base, _ := startServer(t, Config{Model: m, ModelName: "tiny", StreamInterval: iv})
 		_, events := sseEvents(t, base, body)
 		var text strings.Builder
@@ -235,5 +244,10 @@ func TestServeStreamInterval(t *testing.T) {
 	}
 	if texts[-1] != texts[time.Hour] || counts[time.Hour] > 2 || counts[-1] < 3 {
 		t.Errorf("every token: %d events %q; hour: %d events %q", counts[-1], texts[-1], counts[time.Hour], texts[time.Hour])
+	}
+	for _, iv := range []time.Duration{time.Millisecond, 12 * time.Millisecond} {
+		if texts[iv] != texts[-1] {
+			t.Errorf("interval %v: %d events %q, want the text %q", iv, counts[iv], texts[iv], texts[-1])
+		}
 	}
 }

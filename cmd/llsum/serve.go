@@ -34,7 +34,7 @@ func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.ModelName, "model-name", "", "model name clients send and /v1/models lists (default: the model folder's name)")
 	f.IntVar(&o.MaxBatch, "max-batch", serve.DefaultMaxBatch, "most requests decoded together in one batch")
 	f.IntVar(&o.Queue, "queue", serve.DefaultQueue, "most requests waiting for a batch; more are answered 429 with Retry-After")
-	f.DurationVar(&o.BatchWait, "batch-wait", serve.DefaultBatchWait, "how long to wait for a batch to fill after its first request")
+	f.DurationVar(&o.BatchWait, "batch-wait", serve.DefaultBatchWait, "how long to wait for a batch to fill after its first request (a request that finds the server quiet starts at once)")
 	f.DurationVar(&o.StreamEvery, "stream-interval", serve.DefaultStreamInterval, "streamed replies: after the first token, send text at most this often (0: every token at once)")
 	f.IntVar(&o.MaxNewTokens, "max-new-tokens", serve.DefaultMaxNewTokens, "completion length when a request gives no max_tokens")
 }

@@ -91,3 +91,42 @@ func BenchmarkChatBareHTTP(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*benchBatch)/time.Since(start).Seconds(), "req/s")
 }
+
+// BenchmarkReplyParse: the client's CPU for one reply's body, streamed (the
+// events llsum serve sends for a 16-token reply with usage: the role and
+// first token, the rest of the text, the finish, the usage, [DONE]) and
+// plain (the same reply as one JSON object), without the network.
+// Run: go test -run '^$' -bench ReplyParse ./infer/openai/
+func BenchmarkReplyParse(b *testing.B) {
+	const head = `{"id":"chatcmpl-llsum-12345","object":"chat.completion.chunk","created":1764579600,"model":"tiny","choices":[`
+	var stream bytes.Buffer
+	for _, ev := range []string{
+		head + `{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}`,
+		head + `{"index":0,"delta":{"content":"The"},"finish_reason":null}],"usage":null}`,
+		head + `{"index":0,"delta":{"content":" moon is Earth's only natural satellite, orbiting at an average"},"finish_reason":null}],"usage":null}`,
+		head + `{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}`,
+		`{"id":"chatcmpl-llsum-12345","object":"chat.completion.chunk","created":1764579600,"model":"tiny","choices":[],"usage":{"prompt_tokens":31,"completion_tokens":16,"total_tokens":47}}`,
+		"[DONE]",
+	} {
+		fmt.Fprintf(&stream, "data: %s\n\n", ev)
+	}
+	plain := []byte(`{"id":"chatcmpl-llsum-12345","object":"chat.completion","created":1764579600,"model":"tiny","choices":[{"index":0,"message":{"role":"assistant","content":"The moon is Earth's only natural satellite, orbiting at an average"},"finish_reason":"length"}],"usage":{"prompt_tokens":31,"completion_tokens":16,"total_tokens":47}}`)
+	b.Run("stream", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sr := &streamReply{limit: replyLimit(16)}
+			if _, err := sr.read(bytes.NewReader(stream.Bytes())); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out oaiwire.ChatResponse
+			if err := json.Unmarshal(plain, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -2,11 +2,13 @@ package openai
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/llsum/llsum/infer"
 	"github.com/llsum/llsum/internal/oaiwire"
@@ -28,6 +30,41 @@ type streamReply struct {
 	limit int64
 }
 
+// streamChunk is what the client reads of a chat.completion.chunk event:
+// decoding into it skips the fields it does not need (id, model, role...)
+// without allocating them, and one value serves a whole stream (reset).
+type streamChunk struct {
+	Choices []struct {
+		Index int `json:"index"`
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *oaiwire.Usage `json:"usage"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// reset empties c for the next event, keeping the choices' array: json
+// decodes into a slice's existing elements, field by field.
+func (c *streamChunk) reset() {
+	clear(c.Choices[:cap(c.Choices)])
+	c.Choices, c.Usage, c.Error = c.Choices[:0], nil, nil
+}
+
+// lineBufs holds the streams' line buffers (4 KiB; one that grew past
+// maxPooledLine for a long event is dropped).
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledLine = 64 << 10
+
+var (
+	dataPrefix = []byte("data:")
+	doneEvent  = []byte("[DONE]")
+)
+
 // errStreamCut marks a stream that ended without [DONE].
 var errStreamCut = errors.New("stream ended before [DONE]")
 
@@ -47,14 +84,21 @@ func (s *streamReply) read(r io.Reader) (oc outcome, err error) {
 		limit = maxReplyBytes
 	}
 	sc := bufio.NewScanner(io.LimitReader(r, maxReplyBytes))
-	sc.Buffer(make([]byte, 0, 4<<10), int(limit))
+	buf := lineBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledLine {
+			lineBufs.Put(buf)
+		}
+	}()
+	sc.Buffer((*buf)[:0], int(limit))
+	var c streamChunk
 	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data:")
+		data, ok := bytes.CutPrefix(sc.Bytes(), dataPrefix)
 		if !ok {
 			continue // comments, event names, blank separators
 		}
-		data = strings.TrimSpace(data)
-		if data == "[DONE]" {
+		data = bytes.TrimSpace(data)
+		if bytes.Equal(data, doneEvent) {
 			content := text.String()
 			s.resp.Choices = []oaiwire.Choice{{Message: oaiwire.ReplyMessage{Role: infer.RoleAssistant, Content: &content}, FinishReason: finish}}
 			if s.onDelta != nil {
@@ -62,17 +106,16 @@ func (s *streamReply) read(r io.Reader) (oc outcome, err error) {
 			}
 			return answered, nil
 		}
-		var c oaiwire.ChatChunk
-		if err := json.Unmarshal([]byte(data), &c); err != nil {
-			return rejected, fmt.Errorf("stream event is not valid JSON (%w): %s", err, bodyText(data, 120))
+		c.reset()
+		if err := json.Unmarshal(data, &c); err != nil {
+			return rejected, fmt.Errorf("stream event is not valid JSON (%w): %s", err, bodyText(string(data), 120))
 		}
 		if c.Error != nil {
 			return rejected, fmt.Errorf("reply is an error: %s", bodyText(c.Error.Message, 300))
 		}
-		if c.Usage != nil && c.Usage.Usage != nil {
-			u := *c.Usage.Usage
-			s.resp.Usage = &u
-			tokens = u.CompletionTokens
+		if c.Usage != nil { // a fresh value: reset drops it
+			s.resp.Usage = c.Usage
+			tokens = c.Usage.CompletionTokens
 		}
 		for _, ch := range c.Choices {
 			if ch.Index != 0 {
@@ -81,14 +124,14 @@ func (s *streamReply) read(r io.Reader) (oc outcome, err error) {
 			if ch.FinishReason != nil {
 				finish = *ch.FinishReason
 			}
-			if ch.Delta.Content != nil && *ch.Delta.Content != "" {
-				if int64(text.Len()+len(*ch.Delta.Content)) > limit {
+			if ch.Delta.Content != "" {
+				if int64(text.Len()+len(ch.Delta.Content)) > limit {
 					return s.tooLarge()
 				}
-				text.WriteString(*ch.Delta.Content)
+				text.WriteString(ch.Delta.Content)
 				if s.onDelta != nil {
 					s.delivered++
-					s.onDelta(infer.Delta{Text: *ch.Delta.Content})
+					s.onDelta(infer.Delta{Text: ch.Delta.Content})
 				}
 			}
 		}
