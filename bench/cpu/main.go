@@ -104,9 +104,10 @@ func runLlsum(args []string) error {
 	n := f.Int("decode", 16, "tokens decoded per sequence after the first")
 	threads := f.Int("threads", 0, "ONNX Runtime intra-op threads (0: all cores)")
 	chunk := f.Int("prefill-chunk", onnx.DefaultPrefillChunk, "prefill chunk")
+	full := f.Bool("full-logits", false, "run the graph as written, logits for every position (no last-position rewrite)")
 	_ = f.Parse(args)
 	ctx := context.Background()
-	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk,
+	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, FullLogits: *full,
 		Notice: func(s string) { fmt.Fprintln(os.Stderr, s) }})
 	if err != nil {
 		return err

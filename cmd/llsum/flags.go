@@ -134,6 +134,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) onnx.Options {
 		PrefillChunk: o.PrefillChunk,
 		Threads:      o.Threads,
 		CUDAGraph:    o.CUDAGraph,
+		FullLogits:   envconfig.FullLogits(),
 		Notice:       g.notice,
 	}
 }
