@@ -20,7 +20,9 @@
 # of ../shared/corpus (fnlineno.pdf), FLASH_ATTENTION=1 runs llama.cpp with
 # its flash-attention path (off by default in node-llama-cpp; with it
 # llama.cpp's 4K decode is about 6x faster), FLASH_ATTENTION=0,1 runs both
-# peers (llama.cpp and llama.cpp-fa) in the same run.
+# peers (llama.cpp and llama.cpp-fa) in the same run. LOCK=FILE runs each
+# measurement under `flock FILE` (a machine shared with other benchmarks:
+# one process at a time holds it, not the whole run).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
@@ -57,6 +59,8 @@ results="$work/results-$(date +%Y%m%dT%H%M%S).jsonl"
 IFS=, read -ra contexts <<<"${CONTEXTS:-512,4096}"
 IFS=, read -ra batches <<<"${BATCHES:-1,4}"
 decode="${DECODE:-16}"
+lock=()
+[ -n "${LOCK:-}" ] && lock=(flock "$LOCK")
 IFS=, read -ra flashes <<<"${FLASH_ATTENTION:-0}"
 echo "cpus: $(nproc), threads $threads, llama.cpp flash attention ${FLASH_ATTENTION:-0}, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for c in "${contexts[@]}"; do
@@ -65,12 +69,12 @@ for c in "${contexts[@]}"; do
 			echo "bench/cpu: llsum ($v) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 			m="$work/llama-1b-int4-$v" extra=()
 			[ "$v" = full ] && m="$work/llama-1b-int4-plain" extra=(-full-logits)
-			"$work/cpu" llsum -model "$m" "${extra[@]}" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
+			"${lock[@]}" "$work/cpu" llsum -model "$m" "${extra[@]}" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
 				sed "s/\"engine\":\"llsum\"/\"engine\":\"llsum-$v\"/" | tee -a "$results"
 		done
 		for fa in "${flashes[@]}"; do
 			echo "bench/cpu: llama.cpp (flash attention $fa) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
-			(cd "$peer" && node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads" "$fa") | tee -a "$results"
+			(cd "$peer" && "${lock[@]}" node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads" "$fa") | tee -a "$results"
 		done
 	done
 done
