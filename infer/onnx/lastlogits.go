@@ -141,6 +141,19 @@ func messageName(body []byte, num protowire.Number) (string, error) {
 	return "", nil
 }
 
+// maxRewriteBytes bounds the graph files rewritten at open: the rewrite
+// holds the file and its rewritten copy in memory until ONNX Runtime has
+// parsed them, which costs nothing for graphs whose weights are in external
+// data files (the builder's, about 100 KB) but would add twice the weights
+// to peak memory for a graph with inline weights.
+const maxRewriteBytes = 256 << 20
+
+// rewriteSize says whether the graph file is small enough to rewrite.
+func rewriteSize(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Size() <= maxRewriteBytes
+}
+
 // lastLogitsFile reads the graph file and rewrites it (see lastLogitsGraph).
 func lastLogitsFile(path, logits string) ([]byte, error) {
 	b, err := os.ReadFile(path)

@@ -85,3 +85,29 @@ func TestLastLogitsRewriteDeclines(t *testing.T) {
 		t.Errorf("second rewrite: err %v, want errNoRewrite", err)
 	}
 }
+
+// Graph files with large inline weights are not rewritten (they would be
+// held twice in memory while the model opens).
+func TestRewriteSize(t *testing.T) {
+	d := t.TempDir()
+	for _, c := range []struct {
+		size int64
+		want bool
+	}{{100 << 10, true}, {maxRewriteBytes, true}, {maxRewriteBytes + 1, false}} {
+		p := filepath.Join(d, "model.onnx")
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(c.size); err != nil { // sparse
+			t.Fatal(err)
+		}
+		f.Close()
+		if got := rewriteSize(p); got != c.want {
+			t.Errorf("%d bytes: %v, want %v", c.size, got, c.want)
+		}
+	}
+	if rewriteSize(filepath.Join(d, "missing.onnx")) {
+		t.Error("missing file: want false")
+	}
+}

@@ -475,7 +475,7 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	pruned := lg.Dimensions[0] <= 0 && lg.Dimensions[1] == 1
 	s.StaticOutputs = !pruned && (lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0)
 	s.LastLogits = pruned || s.KeepInput != ""
-	s.perPosition = !s.LastLogits && !s.StaticOutputs && lg.Dimensions[1] <= 0
+	s.perPosition = !s.LastLogits && !s.StaticOutputs && lg.Dimensions[1] <= 0 && rewriteSize(s.Graph)
 	s.OutputNames = []string{lg.Name}
 	for i := 0; i < s.Layers; i++ {
 		k, okk := pk[i]
