@@ -5,6 +5,7 @@
 //
 // FLASH_ATTENTION 1 turns on llama.cpp's flash-attention path (node-llama-cpp
 // leaves it off by default); it is what keeps llama.cpp's decode fast at 4K.
+// Its lines then name the engine "llama.cpp-fa".
 //
 // Prints one JSON line: prefill and decode tokens/s and peak RSS (VmHWM).
 // The prompts are those of the llsum side (main.go promptIDs); decoding is
@@ -60,7 +61,7 @@ await Promise.all(seqs.map(async (s, r) => {
     lastDone = Math.max(lastDone, performance.now());
 }));
 const prefill = (firstDone - t0) / 1000, decode = (lastDone - firstDone) / 1000;
-console.log(JSON.stringify({engine: "llama.cpp", context: C, batch: B, prefill_tok_s: B * C / prefill,
+console.log(JSON.stringify({engine: flashAttention ? "llama.cpp-fa" : "llama.cpp", context: C, batch: B, prefill_tok_s: B * C / prefill,
     decode_tok_s: B * N / decode, peak_rss_mb: peakRSSMB(), prefill_s: prefill, decode_s: decode}));
 await ctx.dispose();
 await m.dispose();

@@ -104,9 +104,10 @@ func runLlsum(args []string) error {
 	n := f.Int("decode", 16, "tokens decoded per sequence after the first")
 	threads := f.Int("threads", 0, "ONNX Runtime intra-op threads (0: all cores)")
 	chunk := f.Int("prefill-chunk", onnx.DefaultPrefillChunk, "prefill chunk")
+	full := f.Bool("full-logits", false, "run the graph as written, logits for every position (no last-position rewrite)")
 	_ = f.Parse(args)
 	ctx := context.Background()
-	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk,
+	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, FullLogits: *full,
 		Notice: func(s string) { fmt.Fprintln(os.Stderr, s) }})
 	if err != nil {
 		return err
@@ -186,14 +187,21 @@ func runReport(args []string) error {
 			r := got[k][name]
 			fmt.Printf("%-13s %7d %5d %12.1f %11.2f %7.0f MB\n", name, k.c, k.b, r.Prefill, r.Decode, r.PeakRSS)
 		}
-		p, ok := got[k]["llama.cpp"]
-		for _, name := range names {
-			l := got[k][name]
-			if !ok || !strings.HasPrefix(name, "llsum") {
+		// Every llsum variant against every llama.cpp run (llama.cpp,
+		// llama.cpp-fa with flash attention).
+		for _, peer := range names {
+			p := got[k][peer]
+			if !strings.HasPrefix(peer, "llama.cpp") {
 				continue
 			}
-			fmt.Printf("ratio %s/llama.cpp context %d batch %d: prefill %.2f×  decode %.2f×  peak RSS %.2f×\n",
-				name, k.c, k.b, l.Prefill/p.Prefill, l.Decode/p.Decode, l.PeakRSS/p.PeakRSS)
+			for _, name := range names {
+				l := got[k][name]
+				if !strings.HasPrefix(name, "llsum") {
+					continue
+				}
+				fmt.Printf("ratio %s/%s context %d batch %d: prefill %.2f×  decode %.2f×  peak RSS %.2f×\n",
+					name, peer, k.c, k.b, l.Prefill/p.Prefill, l.Decode/p.Decode, l.PeakRSS/p.PeakRSS)
+			}
 		}
 	}
 	return nil

@@ -13,11 +13,16 @@
 #
 # Environment: CONTEXTS (512,4096), BATCHES (1,4), DECODE (16 tokens),
 # THREADS (2), VARIANTS ("plain": the graph as the builder writes it, logits
-# for every prompt position; add "pruned" for the same weights with a
-# pruned lm_head), RUN_DOC=1 also times `llsum run --context 8192` on a
-# 20-page PDF of ../shared/corpus (fnlineno.pdf), FLASH_ATTENTION=1 runs
-# llama.cpp with its flash-attention path (off by default in node-llama-cpp;
-# with it llama.cpp's 4K decode is about 6x faster).
+# for every prompt position, which llsum rewrites at open to compute the
+# last position's only; add "full" for that graph run as written
+# (LLSUM_FULL_LOGITS=1), "pruned" for the same weights with a pruned
+# lm_head), RUN_DOC=1 also times `llsum run --context 8192` on a 20-page PDF
+# of ../shared/corpus (fnlineno.pdf), FLASH_ATTENTION=1 runs llama.cpp with
+# its flash-attention path (off by default in node-llama-cpp; with it
+# llama.cpp's 4K decode is about 6x faster), FLASH_ATTENTION=0,1 runs both
+# peers (llama.cpp and llama.cpp-fa) in the same run. LOCK=FILE runs each
+# measurement under `flock FILE` (a machine shared with other benchmarks:
+# one process at a time holds it, not the whole run).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${LLSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llsum}"
@@ -40,6 +45,7 @@ if [ ! -f "$gguf" ]; then
 fi
 variants="${VARIANTS:-plain}"
 for v in $variants; do
+	[ "$v" = full ] && v=plain # the plain folder, run as written
 	m="$work/llama-1b-int4-$v"
 	if [ ! -f "$m/genai_config.json" ]; then
 		extra=()
@@ -53,17 +59,23 @@ results="$work/results-$(date +%Y%m%dT%H%M%S).jsonl"
 IFS=, read -ra contexts <<<"${CONTEXTS:-512,4096}"
 IFS=, read -ra batches <<<"${BATCHES:-1,4}"
 decode="${DECODE:-16}"
-flash="${FLASH_ATTENTION:-0}"
-echo "cpus: $(nproc), threads $threads, llama.cpp flash attention $flash, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+lock=()
+[ -n "${LOCK:-}" ] && lock=(flock "$LOCK")
+IFS=, read -ra flashes <<<"${FLASH_ATTENTION:-0}"
+echo "cpus: $(nproc), threads $threads, llama.cpp flash attention ${FLASH_ATTENTION:-0}, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for c in "${contexts[@]}"; do
 	for b in "${batches[@]}"; do
 		for v in $variants; do
-			echo "bench/cpu: llsum ($v) context $c batch $b" >&2
-			"$work/cpu" llsum -model "$work/llama-1b-int4-$v" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
+			echo "bench/cpu: llsum ($v) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+			m="$work/llama-1b-int4-$v" extra=()
+			[ "$v" = full ] && m="$work/llama-1b-int4-plain" extra=(-full-logits)
+			"${lock[@]}" "$work/cpu" llsum -model "$m" "${extra[@]}" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
 				sed "s/\"engine\":\"llsum\"/\"engine\":\"llsum-$v\"/" | tee -a "$results"
 		done
-		echo "bench/cpu: llama.cpp context $c batch $b" >&2
-		(cd "$peer" && node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads" "$flash") | tee -a "$results"
+		for fa in "${flashes[@]}"; do
+			echo "bench/cpu: llama.cpp (flash attention $fa) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+			(cd "$peer" && "${lock[@]}" node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads" "$fa") | tee -a "$results"
+		done
 	done
 done
 "$work/cpu" report "$results"

@@ -49,14 +49,18 @@ func main() {
 	peer := flag.String("peer", "", "folder with node_modules/@huggingface/transformers: also run the peer")
 	repeats := flag.Int("repeats", 3, "runs per figure; the best is kept (shared machines are noisy)")
 	compare := flag.String("compare", "", "a second model folder (e.g. the same weights with a logits_to_keep input) timed in turns with the first; prints the ratio")
+	compareFull := flag.Bool("compare-full-logits", false, "open the -compare model (default: -model itself) as written, logits for every position, without the last-position rewrite")
 	flag.Parse()
-	if err := run(*model, *variant, *contexts, *batches, *decode, *chunk, *threads, *repeats, *peer, *compare); err != nil {
+	if *compareFull && *compare == "" {
+		*compare = *model
+	}
+	if err := run(*model, *variant, *contexts, *batches, *decode, *chunk, *threads, *repeats, *peer, *compare, *compareFull); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/engine:", err)
 		os.Exit(1)
 	}
 }
 
-func run(model, variant, contexts, batches string, decode, chunk, threads, repeats int, peer, compare string) error {
+func run(model, variant, contexts, batches string, decode, chunk, threads, repeats int, peer, compare string, compareFull bool) error {
 	cs, err := ints(contexts)
 	if err != nil {
 		return err
@@ -76,12 +80,13 @@ func run(model, variant, contexts, batches string, decode, chunk, threads, repea
 		model, s.Layout, s.Layers, s.KVHeads, s.HeadSize, s.Vocab, onnx.DTypeName(s.KVType), chunk)
 	var e2 *onnx.Engine
 	if compare != "" {
-		if e2, err = onnx.Open(ctx, onnx.Options{Model: compare, Variant: variant, Device: "cpu", Lib: onnx.DefaultLibOptions(""), PrefillChunk: chunk, Threads: threads}); err != nil {
+		if e2, err = onnx.Open(ctx, onnx.Options{Model: compare, Variant: variant, Device: "cpu", Lib: onnx.DefaultLibOptions(""), PrefillChunk: chunk, Threads: threads, FullLogits: compareFull}); err != nil {
 			return err
 		}
 		defer e2.Close()
 		s2 := e2.Spec()
-		fmt.Printf("compare %s: %s, logits of the last position only: %v (input %q)\n", compare, s2.Layout, s2.LastLogits, s2.KeepInput)
+		fmt.Printf("model %s: logits of the last position only: %v (input %q, rewritten at open: %v)\n", model, s.LastLogits, s.KeepInput, s.LogitsRewritten)
+		fmt.Printf("compare %s: %s, logits of the last position only: %v (input %q, rewritten at open: %v)\n", compare, s2.Layout, s2.LastLogits, s2.KeepInput, s2.LogitsRewritten)
 	}
 	var pr *peerProc
 	if peer != "" {

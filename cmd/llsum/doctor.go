@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llsum/llsum/infer/onnx"
+	"github.com/llsum/llsum/internal/envconfig"
 )
 
 // doctorOptions are the flags of `llsum doctor`.
@@ -97,8 +98,11 @@ func describeSpec(s *onnx.ModelSpec) string {
 	if s.Variant != "" {
 		graph += " (variant " + s.Variant + ")"
 	}
-	if s.LastLogits {
+	switch {
+	case s.LastLogits:
 		graph += ", logits of the last position only"
+	case s.LogitsPerPosition() && !envconfig.FullLogits():
+		graph += ", logits of every position (rewritten at open for the last one only)"
 	}
 	p("layout", "%s, graph %s", s.Layout, graph)
 	p("dtypes", "ids %s, KV %s, logits %s", onnx.DTypeName(s.IDsType), onnx.DTypeName(s.KVType), onnx.DTypeName(s.LogitsType))

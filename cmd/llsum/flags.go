@@ -138,6 +138,7 @@ func (o *modelFlags) engineOptions(g *globalOptions) (onnx.Options, error) {
 		PrefillChunk: o.PrefillChunk,
 		Threads:      o.Threads,
 		CUDAGraph:    o.CUDAGraph,
+		FullLogits:   envconfig.FullLogits(),
 		Notice:       g.notice,
 	}, nil
 }

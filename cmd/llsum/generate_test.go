@@ -68,10 +68,15 @@ func TestDoctor(t *testing.T) {
 	if code := execute([]string{"doctor", "--model", dir}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"onnxruntime: ", "version 1.29", "cuda:", "layout:      genai", "ids int32, KV fp16, logits fp16", "layers:      2", "context:     128", "eos ids:     [2]"} {
+	for _, want := range []string{"onnxruntime: ", "version 1.29", "cuda:", "layout:      genai, graph decoder.onnx, logits of every position (rewritten at open for the last one only)", "ids int32, KV fp16, logits fp16", "layers:      2", "context:     128", "eos ids:     [2]"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
 		}
+	}
+	t.Setenv("LLSUM_FULL_LOGITS", "1")
+	out.Reset()
+	if code := execute([]string{"doctor", "--model", dir}, nil, &out, &errb); code != 0 || strings.Contains(out.String(), "rewritten") {
+		t.Errorf("LLSUM_FULL_LOGITS=1: exit %d, output still says the graph is rewritten:\n%s", code, out.String())
 	}
 	out.Reset()
 	errb.Reset()

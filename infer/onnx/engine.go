@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,10 @@ type Options struct {
 	// kernel times of every forward pass go to PREFIX_<date>.json (Chrome
 	// trace format), written when the engine is closed.
 	ProfilePrefix string
+	// FullLogits runs a graph whose logits cover every position as it is
+	// written (LLSUM_FULL_LOGITS=1), instead of rewriting it at open to
+	// compute the last position's logits only (see lastlogits.go).
+	FullLogits bool
 	// Notice receives one-line notices (e.g. the CPU fallback); nil drops them.
 	Notice func(string)
 
@@ -171,7 +176,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if spec.Choice != "" && o.Notice != nil {
 		o.Notice(spec.Choice)
 	}
-	sess, err := ort.NewDynamicAdvancedSession(spec.Graph, spec.InputNames, spec.OutputNames, so)
+	sess, err := newSession(spec, so, o)
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
@@ -196,6 +201,33 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.setupArgmax(o)
 	return e, nil
+}
+
+// newSession creates the model's session. A graph with logits for every
+// position is first rewritten to compute the last position's only (unless
+// o.FullLogits); when the rewrite does not apply, or its session fails, the
+// graph runs as written.
+func newSession(spec *ModelSpec, so *ort.SessionOptions, o Options) (*ort.DynamicAdvancedSession, error) {
+	if spec.perPosition && !o.FullLogits {
+		b, err := lastLogitsFile(spec.Graph, spec.OutputNames[0])
+		if err == nil {
+			// From bytes, ONNX Runtime has no model path to find the
+			// external data files by: name their folder.
+			err = so.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", filepath.Dir(spec.Graph))
+		}
+		var sess *ort.DynamicAdvancedSession
+		if err == nil {
+			sess, err = ort.NewDynamicAdvancedSessionWithONNXData(b, spec.InputNames, spec.OutputNames, so)
+		}
+		if err == nil {
+			spec.LastLogits, spec.LogitsRewritten = true, true
+			return sess, nil
+		}
+		if !errors.Is(err, errNoRewrite) && o.Notice != nil {
+			o.Notice("running " + filepath.Base(spec.Graph) + " as written, logits for every position (last-position rewrite failed: " + textutil.FirstLine(err.Error()) + ")")
+		}
+	}
+	return ort.NewDynamicAdvancedSession(spec.Graph, spec.InputNames, spec.OutputNames, so)
 }
 
 // ParseDevice splits "cuda:1" into ("cuda", 1); auto and cpu have id 0.

@@ -100,3 +100,18 @@ func TestVersionAtLeast(t *testing.T) {
 		}
 	}
 }
+
+// naiveGQA turns ONNX Runtime's CPU GroupQueryAttention flash path off
+// unless the user chose.
+func TestNaiveGQA(t *testing.T) {
+	t.Setenv(gqaFlashEnv, "0")
+	naiveGQA()
+	if got := os.Getenv(gqaFlashEnv); got != "0" {
+		t.Errorf("user's 0 became %q", got)
+	}
+	os.Unsetenv(gqaFlashEnv)
+	naiveGQA()
+	if got := os.Getenv(gqaFlashEnv); got != "1" {
+		t.Errorf("unset: got %q, want 1", got)
+	}
+}

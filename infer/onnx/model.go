@@ -53,6 +53,13 @@ type ModelSpec struct {
 	// LastLogits: the graph computes logits for the last position only
 	// (KeepInput fed 1, or a pruned lm_head with [batch, 1, vocab] logits).
 	LastLogits bool
+	// LogitsRewritten: the graph declares logits for every position and
+	// the engine rewrote it at open so that its lm_head sees the last
+	// position only (see lastlogits.go); LastLogits is then set too.
+	LogitsRewritten bool
+	// perPosition: the logits have a free sequence dimension and the graph
+	// no logits_to_keep input (the rewrite's candidates).
+	perPosition bool
 	// StaticOutputs: the graph declares fixed output shapes (the builder's
 	// dummy test decoder); outputs are then allocated by ONNX Runtime.
 	StaticOutputs bool
@@ -468,6 +475,7 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	pruned := lg.Dimensions[0] <= 0 && lg.Dimensions[1] == 1
 	s.StaticOutputs = !pruned && (lg.Dimensions[0] > 0 || lg.Dimensions[1] > 0)
 	s.LastLogits = pruned || s.KeepInput != ""
+	s.perPosition = !s.LastLogits && !s.StaticOutputs && lg.Dimensions[1] <= 0 && rewriteSize(s.Graph)
 	s.OutputNames = []string{lg.Name}
 	for i := 0; i < s.Layers; i++ {
 		k, okk := pk[i]
@@ -514,6 +522,11 @@ func (s *ModelSpec) readGraph(names map[string]string) error {
 	s.ShareBuffer = s.ShareBuffer || !s.HasPosIDs
 	return nil
 }
+
+// LogitsPerPosition says the graph computes logits for every position of a
+// forward pass and declares no logits_to_keep input: Open rewrites it to
+// compute the last position's only, unless Options.FullLogits.
+func (s *ModelSpec) LogitsPerPosition() bool { return s.perPosition }
 
 // readTokenizer checks tokenizer.json (when present) against the logits.
 func (s *ModelSpec) readTokenizer() error {

@@ -31,6 +31,7 @@ var Vars = []Var{
 	{Name: "LLSUM_DEVICE", Default: "auto", Description: "device used when --device is not given (auto, cpu, cuda, cuda:N)"},
 	{Name: "LLSUM_SHARDS", Description: "number of shards for run --shard auto under a Kubernetes Indexed Job (like --shards; the Job's completions)"},
 	{Name: "LLSUM_NO_PROGRESS", Description: "when set to 1, never draw a progress bar even on a terminal"},
+	{Name: "LLSUM_FULL_LOGITS", Description: "when set to 1, run a graph whose logits cover every prompt position as written, instead of rewriting it at model open to compute the last position's logits only"},
 	{Name: "HF_ENDPOINT", Default: "https://huggingface.co", Description: "Hugging Face Hub address used by llsum pull"},
 	{Name: "NPM_CONFIG_REGISTRY", Description: "npm registry URL llsum setup fetches the ONNX Runtime packages from over HTTP (unset: the npm client's npm pack)"},
 	{Name: "HF_TOKEN", Description: "Hub token for gated or private repos (llsum pull; sent to HF_ENDPOINT only, never logged)", Secret: true},
@@ -83,6 +84,10 @@ func Shards() (int, error) {
 
 // NoProgress is LLSUM_NO_PROGRESS=1: never draw a progress bar.
 func NoProgress() bool { return Lookup("LLSUM_NO_PROGRESS") == "1" }
+
+// FullLogits is LLSUM_FULL_LOGITS=1: run graphs with logits for every
+// position as written (no last-position rewrite at model open).
+func FullLogits() bool { return Lookup("LLSUM_FULL_LOGITS") == "1" }
 
 // HFEndpoint is HF_ENDPOINT: the Hugging Face Hub llsum pull talks to.
 func HFEndpoint() string { return Lookup("HF_ENDPOINT") }

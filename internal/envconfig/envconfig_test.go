@@ -65,10 +65,15 @@ func TestGetters(t *testing.T) {
 			t.Errorf("%s=%q: got %q, want %q", tc.name, tc.value, got, tc.want)
 		}
 	}
-	for value, want := range map[string]bool{"": false, "0": false, "1": true, "yes": false} {
-		t.Setenv("LLSUM_NO_PROGRESS", value)
-		if got := NoProgress(); got != want {
-			t.Errorf("LLSUM_NO_PROGRESS=%q: got %v", value, got)
+	for _, b := range []struct {
+		name string
+		get  func() bool
+	}{{"LLSUM_NO_PROGRESS", NoProgress}, {"LLSUM_FULL_LOGITS", FullLogits}} {
+		for value, want := range map[string]bool{"": false, "0": false, "1": true, "yes": false} {
+			t.Setenv(b.name, value)
+			if got := b.get(); got != want {
+				t.Errorf("%s=%q: got %v", b.name, value, got)
+			}
 		}
 	}
 }
