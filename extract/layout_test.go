@@ -23,3 +23,31 @@ func TestArabicWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMirroredGlyphs: a glyph drawn with a negative horizontal scale (the
+// reversed E of the XeTeX logo, mirrored by the CTM or by the text matrix)
+// runs leftwards from its origin; placed by that direction, it stays inside
+// the word around it.
+func TestMirroredGlyphs(t *testing.T) {
+	// X spans 100–106; the mirrored E (7 pt wide) ends at its origin, 112,
+	// lowered 2 pt and kerned 1 pt under the X; LATEX follows from 111.
+	mirrorCTM := "q -1 0 0 1 112 698 cm BT /F1 10 Tf 0 0 Td (E) Tj ET Q\n"
+	mirrorTm := "BT /F1 10 Tf -1 0 0 1 112 698 Tm (E) Tj ET\n"
+	upsideDown := "q -1 0 0 -1 112 698 cm BT /F1 10 Tf 0 0 Td (E) Tj ET Q\n"
+	for _, c := range []struct{ name, e string }{
+		{"ctm", mirrorCTM}, {"text matrix", mirrorTm}, {"upside down", upsideDown},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var p colPage
+			p.at(60, 700, "using")
+			p.at(100, 700, "X")
+			p.b.WriteString(c.e)
+			p.at(111, 700, "LATEX.")
+			p.at(60, 686, "next line")
+			got := extractPage(t, p.b.String())
+			if want := "XELATEX.\nnext line"; !strings.Contains(got, want) {
+				t.Errorf("got %q, want it to contain %q", got, want)
+			}
+		})
+	}
+}

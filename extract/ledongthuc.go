@@ -630,7 +630,15 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			isSpace := strings.TrimSpace(s) == "" && s != ""
 			in.count(f, s, ok, isSpace)
 			if s != "" {
-				in.glyphs = append(in.glyphs, glyph{s: s, x: trm[4], y: trm[5], w: adv, size: size, space: isSpace})
+				x := trm[4]
+				if trm[0] < 0 && math.Abs(trm[1]) < -trm[0] {
+					// Mirrored (a negative horizontal scale: the reversed
+					// E of the XeTeX logo) or upside down: the glyph runs
+					// leftwards from its origin, so its box starts one
+					// advance to the left.
+					x -= adv
+				}
+				in.glyphs = append(in.glyphs, glyph{s: s, x: x, y: trm[5], w: adv, size: size, space: isSpace})
 				if err := in.doc.bud.hold(glyphCost+int64(len(s)), "text on one page"); err != nil {
 					in.fail(err)
 					return
