@@ -443,7 +443,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg, t)
 		return
 	}
-	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), gap: gap, progress: newProgress(r.Context(), time.Now(), p.stream)}
+	j := &job{ctx: r.Context(), req: p.ChatRequest, done: make(chan jobResult, 1), gap: gap, progress: newProgress(r.Context(), time.Now(), p.stream, s.cfg.StreamInterval)}
 	j.req.OnDelta = j.progress.onDelta
 	s.pending.Add(1)
 	defer s.pending.Add(-1)

@@ -2,10 +2,13 @@ package serve
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/llsum/llsum/infer"
+	"github.com/llsum/llsum/internal/oaiwire"
 )
 
 // sseEvents posts a streaming request and returns the data of each event
@@ -224,8 +228,8 @@ func TestServeStreamInterval(t *testing.T) {
 	const body = `{"messages":[{"role":"user","content":"Tell me about the moon."}],"max_tokens":30,"stream":true}`
 	texts := map[time.Duration]string{}
 	counts := map[time.Duration]int{}
-	// 1ms and 12ms: shorter and longer than a step, so that sends come
-	// from tokens and from ticks, with ticks that find nothing new.
+	// 1ms and 12ms: shorter and longer than a step, so that a step wakes
+	// the handler at every token, and only at some.
 	for _, iv := range []time.Duration{-1, time.Hour, time.Millisecond, 12 * time.Millisecond} {
 		base, _ := startServer(t, Config{Model: m, ModelName: "tiny", StreamInterval: iv})
 		_, events := sseEvents(t, base, body)
@@ -250,4 +254,87 @@ func TestServeStreamInterval(t *testing.T) {
 			t.Errorf("interval %v: %d events %q, want the text %q", iv, counts[iv], texts[iv], texts[-1])
 		}
 	}
+}
+
+// TestSSEDelta: the events built by hand (role, content, finish) decode to
+// the same chunk as encoding/json's form of it, and are byte for byte what
+// encoding/json writes, for texts with every kind of character that a JSON
+// string escapes (and invalid UTF-8).
+func TestSSEDelta(t *testing.T) {
+	texts := []string{"", "hello", `say "hi" \ there`, "tab\tnew\nline\rret", "\x00\x01\x1f\x7f",
+		"<b>&amp;</b>", "é ü 中文 🙂", "line\u2028para\u2029", "bad \xff\xfe utf-8 \xe2\x82", `\u0041`, "/slash/"}
+	for _, usage := range []bool{false, true} {
+		for _, id := range []string{"chatcmpl-llsum-1", `odd "id" <&>`} {
+			e := newSSE(nil, id, 1764633600, "tiny\tmodel", usage)
+			type event struct {
+				name  string
+				built []byte
+				want  oaiwire.ChatChunk
+			}
+			assistant, empty := infer.RoleAssistant, ""
+			events := []event{{"role", e.appendDelta(nil, `"role":"assistant","content":""`, "", ""),
+				e.newChunk(oaiwire.Delta{Role: assistant, Content: &empty}, nil)}}
+			for _, text := range texts[1:] {
+				events = append(events, event{"content " + strconv.Quote(text), e.appendDelta(nil, "", text, ""),
+					e.newChunk(oaiwire.Delta{Content: &text}, nil)})
+			}
+			for _, stop := range []string{infer.StopEOS, infer.StopLength} {
+				reason := finishReason(stop)
+				events = append(events, event{"finish " + stop, e.appendDelta(nil, "", "", reason),
+					e.newChunk(oaiwire.Delta{}, &reason)})
+			}
+			for _, ev := range events {
+				data, ok := bytes.CutPrefix(ev.built, []byte("data: "))
+				data, ok2 := bytes.CutSuffix(data, []byte("\n\n"))
+				if !ok || !ok2 {
+					t.Fatalf("%s: not one data event: %q", ev.name, ev.built)
+				}
+				var got, want oaiwire.ChatChunk
+				wantJSON, err := json.Marshal(ev.want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(data, &got); err != nil {
+					t.Fatalf("%s: %q: %v", ev.name, data, err)
+				}
+				if err := json.Unmarshal(wantJSON, &want); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: built %s\ndecodes to %+v\nencoding/json %s\ndecodes to %+v", ev.name, data, got, wantJSON, want)
+				}
+				if !bytes.Equal(data, wantJSON) {
+					t.Errorf("%s: built %s\nencoding/json %s", ev.name, data, wantJSON)
+				}
+				// The raw form keeps the usage field null, as the JSON one.
+				if usage != bytes.Contains(data, []byte(`"usage":null`)) {
+					t.Errorf("%s: usage %v: %s", ev.name, usage, data)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSSEDelta: building one content event by hand into a reused
+// buffer, against encoding/json's form of the same chunk.
+// Run: go test -run '^$' -bench 'SSEDelta' -benchmem ./serve/
+func BenchmarkSSEDelta(b *testing.B) {
+	e := newSSE(nil, "chatcmpl-llsum-12345", 1764633600, "llama-3.2-1b-instruct", true)
+	text := " the quick brown fox, \"jumps\" over"
+	b.Run("built", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			buf = e.appendDelta(buf[:0], "", text, "")
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for b.Loop() {
+			buf.Reset()
+			buf.WriteString("data: ")
+			_ = enc.Encode(e.newChunk(oaiwire.Delta{Content: &text}, nil))
+			buf.WriteByte('\n')
+		}
+	})
 }

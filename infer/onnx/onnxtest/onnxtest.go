@@ -25,10 +25,17 @@ func NeedRuntime(t testing.TB) {
 // ("genai" or "optimum"), with its tokenizer, into a temporary folder.
 func TinyModel(t testing.TB, flavour string) string {
 	t.Helper()
-	NeedRuntime(t)
-	dir := filepath.Join(t.TempDir(), "tiny-"+flavour)
 	cfg := genmodel.Tiny()
 	cfg.Flavour = flavour
+	return GenModel(t, "tiny-"+flavour, cfg)
+}
+
+// GenModel writes a generated model of the given configuration, with its
+// tokenizer, into a temporary folder of the given name.
+func GenModel(t testing.TB, name string, cfg genmodel.Config) string {
+	t.Helper()
+	NeedRuntime(t)
+	dir := filepath.Join(t.TempDir(), name)
 	if err := genmodel.Write(context.Background(), dir, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +47,14 @@ func TinyModel(t testing.TB, flavour string) string {
 // prefill chunk), its Model, Device and Lib are filled in.
 func TinyChatModel(t testing.TB, o onnx.Options) *onnx.ChatModel {
 	t.Helper()
-	o.Model = TinyModel(t, "genai")
+	return OpenChatModel(t, TinyModel(t, "genai"), o)
+}
+
+// OpenChatModel opens the model folder dir on the CPU as a chat model,
+// closed when the test ends; o as for TinyChatModel.
+func OpenChatModel(t testing.TB, dir string, o onnx.Options) *onnx.ChatModel {
+	t.Helper()
+	o.Model = dir
 	o.Device = "cpu"
 	o.Lib = onnx.DefaultLibOptions("")
 	m, err := onnx.OpenChatModel(context.Background(), o)
