@@ -26,11 +26,15 @@ import (
 //
 // F is chosen by the number of forward passes the group then takes,
 // padding counted as a pass per chunk of padded tokens, among the prompts'
-// lengths and multiples of the chunk, up to what the score budget allows
-// (prefillRows). Prompts go into cache rows longest first, so every pass
-// is a contiguous range of rows. A group of one prompt is prefilled alone
-// in chunks from position 0, as before. Four 512-token prompts take one
-// pass of 4 × 512 tokens instead of eight of 256.
+// lengths and multiples of the chunk, with rows × F at most firstTokens
+// (prefillLimits: a chunk, less where the score budget says so). Where no
+// F takes fewer passes than prefilling each prompt alone, and for a group
+// of one, each prompt is prefilled alone in chunks from position 0, as
+// before. Prompts go into cache rows longest first, so every pass is a
+// contiguous range of rows. So short prompts share passes (four 50-token
+// prompts: one pass of 4 × 50 instead of four), while prompts of a chunk
+// or more keep their chunks: ONNX Runtime's CPU kernels gain nothing from
+// passes longer than a chunk (see prefillLimits).
 
 // prefillPass is one forward pass: the rows in cache slots [lo, hi) each
 // feed their next feed[i] prompt tokens (at most seq; the rest of the row
@@ -116,6 +120,16 @@ func planGroup(passes []prefillPass, lens []int, lo, hi, chunk, firstTokens int)
 	for f := chunk; f <= fmax; f += chunk {
 		try(f)
 	}
+	alone := 0
+	for _, l := range lens[lo:hi] {
+		alone += (l + chunk - 1) / chunk
+	}
+	if bestCost >= float64(alone) {
+		for slot := lo; slot < hi; slot++ {
+			passes = alonePasses(passes, slot, 0, lens[slot], chunk)
+		}
+		return passes
+	}
 	f := best
 	first := prefillPass{lo: lo, seq: f}
 	for slot := lo; slot < hi; slot++ {
@@ -169,12 +183,15 @@ func (e *Engine) prefillLimits(n, capacity int) (rows, firstTokens int) {
 	if heads <= 0 {
 		heads = 8 * s.KVHeads // unknown: assume many query heads per KV head
 	}
-	firstTokens = max(1, prefillScoreBudget/max(1, heads*capacity*4))
+	// A first pass holds at most a chunk of tokens: ONNX Runtime's int4
+	// MatMulNBits costs more per token in longer passes (four 512-token
+	// prompts in one 2048-token pass prefilled at 43 tok/s where eight
+	// 256-token passes ran at 58-62, one thread).
+	firstTokens = max(1, min(e.chunk, prefillScoreBudget/max(1, heads*capacity*4)))
 	if e.maxRows > 0 {
 		return min(n, e.maxRows), firstTokens
 	}
-	// A group shares one first pass: at least one chunk per row must fit.
-	return max(1, min(n, firstTokens/e.chunk)), firstTokens
+	return min(n, firstTokens), firstTokens
 }
 
 // prefillShared runs the plan's passes on the shared cache; g.rows are in

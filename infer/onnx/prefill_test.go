@@ -92,6 +92,14 @@ func TestPlanPrefill(t *testing.T) {
 		{[]int{1, 1, 5}, 4, 4, 100, []int{2, 0, 1},
 			[]prefillPass{pass(0, 3, 1, 1, 1, 1), pass(0, 1, 4, 4)}},
 		{[]int{1}, 256, 1, 100, []int{0}, []prefillPass{pass(0, 1, 1, 1)}},
+		// A first pass of a chunk (64 tokens per row) would take more
+		// passes than each prompt alone: alone.
+		{[]int{512, 512, 512, 512}, 256, 4, 256, []int{0, 1, 2, 3},
+			[]prefillPass{pass(0, 1, 256, 256), pass(0, 1, 256, 256), pass(1, 2, 256, 256), pass(1, 2, 256, 256),
+				pass(2, 3, 256, 256), pass(2, 3, 256, 256), pass(3, 4, 256, 256), pass(3, 4, 256, 256)}},
+		// Short prompts share one pass.
+		{[]int{50, 50, 50, 50}, 256, 4, 256, []int{0, 1, 2, 3},
+			[]prefillPass{pass(0, 4, 50, 50, 50, 50, 50)}},
 	} {
 		t.Run(fmt.Sprint(c.lens, c.chunk, c.maxRows), func(t *testing.T) {
 			p := planPrefill(c.lens, c.chunk, c.maxRows, c.firstTokens)
@@ -128,8 +136,7 @@ func (m logitsTap) tap(row, step int, l []float32) {
 func TestBatchedPrefillMatchesAlone(t *testing.T) {
 	needRuntime(t)
 	batches := map[string][][]int{
-		// Different lengths at chunk 4: partial first chunks of 1, 3, 3, 2
-		// and 3 tokens, 0-3 full chunks.
+		// Different lengths: 7, 2, 13, 3, 11.
 		"mixed": append(append([][]int(nil), prompts...),
 			[]int{9, 8, 7, 6, 5, 4, 3, 2, 1, 33, 44}),
 		// Equal lengths (the benchmark's shape): every pass holds all rows.
@@ -159,15 +166,25 @@ func TestBatchedPrefillMatchesAlone(t *testing.T) {
 				t.Fatalf("genmodel: %v", err)
 			}
 			batched, alone := logitsTap{}, logitsTap{}
-			be := openEngine(t, dir, Options{PrefillChunk: 4, tap: batched.tap})
-			ae := openEngine(t, dir, Options{PrefillChunk: 4, PrefillRows: 1, tap: alone.tap})
+			// A 64-token chunk: the mixed batch shares a first pass of 12
+			// tokens per row (the 13-token prompt then feeds its last
+			// token alone, the four shorter ones theirs in one pass).
+			be := openEngine(t, dir, Options{PrefillChunk: 64, tap: batched.tap})
+			ae := openEngine(t, dir, Options{PrefillChunk: 64, PrefillRows: 1, tap: alone.tap})
 			if s := be.Spec(); !s.ShareBuffer || !s.LastLogits {
 				t.Fatalf("spec: share buffer %v, last logits %v: batched prefill not exercised", s.ShareBuffer, s.LastLogits)
 			}
 			for name, ps := range batches {
-				if r, _ := be.prefillLimits(len(ps), 64); r != len(ps) {
-					t.Fatalf("%s: %d rows per pass, want %d", name, r, len(ps))
+				lens := make([]int, len(ps))
+				for i, p := range ps {
+					lens[i] = len(p)
 				}
+				rows, first := be.prefillLimits(len(ps), 64)
+				plan := planPrefill(lens, 64, rows, first)
+				if len(plan.passes) == 0 || plan.passes[0].hi-plan.passes[0].lo != len(ps) {
+					t.Fatalf("%s: plan %v: prompts not batched", name, plan.passes)
+				}
+				t.Logf("%s: plan %v", name, plan.passes)
 				var reqs []GenRequest
 				for i, p := range ps {
 					reqs = append(reqs, greedy(p, 6+i))
