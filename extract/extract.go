@@ -6,6 +6,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"time"
@@ -105,14 +106,26 @@ func (d *Document) Text() string {
 		n += len(p.Text) + 1
 	}
 	var b strings.Builder
-	b.Grow(n) // one allocation, no copy: the text of a 2,415-page manual is 4 MB
+	b.Grow(n)           // one allocation, no copy: the text of a 2,415-page manual is 4 MB
+	_ = d.WriteText(&b) // a strings.Builder does not fail
+	return b.String()
+}
+
+// WriteText writes to w what Text returns, page by page, without building
+// the whole text first (`llsum extract` prints a 2,415-page manual so,
+// without a second copy of its 4 MB).
+func (d *Document) WriteText(w io.Writer) error {
 	for i, p := range d.Pages {
 		if i > 0 {
-			b.WriteByte('\f')
+			if _, err := io.WriteString(w, "\f"); err != nil {
+				return err
+			}
 		}
-		b.WriteString(p.Text)
+		if _, err := io.WriteString(w, p.Text); err != nil {
+			return err
+		}
 	}
-	return b.String()
+	return nil
 }
 
 // Supported reports whether path has an extension llsum reads (.pdf, .txt,

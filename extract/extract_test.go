@@ -356,3 +356,70 @@ func TestRepair(t *testing.T) {
 		t.Errorf("garbage: err = %v", err)
 	}
 }
+
+// TestWriteText: WriteText writes page after page what Text returns (the
+// pages joined by form feeds), and stops at the writer's first error.
+func TestWriteText(t *testing.T) {
+	doc, err := File(context.Background(), corpusPDF(t, "booktabs.pdf"), Options{PDFEngine: EngineLedongthuc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for i, p := range doc.Pages {
+		if i > 0 {
+			want.WriteString("\f")
+		}
+		want.WriteString(p.Text)
+	}
+	var got bytes.Buffer
+	if err := doc.WriteText(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() || doc.Text() != want.String() {
+		t.Errorf("WriteText wrote %d bytes, Text %d, want %d", got.Len(), len(doc.Text()), want.Len())
+	}
+	for _, limit := range []int{0, 10, want.Len() - 1} {
+		w := &failingWriter{left: limit}
+		if err := doc.WriteText(w); !errors.Is(err, errWriterFull) {
+			t.Errorf("writer full after %d bytes: err = %v", limit, err)
+		}
+	}
+}
+
+var errWriterFull = errors.New("writer full")
+
+// failingWriter takes left bytes, then fails.
+type failingWriter struct{ left int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		n := w.left
+		w.left = 0
+		return n, errWriterFull
+	}
+	w.left -= len(p)
+	return len(p), nil
+}
+
+// TestPageResources: a page reads its own Resources when it is read, and
+// a page without them those of its ancestors.
+func TestPageResources(t *testing.T) {
+	pdf := assemblePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Count 2 /Kids [4 0 R 6 0 R] /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
+		streamObj("BT /F1 12 Tf 72 720 Td (inherited fonts) Tj ET\n"),
+		"<< /Type /Page /Parent 2 0 R /Resources << /Font << /G9 8 0 R >> >> /Contents 7 0 R >>",
+		streamObj("BT /G9 12 Tf 72 720 Td (own fonts) Tj ET\n"),
+		// Its own font maps o to ø: a font missing from the page would read o.
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding << /BaseEncoding /WinAnsiEncoding /Differences [111 /oslash] >> >>",
+	})
+	doc, err := File(context.Background(), writeFile(t, "res.pdf", pdf), Options{PDFEngine: EngineLedongthuc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Pages) != 2 || doc.Pages[0].Text != "inherited fonts" || doc.Pages[1].Text != "øwn fønts" {
+		t.Errorf("pages = %+v", doc.Pages)
+	}
+}

@@ -17,14 +17,16 @@ import (
 // plus the generated PDFs below, among them the CID-font fixtures of issue
 // 14, so that mutations run through the plausibility check (garbled pages,
 // fallback, garbage left out), a page of two columns with line numbers for
-// the column order, and the hostile PDFs of issue 13, so that they run
-// through the budget's limits.
+// the column order, one with margin notes and a mirrored glyph, and the
+// hostile PDFs of issue 13, so that they run through the budget's limits.
 func FuzzExtract(f *testing.F) {
 	good := makePDF([]string{"Fuzz seed text", "second line"}, []string{"page two"})
 	f.Add(good)
 	f.Add(good[:len(good)-30])
 	f.Add(good[:len(good)/2])
 	f.Add(twoColumnPDF()) // through the column order (columns.go)
+	// Margin notes (margin.go) and a mirrored glyph.
+	f.Add(buildPDF(colFontDict(), nil, []string{marginNotesPage(3) + "q -1 0 0 1 112 600 cm BT /F1 10 Tf 0 0 Td (E) Tj ET Q\n"}))
 	for _, d := range []cjkfixture.Defect{cjkfixture.NoToUnicode, cjkfixture.ReplacementToUnicode} {
 		b, err := cjkfixture.Build(cjkfixture.Report()[1:3], d)
 		if err != nil {

@@ -54,29 +54,42 @@ func makePDFHex(hex func(i int) bool, pages ...[]string) []byte {
 // buildPDF builds a small valid PDF of US Letter pages with the given
 // content streams, the font F1 defined by fontDict.
 func buildPDF(fontDict string, hex func(i int) bool, streams []string) []byte {
-	var b bytes.Buffer
-	var offs []int
-	obj := func(body string) {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
-	}
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	n := len(streams)
 	kids := ""
 	for i := 0; i < n; i++ {
 		kids += fmt.Sprintf(" %d 0 R", 4+2*i)
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s ] >>", n, kids))
-	obj(fontDict)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s ] >>", n, kids),
+		fontDict,
+	}
 	for i, c := range streams {
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
 		if hex != nil && hex(i) {
 			h := fmt.Sprintf("%X>", c)
-			obj(fmt.Sprintf("<< /Length %d /Filter /ASCIIHexDecode >>\nstream\n%s\nendstream", len(h), h))
+			objs = append(objs, fmt.Sprintf("<< /Length %d /Filter /ASCIIHexDecode >>\nstream\n%s\nendstream", len(h), h))
 			continue
 		}
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(c), c))
+		objs = append(objs, streamObj(c))
+	}
+	return assemblePDF(objs)
+}
+
+// streamObj is a stream object holding c, unfiltered.
+func streamObj(c string) string {
+	return fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(c), c)
+}
+
+// assemblePDF writes objs as objects 1, 2, … of a PDF (object 1 is the
+// catalog) with their cross-reference table.
+func assemblePDF(objs []string) []byte {
+	var b bytes.Buffer
+	offs := make([]int, len(objs))
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	for i, body := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)

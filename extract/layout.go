@@ -41,7 +41,7 @@ func layoutText(glyphs []glyph, clip rect, sc *colScratch) string {
 	if len(glyphs) == 0 {
 		return ""
 	}
-	segs := clipSegments(splitSegments(glyphs), clip)
+	segs := marginNotes(clipSegments(splitSegments(glyphs), clip))
 	lines := orderColumns(mergeBaselines(segs), sc)
 	var b strings.Builder
 	b.Grow(len(glyphs) + len(glyphs)/4)

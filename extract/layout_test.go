@@ -51,3 +51,48 @@ func TestMirroredGlyphs(t *testing.T) {
 		})
 	}
 }
+
+// TestMarginNotes: a stack of margin notes drawn after the body line it
+// starts beside reads as a block before that line, so that the paragraph
+// runs on (a hyphenated word is not joined to a note); table cells and
+// single labels keep their rows.
+func TestMarginNotes(t *testing.T) {
+	for _, l := range marginBody {
+		if textWidth(l) > 350 {
+			t.Fatalf("%q is too wide for the fixture", l)
+		}
+	}
+	got := extractPage(t, marginNotesPage(3))
+	want := "pmatrix*\nspmatrix*\nsdmatrix*\nAll the small matrix forms have starred versions, more suitable\nfor use in displays,"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("margin notes: got\n%s\nwant it to start with\n%s", got, want)
+	}
+	// One label beside its line stays on it.
+	if got := extractPage(t, marginNotesPage(1)); !strings.HasPrefix(got, "pmatrix* All the small") {
+		t.Errorf("single label: got\n%s", got)
+	}
+}
+
+var marginBody = []string{
+	"All the small matrix forms have starred versions, more suit-",
+	"able for use in displays, since they have more space between",
+	"the rows and columns. They are intended for really big matrices",
+	"in displays, where the spacing of the rows matters more than it",
+	"does in running text, which is set as tightly as it can be here.",
+}
+
+// marginNotesPage is a page of justified prose with notes (1 to 3) in
+// its left margin, drawn after the first line as LaTeX draws them: a
+// seed of FuzzExtract.
+func marginNotesPage(notes int) string {
+	y := func(i int) float64 { return 700 - 12*float64(i) }
+	var p colPage
+	p.justified(144, 498, y(0), marginBody[0])
+	for i, n := range []string{"pmatrix*", "spmatrix*", "sdmatrix*"}[:notes] {
+		p.at(60, y(i), n)
+	}
+	for i := 1; i < len(marginBody); i++ {
+		p.justified(144, 498, y(i), marginBody[i])
+	}
+	return p.b.String()
+}

@@ -21,7 +21,7 @@ type ledongthucDoc struct {
 	f        *os.File
 	r        *pdf.Reader
 	pages    []pdf.Value // the page tree, walked once
-	res      []pdf.Value // each page's Resources, inherited ones resolved in the walk
+	res      []pdf.Value // the Resources each page inherits, resolved in the walk
 	boxes    []rect      // each page's crop or media box, inherited ones resolved in the walk
 	m        Meta
 	fonts    map[string]*fontInfo            // by font object
@@ -166,18 +166,20 @@ func (d *ledongthucDoc) walk(ctx context.Context, t *pageTree, node, res pdf.Val
 		t.err = err
 		return
 	}
-	if r := node.Key("Resources"); !r.IsNull() {
-		res = r
-	}
 	if b := nodeBox(node); b != (rect{}) {
 		box = b
 	}
 	kids := node.Key("Kids")
 	if node.Key("Type").Name() == "Page" || (kids.IsNull() && !node.Key("Contents").IsNull()) {
+		// A page's own Resources are read when the page is: held from
+		// here, the parsed dictionaries of a 2,415-page manual weigh MBs.
 		d.pages = append(d.pages, node)
 		d.res = append(d.res, res)
 		d.boxes = append(d.boxes, box)
 		return
+	}
+	if r := node.Key("Resources"); !r.IsNull() {
+		res = r
 	}
 	for i := 0; i < kids.Len() && t.err == nil; i++ {
 		if id, ok := refAt(kids, i); ok {
@@ -265,6 +267,9 @@ func (d *ledongthucDoc) page(ctx context.Context, i int) (text string, err error
 	}
 	defer d.bud.endPage()
 	pg, res := d.pages[i], d.res[i]
+	if r := pg.Key("Resources"); !r.IsNull() {
+		res = r
+	}
 	clip := d.boxes[i]
 	// Each page is read once: let its parsed dictionaries go (a few MB
 	// on a 2,415-page manual).

@@ -57,7 +57,7 @@ func type1Encoding(ff pdf.Value) map[int]string {
 // glyphNames maps glyph names to text with ledongthuc's Adobe Glyph List:
 // it writes the names as a font's /Differences in a one-object PDF and
 // reads them back through the library's own decoder. Names it does not
-// know (uniXXXX aside) are left out.
+// know (uniXXXX and TeX's math names aside) are left out.
 func glyphNames(names map[int]string) map[int]string {
 	codes := make([]int, 0, len(names))
 	for c := range names {
@@ -90,7 +90,11 @@ func glyphNames(names map[int]string) map[int]string {
 			}
 			s := enc.Decode(string([]byte{byte(c)}))
 			if rs := []rune(s); len(rs) == 1 && rs[0] == rune(c) && !isPlainName(names[c], rs[0]) {
-				continue // the library does not know the name
+				// The library does not know the name: TeX's, or none.
+				if t, ok := texGlyph(names[c]); ok {
+					out[c] = t
+				}
+				continue
 			}
 			out[c] = s
 		}

@@ -6,7 +6,7 @@
 // it all; the subcommands are:
 //
 //	cpu gguf -tokenizer tokenizer.json -out FILE [-layers N -hidden N ...]
-//	cpu llsum -model DIR -context C -batch B -decode N -threads T
+//	cpu llsum -model DIR -context C -batch B -decode N -threads T [-prefill-rows R]
 //	cpu report FILE
 //
 // llsum and node print one JSON line per (context, batch), each measured
@@ -104,10 +104,11 @@ func runLlsum(args []string) error {
 	n := f.Int("decode", 16, "tokens decoded per sequence after the first")
 	threads := f.Int("threads", 0, "ONNX Runtime intra-op threads (0: all cores)")
 	chunk := f.Int("prefill-chunk", onnx.DefaultPrefillChunk, "prefill chunk")
+	rows := f.Int("prefill-rows", 0, "prompts sharing a prefill pass (0: the engine's choice, 1: each alone)")
 	full := f.Bool("full-logits", false, "run the graph as written, logits for every position (no last-position rewrite)")
 	_ = f.Parse(args)
 	ctx := context.Background()
-	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, FullLogits: *full,
+	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, PrefillRows: *rows, FullLogits: *full,
 		Notice: func(s string) { fmt.Fprintln(os.Stderr, s) }})
 	if err != nil {
 		return err

@@ -2,7 +2,8 @@
 # bench/cpu/run.sh — llsum against llama.cpp on the CPU, the Llama 3.2 1B
 # shape in 4-bit, in one run:
 #   - llsum: `llsum dev gen-model --preset 1b --dtype int4` (MatMulNBits,
-#     block 32, fp32 I/O, accuracy_level 4: the builder's cpu-int4 export);
+#     block 32, fp32 I/O, accuracy_level 4, Q/K/V packed into one
+#     qkv_proj: the builder's cpu-int4 export);
 #   - llama.cpp (node-llama-cpp 3.21.1, CPU build): a GGUF of the same shape
 #     in Q4_0 that `go run ./bench/cpu gguf` writes (random weights, tied
 #     embeddings, the Llama 3 vocabulary and merges in its metadata).
@@ -47,7 +48,10 @@ variants="${VARIANTS:-plain}"
 for v in $variants; do
 	[ "$v" = full ] && v=plain # the plain folder, run as written
 	m="$work/llama-1b-int4-$v"
-	if [ ! -f "$m/genai_config.json" ]; then
+	# A folder written before the generator packed Q/K/V as the builder
+	# does (one qkv_proj MatMulNBits per layer) is written again.
+	if [ ! -f "$m/genai_config.json" ] || ! grep -aq qkv_proj "$m/model.onnx"; then
+		rm -rf "$m"
 		extra=()
 		[ "$v" = pruned ] && extra=(--prune-lm-head)
 		echo "bench/cpu: writing $m" >&2

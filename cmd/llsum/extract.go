@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -64,6 +65,13 @@ func runExtract(ctx context.Context, g *globalOptions, opts extractOptions, args
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	_, err = fmt.Fprintln(g.stdout, doc.Text())
-	return err
+	// Page by page: no second copy of the whole text.
+	w := bufio.NewWriterSize(g.stdout, 64<<10)
+	if err := doc.WriteText(w); err != nil {
+		return err
+	}
+	if err := w.WriteByte('\n'); err != nil {
+		return err
+	}
+	return w.Flush()
 }

@@ -47,6 +47,12 @@ type Options struct {
 	Lib LibOptions
 	// PrefillChunk is the prompt chunk length (0: DefaultPrefillChunk).
 	PrefillChunk int
+	// PrefillRows caps how many prompts share their first prefill forward
+	// pass on the CPU's shared-cache (GroupQueryAttention) path (see
+	// prefill.go): 0 lets the engine choose within a memory budget for
+	// attention scores, 1 prefills each prompt alone, N > 1 groups up to N
+	// prompts even where a chunk per row exceeds the budget.
+	PrefillRows int
 	// Threads is ONNX Runtime's intra-op thread count (0: its default).
 	Threads int
 	// ProfilePrefix, when set, turns on ONNX Runtime's profiler: per-node
@@ -129,6 +135,7 @@ type Engine struct {
 	rt      Runtime
 	device  string
 	chunk   int
+	maxRows int // Options.PrefillRows
 	sess    *ort.DynamicAdvancedSession
 	mu      sync.Mutex
 	kv      *kvCache
@@ -180,7 +187,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, errclass.AsFatal(fmt.Errorf("model %s: create session on %s: %w", o.Model, device, err))
 	}
-	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, sess: sess, guard: guard, tap: o.tap}
+	e := &Engine{spec: spec, rt: rt, device: device, chunk: o.PrefillChunk, maxRows: o.PrefillRows, sess: sess, guard: guard, tap: o.tap}
 	if e.chunk <= 0 {
 		e.chunk = DefaultPrefillChunk
 	}
@@ -389,6 +396,7 @@ func (e *Engine) Close() error {
 // row is the state of one sequence during Generate.
 type row struct {
 	req     GenRequest
+	idx     int // the request's index in the call
 	stopCol int // ping-pong: first column not attended (after the row stopped)
 	maxNew  int
 	length  int // positions in the KV cache
@@ -423,7 +431,7 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 		if n <= 0 {
 			n = DefaultMaxNewTokens
 		}
-		rows[i] = &row{req: r, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs, r.Mask)}
+		rows[i] = &row{req: r, idx: i, maxNew: n, sampler: newSampler(r.Sampling, r.InputIDs, r.Mask)}
 		maxP, maxNew = max(maxP, len(r.InputIDs)), max(maxNew, n)
 	}
 	// The cache holds what this batch needs, never the model's maximum.
@@ -431,14 +439,33 @@ func (e *Engine) Generate(ctx context.Context, reqs []GenRequest) ([]GenResult, 
 	if err := e.kv.reset(len(reqs), capacity); err != nil {
 		return nil, errclass.AsFatal(err)
 	}
-	if err := e.ensureScratch(len(reqs), capacity); err != nil {
+	// On the shared cache the prompts go into cache rows in the prefill
+	// plan's order (g.rows); results stay in request order (rows).
+	g := &gen{e: e, rows: rows, capacity: capacity}
+	var plan prefillPlan
+	passTokens := e.chunk
+	if s.ShareBuffer {
+		lens := make([]int, len(reqs))
+		for i, r := range reqs {
+			lens[i] = len(r.InputIDs)
+		}
+		group, first := e.prefillLimits(len(reqs), capacity)
+		plan = planPrefill(lens, e.chunk, group, first)
+		g.rows = make([]*row, len(rows))
+		for slot, i := range plan.order {
+			g.rows[slot] = rows[i]
+		}
+		for _, p := range plan.passes {
+			passTokens = max(passTokens, (p.hi-p.lo)*p.seq)
+		}
+	}
+	if err := e.ensureScratch(len(reqs), capacity, passTokens); err != nil {
 		return nil, errclass.AsFatal(err)
 	}
-	g := &gen{e: e, rows: rows, capacity: capacity}
 	start := time.Now()
 	var err error
 	if s.ShareBuffer {
-		err = g.prefillShared(ctx)
+		err = g.prefillShared(ctx, plan)
 	} else {
 		err = g.prefillPingPong(ctx, maxP)
 	}
@@ -508,8 +535,9 @@ func (e *Engine) validate(r GenRequest) error {
 	return nil
 }
 
-// ensureScratch sizes the step input and logits buffers.
-func (e *Engine) ensureScratch(batch, capacity int) error {
+// ensureScratch sizes the step input and logits buffers; passTokens is
+// the most tokens a prefill pass feeds.
+func (e *Engine) ensureScratch(batch, capacity, passTokens int) error {
 	s := e.spec
 	grow := func(b *buffer, n int) error {
 		if *b != nil && (*b).size() >= n {
@@ -522,10 +550,11 @@ func (e *Engine) ensureScratch(batch, capacity int) error {
 		*b = nb
 		return err
 	}
-	// A forward pass holds at most max(chunk, batch) tokens: batched
-	// prefill splits the chunk between the rows, so the logits buffer
-	// (tokens × vocabulary) does not grow with the batch.
-	tokens := max(e.chunk, batch)
+	// A forward pass holds at most max(passTokens, batch) tokens. The
+	// ping-pong path splits the chunk between the rows; the shared path
+	// batches prompts only when the logits are one row per sequence, so
+	// the logits buffer (tokens × vocabulary) does not grow with the batch.
+	tokens := max(passTokens, batch)
 	if err := grow(&e.scratch.ids, tokens*8); err != nil {
 		return err
 	}
@@ -718,50 +747,6 @@ func (g *gen) rowLogits(static *ort.Tensor[float32], r, p, seq int) []float32 {
 		}
 	}
 	return out
-}
-
-// prefillShared runs each prompt alone, in chunks, on its own rows of the
-// shared cache (GroupQueryAttention reads positions from the mask, so each
-// row keeps its own length and the batch needs no padding in the cache).
-func (g *gen) prefillShared(ctx context.Context) error {
-	s := g.e.spec
-	sc := &g.e.scratch
-	for b, r := range g.rows {
-		kv, err := g.e.kv.sharedViews(b, 1)
-		if err != nil {
-			return fmt.Errorf("onnx: kv views: %w", err)
-		}
-		ids := r.req.InputIDs
-		for off := 0; off < len(ids); off += g.e.chunk {
-			if err := ctx.Err(); err != nil {
-				destroyAll(kv)
-				return err
-			}
-			seq := min(g.e.chunk, len(ids)-off)
-			total := off + seq
-			for i := 0; i < seq; i++ {
-				putInt(sc.ids.bytes(), i, s.IDsType, int64(ids[off+i]))
-				putInt(sc.pos.bytes(), i, ort.TensorElementDataTypeInt64, int64(off+i))
-			}
-			for i := 0; i < total; i++ {
-				putInt(sc.mask.bytes(), i, s.MaskType, 1)
-			}
-			static, err := g.step(1, seq, total, kv, kv)
-			if err != nil {
-				destroyAll(kv)
-				return err
-			}
-			if off+seq == len(ids) {
-				r.length = len(ids)
-				g.accept(r, g.pick(r, g.observe(b, g.rowLogits(static, 0, seq-1, seq))))
-			}
-			if static != nil {
-				_ = static.Destroy()
-			}
-		}
-		destroyAll(kv)
-	}
-	return nil
 }
 
 // prefillPingPong prefills the whole batch together, prompts left-padded to

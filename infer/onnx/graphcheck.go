@@ -22,14 +22,15 @@ import (
 // logits of both runs: a near tie within fp16 rounding of the logits'
 // magnitude is arithmetic; a difference of many ulps is not.
 
-// tapFunc sees the logits of row (its place in the batch) for its output
+// tapFunc sees the logits of row (its request's index) for its output
 // token number step, before sampling; logits is reused after the call.
 type tapFunc func(row, step int, logits []float32)
 
 // observe passes row's logits to the engine's tap, if any, and returns them.
 func (g *gen) observe(row int, l []float32) []float32 {
 	if g.e.tap != nil {
-		g.e.tap(row, len(g.rows[row].res.OutputIDs), l)
+		r := g.rows[row]
+		g.e.tap(r.idx, len(r.res.OutputIDs), l)
 	}
 	return l
 }

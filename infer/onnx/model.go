@@ -28,6 +28,7 @@ type ModelSpec struct {
 	Choice string
 
 	Layers        int
+	Heads         int // query heads (0: the config does not say)
 	KVHeads       int
 	HeadSize      int
 	Vocab         int // logits' last dimension
@@ -112,6 +113,7 @@ type genaiConfig struct {
 		ContextLength int             `json:"context_length"`
 		Decoder       struct {
 			Filename string            `json:"filename"`
+			Heads    int               `json:"num_attention_heads"`
 			KVHeads  int               `json:"num_key_value_heads"`
 			HeadSize int               `json:"head_size"`
 			Layers   int               `json:"num_hidden_layers"`
@@ -263,7 +265,7 @@ func readVariant(v Variant) (*ModelSpec, error) {
 		if s.Graph == "" {
 			s.Graph = filepath.Join(dir, d.Filename)
 		}
-		s.Layers, s.KVHeads, s.HeadSize = d.Layers, d.KVHeads, d.HeadSize
+		s.Layers, s.Heads, s.KVHeads, s.HeadSize = d.Layers, d.Heads, d.KVHeads, d.HeadSize
 		s.ContextLength = g.Model.ContextLength
 		if s.ContextLength == 0 {
 			s.ContextLength = g.Search.MaxLength
@@ -287,7 +289,7 @@ func readVariant(v Variant) (*ModelSpec, error) {
 			return nil, badModel(dir, "config.json: %v", err)
 		}
 		s.Layout = LayoutOptimum
-		s.Layers, s.KVHeads = c.Layers, c.KVHeads
+		s.Layers, s.Heads, s.KVHeads = c.Layers, c.Heads, c.KVHeads
 		s.HeadSize = c.HeadDim
 		if s.HeadSize == 0 && c.Heads > 0 {
 			s.HeadSize = c.Hidden / c.Heads

@@ -45,9 +45,17 @@ func buildGenAI(c Config) *builder {
 				[]string{residual, x, ln1}, []string{"", "-", "-", ""}, attrFloat("epsilon", eps))
 			hidden, residual = out[0], out[3]
 		}
-		q := b.linear(p+"/attn/q_proj", layerName(l, "attn.q_proj.MatMul.weight"), hidden, c.Hidden, c.Heads*c.HeadSize)
-		k := b.linear(p+"/attn/k_proj", layerName(l, "attn.k_proj.MatMul.weight"), hidden, c.Hidden, c.KVHeads*c.HeadSize)
-		v := b.linear(p+"/attn/v_proj", layerName(l, "attn.v_proj.MatMul.weight"), hidden, c.Hidden, c.KVHeads*c.HeadSize)
+		var q, k, v string
+		if c.DType == DTypeInt4 {
+			// The builder packs Q/K/V into one MatMul (on every
+			// execution provider but DirectML); its int4 exports are
+			// what CPU users download.
+			q = b.packedQKV(p+"/attn/qkv_proj", l, hidden)
+		} else {
+			q = b.linear(p+"/attn/q_proj", layerName(l, "attn.q_proj.MatMul.weight"), hidden, c.Hidden, c.Heads*c.HeadSize)
+			k = b.linear(p+"/attn/k_proj", layerName(l, "attn.k_proj.MatMul.weight"), hidden, c.Hidden, c.KVHeads*c.HeadSize)
+			v = b.linear(p+"/attn/v_proj", layerName(l, "attn.v_proj.MatMul.weight"), hidden, c.Hidden, c.KVHeads*c.HeadSize)
+		}
 		attn := b.node(p+"/attn/GroupQueryAttention", "GroupQueryAttention", msDomain,
 			[]string{q, k, v, fmt.Sprintf("past_key_values.%d.key", l), fmt.Sprintf("past_key_values.%d.value", l), seqlens, total, cos, sin},
 			[]string{"", fmt.Sprintf("present.%d.key", l), fmt.Sprintf("present.%d.value", l)},

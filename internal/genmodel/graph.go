@@ -111,22 +111,46 @@ func (b *builder) linearStd(prefix, wname, x string, in, out int, std float64, o
 		w := b.addWeight(wname, initUniform, std, int64(in), int64(out))
 		return b.node(prefix+"/MatMul", "MatMul", "", []string{x, w}, []string{output})[0]
 	}
-	q := newQ4(nameSeed(c.Seed, wname), int64(in), int64(out), std, c.Int4ZeroPoints)
+	return b.int4Linear(prefix, wname, x, newQ4(nameSeed(c.Seed, wname), int64(in), int64(out), std, c.Int4ZeroPoints), output)
+}
+
+// packedQKV is the builder's packed attention input projection of an int4
+// model: Q, K and V side by side in one MatMulNBits (qkv_proj), holding the
+// values the three separate weights would (same names, same seeds), so
+// GroupQueryAttention takes the packed output as its query and no key or
+// value.
+func (b *builder) packedQKV(prefix string, l int, x string) string {
+	c := b.cfg
+	std := 1 / math.Sqrt(float64(c.Hidden))
+	part := func(name string, out int) *q4 {
+		return newQ4(nameSeed(c.Seed, layerName(l, name)), int64(c.Hidden), int64(out), std, c.Int4ZeroPoints)
+	}
+	q := packQ4(part("attn.q_proj.MatMul.weight", c.Heads*c.HeadSize),
+		part("attn.k_proj.MatMul.weight", c.KVHeads*c.HeadSize),
+		part("attn.v_proj.MatMul.weight", c.KVHeads*c.HeadSize))
+	return b.int4Linear(prefix, layerName(l, "attn.qkv_proj.MatMul.weight"), x, q, "")
+}
+
+// int4Linear is x × q as MatMulNBits, or as MatMul over q's exact values in
+// the fp twin.
+func (b *builder) int4Linear(prefix, wname, x string, q *q4, output string) string {
+	c := b.cfg
+	in, out := q.k, q.n
 	if c.Dequantized {
-		b.weights = append(b.weights, &weight{name: wname, dims: []int64{int64(in), int64(out)}, kind: initQ4Dequant, q4: q})
+		b.weights = append(b.weights, &weight{name: wname, dims: []int64{in, out}, kind: initQ4Dequant, q4: q})
 		return b.node(prefix+"/MatMul", "MatMul", "", []string{x, wname}, []string{output})[0]
 	}
 	kb := q.blocks()
 	b.weights = append(b.weights,
-		&weight{name: wname + "_Q4", dims: []int64{int64(out), kb, Int4Block / 2}, kind: initQ4Data, q4: q},
-		&weight{name: wname + "_scales", dims: []int64{int64(out) * kb}, kind: initQ4Scales, q4: q})
+		&weight{name: wname + "_Q4", dims: []int64{out, kb, Int4Block / 2}, kind: initQ4Data, q4: q},
+		&weight{name: wname + "_scales", dims: []int64{out * kb}, kind: initQ4Scales, q4: q})
 	inputs := []string{x, wname + "_Q4", wname + "_scales"}
 	if c.Int4ZeroPoints {
-		b.weights = append(b.weights, &weight{name: wname + "_zero_points", dims: []int64{int64(out) * ((kb + 1) / 2)}, kind: initQ4Zeros, q4: q})
+		b.weights = append(b.weights, &weight{name: wname + "_zero_points", dims: []int64{out * ((kb + 1) / 2)}, kind: initQ4Zeros, q4: q})
 		inputs = append(inputs, wname+"_zero_points")
 	}
 	return b.node(prefix+"/MatMulNBits", "MatMulNBits", msDomain, inputs, []string{output},
-		attrInt("K", int64(in)), attrInt("N", int64(out)), attrInt("bits", 4),
+		attrInt("K", in), attrInt("N", out), attrInt("bits", 4),
 		attrInt("block_size", Int4Block), attrInt("accuracy_level", int64(c.AccuracyLevel)))[0]
 }
 

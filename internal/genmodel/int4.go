@@ -18,6 +18,29 @@ type q4 struct {
 	k, n  int64
 	scale float64 // mean block scale
 	zp    bool
+	// parts, when set, are weights side by side along n (the builder's
+	// packed Q/K/V projection): column n is a column of one of them.
+	parts []*q4
+}
+
+// packQ4 lays weights with the same k side by side along n.
+func packQ4(parts ...*q4) *q4 {
+	p := &q4{k: parts[0].k, zp: parts[0].zp, parts: parts}
+	for _, x := range parts {
+		p.n += x.n
+	}
+	return p
+}
+
+// part is the part holding column n of a packed weight, and n within it.
+func (q *q4) part(n int64) (*q4, int64) {
+	for _, p := range q.parts[:len(q.parts)-1] {
+		if n < p.n {
+			return p, n
+		}
+		n -= p.n
+	}
+	return q.parts[len(q.parts)-1], n
 }
 
 func newQ4(seed uint64, k, n int64, std float64, zp bool) *q4 {
@@ -30,6 +53,10 @@ func (q *q4) blocks() int64 { return (q.k + Int4Block - 1) / Int4Block }
 // value is the 4-bit value of element (k, n); 16 of them come from one
 // 64-bit draw.
 func (q *q4) value(k, n int64) int {
+	if q.parts != nil {
+		p, m := q.part(n)
+		return p.value(k, m)
+	}
 	i := n*q.k + k
 	return int(splitmix64(q.seed+uint64(i/16)) >> (4 * (i % 16)) & 15)
 }
@@ -37,6 +64,10 @@ func (q *q4) value(k, n int64) int {
 // zero is block (n, b)'s zero point: 8 when symmetric, else 6..9 (the
 // values stay centred, so the tiny models' output is not degenerate).
 func (q *q4) zero(n, b int64) int {
+	if q.parts != nil {
+		p, m := q.part(n)
+		return p.zero(m, b)
+	}
 	if !q.zp {
 		return 8
 	}
@@ -46,6 +77,10 @@ func (q *q4) zero(n, b int64) int {
 // blockScale is block (n, b)'s scale, 0.75 to 1.25 times the mean, rounded
 // to fp16 so that fp16 and fp32 scale tensors hold the same number.
 func (q *q4) blockScale(n, b int64) float32 {
+	if q.parts != nil {
+		p, m := q.part(n)
+		return p.blockScale(m, b)
+	}
 	u := float64(splitmix64(q.seed^0x9e6c63d0676a9a99+uint64(n*q.blocks()+b))>>11) / (1 << 53)
 	return float16to32(float16bits(float32(q.scale * (0.75 + 0.5*u))))
 }

@@ -3,6 +3,7 @@ package genmodel
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,8 +48,18 @@ func TestInt4Conformance(t *testing.T) {
 					t.Errorf("%s: attrs %v inputs %v", n.name, attrs, n.inputs)
 				}
 			}
-			// 7 per layer and lm_head.
-			if want := 7*cfg.Layers + 1; nbits != want {
+			// 7 per layer and lm_head; genai packs Q/K/V into one, as the
+			// builder does.
+			want := 7*cfg.Layers + 1
+			if tc.flavour == FlavourGenAI {
+				want = 5*cfg.Layers + 1
+				for _, n := range m.graph.nodes {
+					if n.op == "GroupQueryAttention" && (n.inputs[1] != "" || n.inputs[2] != "" || !strings.Contains(n.inputs[0], "/attn/qkv_proj/")) {
+						t.Errorf("%s: inputs %v, want the packed qkv_proj output alone", n.name, n.inputs[:3])
+					}
+				}
+			}
+			if nbits != want {
 				t.Errorf("%d MatMulNBits nodes, want %d", nbits, want)
 			}
 			var rows [2][][]float32
@@ -76,6 +87,48 @@ func TestInt4Conformance(t *testing.T) {
 				t.Errorf("greedy tokens differ: int4 %v, twin %v", toks[0], toks[1])
 			}
 		})
+	}
+}
+
+// A packed weight holds its parts' values side by side: the same 4-bit
+// values, zero points and scales, its bytes the parts' bytes in turn.
+func TestPackQ4(t *testing.T) {
+	for _, zp := range []bool{false, true} {
+		parts := []*q4{newQ4(1, 70, 5, 0.1, zp), newQ4(2, 70, 3, 0.2, zp), newQ4(3, 70, 2, 0.3, zp)}
+		p := packQ4(parts...)
+		if p.n != 10 || p.k != 70 {
+			t.Fatalf("packed shape %d × %d", p.k, p.n)
+		}
+		var data, zeros []byte
+		for _, x := range parts {
+			for i := int64(0); i < x.n*x.blocks()*Int4Block/2; i++ {
+				data = append(data, x.dataByte(i))
+			}
+			for i := int64(0); i < x.n*((x.blocks()+1)/2); i++ {
+				zeros = append(zeros, x.zeroByte(i))
+			}
+		}
+		for i, b := range data {
+			if got := p.dataByte(int64(i)); got != b {
+				t.Fatalf("zp=%v: data byte %d is %#x, want %#x", zp, i, got, b)
+			}
+		}
+		for i, b := range zeros {
+			if got := p.zeroByte(int64(i)); got != b {
+				t.Fatalf("zp=%v: zero-point byte %d is %#x, want %#x", zp, i, got, b)
+			}
+		}
+		n := int64(0)
+		for _, x := range parts {
+			for j := int64(0); j < x.n; j++ {
+				for k := int64(0); k < x.k; k++ {
+					if p.dequant(k, n+j) != x.dequant(k, j) {
+						t.Fatalf("zp=%v: element (%d, %d) differs", zp, k, n+j)
+					}
+				}
+			}
+			n += x.n
+		}
 	}
 }
 
