@@ -89,8 +89,9 @@ func main() {
 	timeout := flag.Duration("timeout", 5*time.Minute, "per-document time limit")
 	rounds := flag.Int("rounds", 2, "timing rounds, llsum and the peers alternating; the best of each counts")
 	fixtures := flag.Bool("fixtures", true, "also read the generated CJK mojibake fixtures (extract/cjkfixture)")
+	numbers := flag.Bool("numbers", false, "also print each file's bigram-F1 without the bigrams that hold a number (line and page numbers)")
 	flag.Parse()
-	if err := run(*corpus, *engine, *workers, *rounds, *only, *skipHuge, *fixtures, *timeout); err != nil {
+	if err := run(*corpus, *engine, *workers, *rounds, *only, *skipHuge, *fixtures, *numbers, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "extract-bench:", err)
 		os.Exit(1)
 	}
@@ -115,7 +116,7 @@ func readManifest(path string) ([]entry, error) {
 	return out, sc.Err()
 }
 
-func run(corpus, engine string, workers, rounds int, only string, skipHuge, fixtures bool, timeout time.Duration) error {
+func run(corpus, engine string, workers, rounds int, only string, skipHuge, fixtures, numbers bool, timeout time.Duration) error {
 	entries, err := readManifest(filepath.Join(corpus, "pdf", "MANIFEST.tsv"))
 	if err != nil {
 		return err
@@ -238,6 +239,15 @@ func run(corpus, engine string, workers, rounds int, only string, skipHuge, fixt
 		fmt.Printf("CPU time: %s %.2fs = %.1f pages per CPU-second; llsum/%s ratio %.2f\n",
 			p.name, p.best.cpu.Seconds(), float64(p.pgs)/p.best.cpu.Seconds(), p.name,
 			(float64(ourPages)/cpu.Seconds())/(float64(p.pgs)/p.best.cpu.Seconds()))
+	}
+	if numbers {
+		fmt.Printf("\nbigram-F1 without the bigrams that hold a number (the reference puts listings' line numbers apart)\n")
+		for i, r := range results {
+			ref, err := os.ReadFile(filepath.Join(corpus, "reference", strings.TrimSuffix(r.name, ".pdf")+".txt"))
+			if err == nil && r.ok {
+				fmt.Printf("  %-42s %-18s %.3f (all: %.3f)\n", r.name, r.kind, numberFreeBigramF1(string(ref), texts[i]), r.score.BigramF1)
+			}
+		}
 	}
 	if fixtures {
 		return benchFixtures(ctx, ex)
@@ -389,4 +399,19 @@ func report(results []*result, texts []string, engine string, workers, pages int
 	if len(peers) == 0 {
 		fmt.Fprintf(w, "no peer installed: no side-by-side figures (apt-get install poppler-utils mupdf-tools)\n")
 	}
+}
+
+// numberFreeBigramF1 is bigram-F1 over the bigrams whose tokens hold no
+// digit.
+func numberFreeBigramF1(ref, got string) float64 {
+	keep := func(text string) []string {
+		var out []string
+		for _, b := range textmetric.Bigrams(textmetric.Tokens(text)) {
+			if !strings.ContainsAny(b, "0123456789") {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	return textmetric.F1(keep(ref), keep(got))
 }

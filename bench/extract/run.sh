@@ -7,7 +7,10 @@
 # then CPU time and peak RSS of extracting the 2,415-page manual, llsum and
 # the peers one after the other.
 #
-#   bench/extract/run.sh [--engine auto|pdfium|ledongthuc] [--only a.pdf,b.pdf]
+#   bench/extract/run.sh [--engine auto|pdfium|ledongthuc] [--only a.pdf,b.pdf] [--numbers]
+#
+# --numbers also prints each file's bigram-F1 without the bigrams that hold
+# a number (pdftotext puts listings' line numbers in blocks of their own).
 #
 # The peers and the fixtures' font come from scripts/setup.d/30-pdf-tools.sh
 # (make deps): poppler-utils, mupdf-tools, fonts-droid-fallback.
