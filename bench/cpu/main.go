@@ -8,10 +8,13 @@
 //	cpu gguf -tokenizer tokenizer.json -out FILE [-layers N -hidden N ...]
 //	cpu llsum -model DIR -context C -batch B -decode N -threads T [-prefill-rows R]
 //	cpu report FILE
+//	cpu evict FILE...
 //
 // llsum and node print one JSON line per (context, batch), each measured
 // in a process of its own so that its peak RSS (VmHWM) is that
 // configuration's; report prints the table and the llsum/llama.cpp ratios.
+// evict drops the files' pages from the page cache, so that each
+// measurement starts from the same state (see runEvict).
 package main
 
 import (
@@ -42,6 +45,8 @@ func main() {
 		err = runLlsum(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
+	case "evict":
+		err = runEvict(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
@@ -106,6 +111,7 @@ func runLlsum(args []string) error {
 	chunk := f.Int("prefill-chunk", onnx.DefaultPrefillChunk, "prefill chunk")
 	rows := f.Int("prefill-rows", 0, "prompts sharing a prefill pass (0: the engine's choice, 1: each alone)")
 	full := f.Bool("full-logits", false, "run the graph as written, logits for every position (no last-position rewrite)")
+	warm := f.Int("warmup", 16, "prompt tokens of the warm-up request")
 	_ = f.Parse(args)
 	ctx := context.Background()
 	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, PrefillRows: *rows, FullLogits: *full,
@@ -115,7 +121,7 @@ func runLlsum(args []string) error {
 	}
 	defer e.Close()
 	// Warm-up (session buffers, thread pool), as llama.mjs does.
-	if _, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: promptIDs(99, 16), MaxNewTokens: 2, IgnoreEOS: true}}); err != nil {
+	if _, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: promptIDs(99, *warm), MaxNewTokens: 2, IgnoreEOS: true}}); err != nil {
 		return err
 	}
 	reqs := make([]onnx.GenRequest, *b)

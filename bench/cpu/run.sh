@@ -9,7 +9,10 @@
 #     embeddings, the Llama 3 vocabulary and merges in its metadata).
 # For each context and batch it measures llsum, then llama.cpp, each in a
 # fresh process (prefill tok/s, decode tok/s, peak RSS), and prints the
-# table and the llsum/llama.cpp ratios. Models are generated once into
+# table and the llsum/llama.cpp ratios. Before each measurement it drops
+# that engine's model files from the page cache (`cpu evict`), so each
+# starts cold: a file just written sits in the cache in 2 MB folios, and
+# every embedding row a prompt touches then counts 2 MB of llsum's RSS. Models are generated once into
 # "$LLSUM_CACHE/bench/cpu" (about 2.5 GB).
 #
 # Environment: CONTEXTS (512,4096), BATCHES (1,4), DECODE (16 tokens),
@@ -73,11 +76,13 @@ for c in "${contexts[@]}"; do
 			echo "bench/cpu: llsum ($v) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 			m="$work/llama-1b-int4-$v" extra=()
 			[ "$v" = full ] && m="$work/llama-1b-int4-plain" extra=(-full-logits)
+			"$work/cpu" evict "$m/model.onnx" "$m/model.onnx.data"
 			"${lock[@]}" "$work/cpu" llsum -model "$m" "${extra[@]}" -context "$c" -batch "$b" -decode "$decode" -threads "$threads" |
 				sed "s/\"engine\":\"llsum\"/\"engine\":\"llsum-$v\"/" | tee -a "$results"
 		done
 		for fa in "${flashes[@]}"; do
 			echo "bench/cpu: llama.cpp (flash attention $fa) context $c batch $b, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+			"$work/cpu" evict "$gguf"
 			(cd "$peer" && "${lock[@]}" node llsum-llama.mjs "$gguf" "$c" "$b" "$decode" "$threads" "$fa") | tee -a "$results"
 		done
 	done
