@@ -111,7 +111,6 @@ func runLlsum(args []string) error {
 	chunk := f.Int("prefill-chunk", onnx.DefaultPrefillChunk, "prefill chunk")
 	rows := f.Int("prefill-rows", 0, "prompts sharing a prefill pass (0: the engine's choice, 1: each alone)")
 	full := f.Bool("full-logits", false, "run the graph as written, logits for every position (no last-position rewrite)")
-	warm := f.Int("warmup", 16, "prompt tokens of the warm-up request")
 	_ = f.Parse(args)
 	ctx := context.Background()
 	e, err := onnx.Open(ctx, onnx.Options{Model: *model, Device: "cpu", Lib: onnx.DefaultLibOptions(""), Threads: *threads, PrefillChunk: *chunk, PrefillRows: *rows, FullLogits: *full,
@@ -121,7 +120,7 @@ func runLlsum(args []string) error {
 	}
 	defer e.Close()
 	// Warm-up (session buffers, thread pool), as llama.mjs does.
-	if _, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: promptIDs(99, *warm), MaxNewTokens: 2, IgnoreEOS: true}}); err != nil {
+	if _, err := e.Generate(ctx, []onnx.GenRequest{{InputIDs: promptIDs(99, 16), MaxNewTokens: 2, IgnoreEOS: true}}); err != nil {
 		return err
 	}
 	reqs := make([]onnx.GenRequest, *b)
