@@ -114,7 +114,9 @@ func splitSegments(glyphs []glyph) []segment {
 				cur.minX = math.Min(cur.minX, g.x)
 				cur.maxX = math.Max(cur.maxX, g.x+g.w)
 				if size > cur.size {
-					cur.size = size
+					// The baseline is the body text's, not that of a
+					// superscript (a footnote's mark) drawn first.
+					cur.size, cur.y = size, g.y
 				}
 				continue
 			}

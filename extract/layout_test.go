@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -95,4 +96,39 @@ func marginNotesPage(notes int) string {
 		p.justified(144, 498, y(i), marginBody[i])
 	}
 	return p.b.String()
+}
+
+// TestSuperscriptBaseline: a line that starts with a superscript (a
+// footnote's mark, drawn first and raised) keeps the body text's baseline,
+// so that a glyph lowered on that line (the E of the TeX logo) stays on
+// it; lines above and below stay apart.
+func TestSuperscriptBaseline(t *testing.T) {
+	// Text at 8 pt on baseline 600 after the mark (6 pt, raised r points);
+	// the E 1.7 pt lower, kerned under the T and the X.
+	line := func(r float64) string {
+		head := "All you need is T"
+		x := 102.9 + textWidth(head)*0.8
+		return fmt.Sprintf("BT /F1 6 Tf 1 0 0 1 100 %.2f Tm (1) Tj ET\n", 600+r) +
+			fmt.Sprintf("BT /F1 8 Tf 1 0 0 1 102.9 600 Tm (%s) Tj ", head) +
+			fmt.Sprintf("1 0 0 1 %.2f 598.3 Tm (E) Tj ", x-1.5) +
+			fmt.Sprintf("1 0 0 1 %.2f 600 Tm (X hacker like me,) Tj ET\n", x+1.5)
+	}
+	for _, c := range []struct {
+		name        string
+		above, body string
+		want        string
+	}{
+		{"mark raised 2.8pt", "", line(2.76), "1All you need is TEX hacker like me,"},
+		{"mark raised 3pt", "", line(3), "1All you need is TEX hacker like me,"},
+		{"mark on the baseline", "", line(0), "1All you need is TEX hacker like me,"},
+		{"line above", "BT /F1 8 Tf 1 0 0 1 100 610 Tm (the line above) Tj ET\n", line(2.76),
+			"the line above\n1All you need is TEX hacker like me,"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := extractPage(t, c.above+c.body+"BT /F1 8 Tf 1 0 0 1 100 590 Tm (the line below) Tj ET\n")
+			if want := c.want + "\nthe line below"; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
 }
