@@ -132,3 +132,46 @@ func TestSuperscriptBaseline(t *testing.T) {
 		})
 	}
 }
+
+// TestMarginNoteRunIntoBody: a note drawn just before the body line beside
+// it, the pen running on into that line, is cut from it and read with the
+// stack it belongs to (mdwtab: "\tab@doreadpream" came between "pream-"
+// and "ble"); a wide table row starting in the margin keeps its cells.
+func TestMarginNoteRunIntoBody(t *testing.T) {
+	y := func(i int) float64 { return 700 - 12*float64(i) }
+	body := func(p *colPage, from int) {
+		for i := from; i < len(marginBody); i++ {
+			p.justified(144, 498, y(i), marginBody[i])
+		}
+	}
+	for _, c := range []struct {
+		name string
+		page func() string
+		want string
+	}{
+		{"second note before its line", func() string {
+			var p colPage
+			p.justified(144, 498, y(0), marginBody[0])
+			p.at(60, y(0), "pmatrix*")
+			p.at(60, y(1), "spmatrix*")
+			body(&p, 1)
+			return p.b.String()
+		}, "pmatrix*\nspmatrix*\nAll the small matrix forms have starred versions, more suitable\nfor use in displays,"},
+		{"table row from the margin", func() string {
+			var p colPage
+			body(&p, 0)
+			p.at(60, y(6), "Name")
+			p.at(144, y(6), "the width of the rule")
+			p.at(60, y(7), "Size")
+			p.at(144, y(7), "the size of the text")
+			return p.b.String()
+		}, "does in running text, which is set as tightly as it can be here.\nName the width of the rule\nSize the size of the text"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := extractPage(t, c.page())
+			if !strings.Contains(got, c.want) {
+				t.Errorf("got\n%s\nwant it to contain\n%s", got, c.want)
+			}
+		})
+	}
+}
