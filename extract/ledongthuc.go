@@ -411,15 +411,6 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		if fi.dw == 0 {
 			fi.dw = 500
 		}
-		if fi.toUnicode != nil {
-			// Codes the ToUnicode map leaves out (dvips writes none for
-			// cmsy's angle brackets) mean what the encoding's
-			// Differences name them, as without a ToUnicode map; read
-			// raw, they were control characters.
-			if names := differences(fv.Key("Encoding"), fi.toUnicode); names != nil {
-				fi.builtin = glyphNames(names)
-			}
-		}
 		if fi.toUnicode == nil && fv.Key("Encoding").IsNull() {
 			// No encoding in the PDF: the font program's own (TeX's fonts).
 			if ff := fv.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
