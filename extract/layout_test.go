@@ -118,11 +118,11 @@ func TestSuperscriptBaseline(t *testing.T) {
 		above, body string
 		want        string
 	}{
-		{"mark raised 2.8pt", "", line(2.76), "1All you need is TEX hacker like me,"},
-		{"mark raised 3pt", "", line(3), "1All you need is TEX hacker like me,"},
+		{"mark raised 2.8pt", "", line(2.76), "1 All you need is TEX hacker like me,"},
+		{"mark raised 3pt", "", line(3), "1 All you need is TEX hacker like me,"},
 		{"mark on the baseline", "", line(0), "1All you need is TEX hacker like me,"},
 		{"line above", "BT /F1 8 Tf 1 0 0 1 100 610 Tm (the line above) Tj ET\n", line(2.76),
-			"the line above\n1All you need is TEX hacker like me,"},
+			"the line above\n1 All you need is TEX hacker like me,"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := extractPage(t, c.above+c.body+"BT /F1 8 Tf 1 0 0 1 100 590 Tm (the line below) Tj ET\n")
@@ -171,6 +171,41 @@ func TestMarginNoteRunIntoBody(t *testing.T) {
 			got := extractPage(t, c.page())
 			if !strings.Contains(got, c.want) {
 				t.Errorf("got\n%s\nwant it to contain\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+// TestSuperscriptWordBreak: a superscript that ends before a letter or
+// digit (a footnote's mark) ends a word; LATEX's A kerned under its T, a
+// lowered E and a math superscript before a bracket do not.
+func TestSuperscriptWordBreak(t *testing.T) {
+	type run struct {
+		size, dx, rise float64 // dx: gap after the run before (points, negative: kerned back)
+		s              string
+	}
+	for _, c := range []struct {
+		name string
+		runs []run
+		want string
+	}{
+		{"footnote mark", []run{{6, 0, 2.8, "4"}, {8, 0.5, 0, "This is a note"}}, "4 This is a note"},
+		{"footnote mark touching", []run{{6, 0, 2.8, "12"}, {8, 0, 0, "But not here"}}, "12 But not here"},
+		{"mark on the baseline", []run{{6, 0, 0, "4"}, {8, 0.5, 0, "This"}}, "4This"},
+		{"LaTeX logo", []run{{10, 0, 0, "the L"}, {7, -3.6, 2.2, "A"}, {10, -1.5, 0, "TEX logo"}}, "the LATEX logo"},
+		{"lowered E", []run{{10, 0, 0, "T"}, {10, -1.7, -2.2, "E"}, {10, -1.2, 0, "X"}}, "TEX"},
+		{"math superscript", []run{{10, 0, 0, "[q"}, {7, 0.3, 3.6, "2"}, {10, 0.3, 0, "];"}}, "[q2];"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			x := 100.0
+			for _, r := range c.runs {
+				x += r.dx
+				fmt.Fprintf(&b, "BT /F1 %g Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj ET\n", r.size, x, 600+r.rise, r.s)
+				x += textWidth(r.s) * r.size / colSize
+			}
+			if got := extractPage(t, b.String()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
 	}
