@@ -114,7 +114,9 @@ func splitSegments(glyphs []glyph) []segment {
 				cur.minX = math.Min(cur.minX, g.x)
 				cur.maxX = math.Max(cur.maxX, g.x+g.w)
 				if size > cur.size {
-					cur.size = size
+					// The baseline is the body text's, not that of a
+					// superscript (a footnote's mark) drawn first.
+					cur.size, cur.y = size, g.y
 				}
 				continue
 			}
@@ -191,11 +193,8 @@ func writeLine(b *strings.Builder, gl []glyph) {
 			pending = wrote
 			continue
 		}
-		if !rtl && i > 0 && !gl[i-1].space {
-			p := gl[i-1]
-			if g.x-(p.x+p.w) > wordGap*math.Max(g.size, p.size) {
-				pending = wrote
-			}
+		if !rtl && i > 0 && !gl[i-1].space && wordBreak(&gl[i-1], &g) {
+			pending = wrote
 		}
 		if pending {
 			b.WriteByte(' ')
@@ -205,6 +204,22 @@ func writeLine(b *strings.Builder, gl []glyph) {
 		wrote = true
 	}
 }
+
+// wordBreak reports whether a word ends between p and the glyph g after
+// it on a line: at a gap wider than wordGap ems, or where a superscript
+// ends before a letter or digit ("¹All" of a footnote: p smaller than g,
+// raised by more than supRise of g's ems, and not kerned under it as
+// LATEX's A is under its T; "q²)" stays whole).
+func wordBreak(p, g *glyph) bool {
+	gap := g.x - (p.x + p.w)
+	if gap > wordGap*math.Max(g.size, p.size) {
+		return true
+	}
+	return gap > -0.02*g.size && p.size < 0.9*g.size && p.y-g.y > supRise*g.size && wordStart(g.s)
+}
+
+// supRise is the least rise, in ems, of a superscript that ends a word.
+const supRise = 0.3
 
 // withGaps returns gl (in reading order) with space glyphs at word gaps.
 func withGaps(gl []glyph, rtl bool) []glyph {

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -95,4 +96,117 @@ func marginNotesPage(notes int) string {
 		p.justified(144, 498, y(i), marginBody[i])
 	}
 	return p.b.String()
+}
+
+// TestSuperscriptBaseline: a line that starts with a superscript (a
+// footnote's mark, drawn first and raised) keeps the body text's baseline,
+// so that a glyph lowered on that line (the E of the TeX logo) stays on
+// it; lines above and below stay apart.
+func TestSuperscriptBaseline(t *testing.T) {
+	// Text at 8 pt on baseline 600 after the mark (6 pt, raised r points);
+	// the E 1.7 pt lower, kerned under the T and the X.
+	line := func(r float64) string {
+		head := "All you need is T"
+		x := 102.9 + textWidth(head)*0.8
+		return fmt.Sprintf("BT /F1 6 Tf 1 0 0 1 100 %.2f Tm (1) Tj ET\n", 600+r) +
+			fmt.Sprintf("BT /F1 8 Tf 1 0 0 1 102.9 600 Tm (%s) Tj ", head) +
+			fmt.Sprintf("1 0 0 1 %.2f 598.3 Tm (E) Tj ", x-1.5) +
+			fmt.Sprintf("1 0 0 1 %.2f 600 Tm (X hacker like me,) Tj ET\n", x+1.5)
+	}
+	for _, c := range []struct {
+		name        string
+		above, body string
+		want        string
+	}{
+		{"mark raised 2.8pt", "", line(2.76), "1 All you need is TEX hacker like me,"},
+		{"mark raised 3pt", "", line(3), "1 All you need is TEX hacker like me,"},
+		{"mark on the baseline", "", line(0), "1All you need is TEX hacker like me,"},
+		{"line above", "BT /F1 8 Tf 1 0 0 1 100 610 Tm (the line above) Tj ET\n", line(2.76),
+			"the line above\n1 All you need is TEX hacker like me,"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := extractPage(t, c.above+c.body+"BT /F1 8 Tf 1 0 0 1 100 590 Tm (the line below) Tj ET\n")
+			if want := c.want + "\nthe line below"; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestMarginNoteRunIntoBody: a note drawn just before the body line beside
+// it, the pen running on into that line, is cut from it and read with the
+// stack it belongs to (mdwtab: "\tab@doreadpream" came between "pream-"
+// and "ble"); a wide table row starting in the margin keeps its cells.
+func TestMarginNoteRunIntoBody(t *testing.T) {
+	y := func(i int) float64 { return 700 - 12*float64(i) }
+	body := func(p *colPage, from int) {
+		for i := from; i < len(marginBody); i++ {
+			p.justified(144, 498, y(i), marginBody[i])
+		}
+	}
+	for _, c := range []struct {
+		name string
+		page func() string
+		want string
+	}{
+		{"second note before its line", func() string {
+			var p colPage
+			p.justified(144, 498, y(0), marginBody[0])
+			p.at(60, y(0), "pmatrix*")
+			p.at(60, y(1), "spmatrix*")
+			body(&p, 1)
+			return p.b.String()
+		}, "pmatrix*\nspmatrix*\nAll the small matrix forms have starred versions, more suitable\nfor use in displays,"},
+		{"table row from the margin", func() string {
+			var p colPage
+			body(&p, 0)
+			p.at(60, y(6), "Name")
+			p.at(144, y(6), "the width of the rule")
+			p.at(60, y(7), "Size")
+			p.at(144, y(7), "the size of the text")
+			return p.b.String()
+		}, "does in running text, which is set as tightly as it can be here.\nName the width of the rule\nSize the size of the text"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := extractPage(t, c.page())
+			if !strings.Contains(got, c.want) {
+				t.Errorf("got\n%s\nwant it to contain\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+// TestSuperscriptWordBreak: a superscript that ends before a letter or
+// digit (a footnote's mark) ends a word; LATEX's A kerned under its T, a
+// lowered E and a math superscript before a bracket do not.
+func TestSuperscriptWordBreak(t *testing.T) {
+	type run struct {
+		size, dx, rise float64 // dx: gap after the run before (points, negative: kerned back)
+		s              string
+	}
+	for _, c := range []struct {
+		name string
+		runs []run
+		want string
+	}{
+		{"footnote mark", []run{{6, 0, 2.8, "4"}, {8, 0.5, 0, "This is a note"}}, "4 This is a note"},
+		{"footnote mark touching", []run{{6, 0, 2.8, "12"}, {8, 0, 0, "But not here"}}, "12 But not here"},
+		{"mark on the baseline", []run{{6, 0, 0, "4"}, {8, 0.5, 0, "This"}}, "4This"},
+		{"LaTeX logo", []run{{10, 0, 0, "the L"}, {7, -3.6, 2.2, "A"}, {10, -1.5, 0, "TEX logo"}}, "the LATEX logo"},
+		{"lowered E", []run{{10, 0, 0, "T"}, {10, -1.7, -2.2, "E"}, {10, -1.2, 0, "X"}}, "TEX"},
+		{"math superscript", []run{{10, 0, 0, "[q"}, {7, 0.3, 3.6, "2"}, {10, 0.3, 0, "];"}}, "[q2];"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			x := 100.0
+			for _, r := range c.runs {
+				x += r.dx
+				fmt.Fprintf(&b, "BT /F1 %g Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj ET\n", r.size, x, 600+r.rise, r.s)
+				x += textWidth(r.s) * r.size / colSize
+			}
+			if got := extractPage(t, b.String()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
 }

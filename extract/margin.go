@@ -41,6 +41,7 @@ func marginNotes(segs []segment) []segment {
 	if !ok {
 		return segs
 	}
+	segs = splitNotes(segs, left, right)
 	for k := 1; k < len(segs); k++ {
 		if !isNote(&segs[k], left, right) || isNote(&segs[k-1], left, right) {
 			continue
@@ -67,6 +68,83 @@ func marginNotes(segs []segment) []segment {
 		k = e - 1
 	}
 	return segs
+}
+
+// splitNotes cuts the note out of each segment that runs from the margin
+// into the body, or from the body into the margin, without the pen
+// jumping back (a note drawn just before the body line beside it, or just
+// after the one beside it), so that the note is read as a note and not as
+// the line's first or last word. It returns segs, or a new slice when it
+// cut any.
+func splitNotes(segs []segment, left, right float64) []segment {
+	var out []segment
+	for i := range segs {
+		j := noteCut(&segs[i], left, right)
+		if j < 0 {
+			if out != nil {
+				out = append(out, segs[i])
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]segment, 0, len(segs)+4), segs[:i]...)
+		}
+		gl := segs[i].glyphs
+		out = append(out, newSegment(gl[:j]), newSegment(gl[j:]))
+	}
+	if out == nil {
+		return segs
+	}
+	return out
+}
+
+// noteCut returns the index of s's glyph where its body text starts after
+// a note in the left margin, or where a note in the right margin starts
+// after its body text; -1 when s does not cross an edge of the body so.
+func noteCut(s *segment, left, right float64) int {
+	gap := gutterGap * s.size
+	if s.minX >= left-gap && s.maxX <= right+gap {
+		return -1
+	}
+	end := math.Inf(-1)
+	for j, g := range s.glyphs {
+		if g.space {
+			continue
+		}
+		var note segment
+		switch {
+		case end < left-gap && g.x >= left-1 && j > 0:
+			note = newSegment(s.glyphs[:j])
+		case end > math.Inf(-1) && end <= right+1 && g.x > right+gap:
+			note = newSegment(s.glyphs[j:])
+		}
+		if note.glyphs != nil {
+			if isNote(&note, left, right) {
+				return j
+			}
+			return -1
+		}
+		end = g.x + g.w
+	}
+	return -1
+}
+
+// newSegment returns the segment of glyphs gl: its baseline and size are
+// those of its largest glyph.
+func newSegment(gl []glyph) segment {
+	s := segment{glyphs: gl, y: gl[0].y, size: 0, minX: math.Inf(1), maxX: math.Inf(-1)}
+	for _, g := range gl {
+		size := g.size
+		if size <= 0 {
+			size = 1
+		}
+		if size > s.size {
+			s.size, s.y = size, g.y
+		}
+		s.minX = math.Min(s.minX, g.x)
+		s.maxX = math.Max(s.maxX, g.x+g.w)
+	}
+	return s
 }
 
 // stacked reports whether b sits under a in the same column: a line or
