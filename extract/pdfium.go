@@ -43,6 +43,7 @@ type pdfiumPool struct {
 	cacheDir string
 	max      int
 	memPages uint32 // linear-memory limit of each instance
+	alloc    wasmAllocator
 
 	once sync.Once
 	pool pdfium.Pool
@@ -53,7 +54,17 @@ func newPDFiumPool(cacheDir string, max int, budget int64) *pdfiumPool {
 	if max < 1 {
 		max = 1
 	}
-	return &pdfiumPool{cacheDir: cacheDir, max: max, memPages: pdfiumMemoryPages(budget)}
+	return &pdfiumPool{cacheDir: cacheDir, max: max, memPages: pdfiumMemoryPages(budget), alloc: memoryAllocator()}
+}
+
+// wasmAllocator provides PDFium instances' linear memory (wasmmem_*.go).
+// A watchdog that kills an instance mid-call brackets the kill with
+// beginKill and, once the call has returned, endKill, so that the killed
+// call's memory stays mapped until then.
+type wasmAllocator interface {
+	allocator() experimental.MemoryAllocator
+	beginKill()
+	endKill()
 }
 
 func (p *pdfiumPool) start() (pdfium.Pool, error) {
@@ -75,7 +86,7 @@ func (p *pdfiumPool) start() (pdfium.Pool, error) {
 		p.pool, p.err = webassembly.Init(webassembly.Config{
 			// Instances' linear memory grows in place and is unmapped when
 			// the instance goes (wasmmem_*.go).
-			Context:       experimental.WithMemoryAllocator(context.Background(), memoryAllocator()),
+			Context:       experimental.WithMemoryAllocator(context.Background(), p.alloc.allocator()),
 			MinIdle:       0,
 			MaxIdle:       p.max,
 			MaxTotal:      p.max,
@@ -121,6 +132,7 @@ type pdfiumDoc struct {
 	m      Meta
 	stop   func() bool
 	killed chan struct{}
+	alloc  wasmAllocator
 	// broken is set when a call failed other than with one of PDFium's
 	// error codes (a trap: out of memory, a crash): the instance is then
 	// discarded instead of going back to the pool, where it would fail
@@ -138,12 +150,14 @@ func (p *pdfiumPool) open(ctx context.Context, in docInput, password string) (d 
 		return nil, fmt.Errorf("PDFium instance: %w", err)
 	}
 	killed := make(chan struct{})
-	doc := &pdfiumDoc{inst: inst, killed: killed}
+	doc := &pdfiumDoc{inst: inst, killed: killed, alloc: p.alloc}
 	d = doc
 	// A watchdog kills the instance when ctx ends: the call in flight then
-	// returns an error and the pool replaces the instance.
+	// returns an error and the pool replaces the instance. close ends the
+	// kill (endKill) after that call has returned.
 	doc.stop = context.AfterFunc(ctx, func() {
 		defer close(killed)
+		p.alloc.beginKill()
 		_ = inst.Kill()
 	})
 	defer func() {
@@ -271,8 +285,10 @@ func (d *pdfiumDoc) pageText(ctx context.Context, i int) (string, error) {
 
 func (d *pdfiumDoc) close() {
 	if d.stop != nil && !d.stop() {
-		// The watchdog ran: the instance is gone already.
+		// The watchdog ran: the instance is gone already, and no call
+		// runs in it any more.
 		<-d.killed
+		d.alloc.endKill()
 		d.inst = nil
 	}
 	if d.inst != nil && d.broken {

@@ -4,5 +4,13 @@ package extract
 
 import "github.com/tetratelabs/wazero/experimental"
 
-// memoryAllocator is the allocator PDFium instances use (nil: wazero's).
-func memoryAllocator() experimental.MemoryAllocator { return nil }
+// goAllocator leaves PDFium instances' memory to wazero (Go slices, which
+// stay valid while a killed call still holds them).
+type goAllocator struct{}
+
+// memoryAllocator is the allocator PDFium instances use.
+func memoryAllocator() wasmAllocator { return goAllocator{} }
+
+func (goAllocator) allocator() experimental.MemoryAllocator { return nil }
+func (goAllocator) beginKill()                              {}
+func (goAllocator) endKill()                                {}
