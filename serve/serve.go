@@ -275,8 +275,8 @@ func (s *Server) dispatch(ctx context.Context) {
 			batch = s.fill(batch)
 		}
 		start := time.Now()
-		s.runBatch(ctx, batch)
-		s.last.size, s.last.took = len(batch), time.Since(start)
+		ran := s.runBatch(ctx, batch)
+		s.last.size, s.last.took = len(batch), ran.Sub(start)
 	}
 }
 
@@ -336,8 +336,13 @@ func (s *Server) fill(batch []*job) []*job {
 	return batch
 }
 
-// runBatch runs the jobs whose clients are still waiting as one Chat call.
-func (s *Server) runBatch(ctx context.Context, batch []*job) {
+// runBatch runs the jobs whose clients are still waiting as one Chat call
+// and returns when the results were ready, before any was handed back: a
+// client's next request arrives after that, so startsAlone's comparison of
+// its gap with the batch's run time cannot be upset by the dispatcher
+// being descheduled between the hand-back and its own bookkeeping (under
+// load a sequential client's second request waited out the whole window).
+func (s *Server) runBatch(ctx context.Context, batch []*job) (ready time.Time) {
 	live := batch[:0]
 	for _, j := range batch {
 		if j.ctx.Err() != nil {
@@ -347,7 +352,7 @@ func (s *Server) runBatch(ctx context.Context, batch []*job) {
 		live = append(live, j)
 	}
 	if len(live) == 0 {
-		return
+		return time.Now()
 	}
 	reqs := make([]infer.ChatRequest, len(live))
 	for i, j := range live {
@@ -356,7 +361,8 @@ func (s *Server) runBatch(ctx context.Context, batch []*job) {
 	start := time.Now()
 	s.metrics.batchStarted(live, start)
 	res, err := s.cfg.Model.Chat(ctx, reqs)
-	s.log.Debug("serve: batch", "size", len(live), "ms", time.Since(start).Milliseconds(), "err", err)
+	ready = time.Now()
+	s.log.Debug("serve: batch", "size", len(live), "ms", ready.Sub(start).Milliseconds(), "err", err)
 	var be *infer.BatchError
 	perReq := errors.As(err, &be) && len(be.Errs) == len(live)
 	for i, j := range live {
@@ -373,6 +379,7 @@ func (s *Server) runBatch(ctx context.Context, batch []*job) {
 			j.done <- jobResult{err: fmt.Errorf("model answered %d of %d requests", len(res), len(live))}
 		}
 	}
+	return ready
 }
 
 func (s *Server) failQueued(err error) {
