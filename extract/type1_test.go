@@ -58,3 +58,47 @@ func TestTeXMathNames(t *testing.T) {
 		t.Error("booktabs: ⟨wd⟩ not read as such")
 	}
 }
+
+// TestDifferencesBeyondToUnicode: a control code that a simple font's
+// ToUnicode map leaves out reads as its /Differences name says (dvips
+// writes no entry for cmsy's angle brackets re-encoded to 3 and 4:
+// mdwtab's "⟨pre-text⟩" read as control characters and sent 6 pages to
+// PDFium); the ToUnicode map still wins where it has the code, and other
+// codes keep their raw reading.
+func TestDifferencesBeyondToUnicode(t *testing.T) {
+	for _, c := range []struct {
+		name, diffs, cmap, show, want string
+	}{
+		{"brackets missing from ToUnicode", "2 /asteriskmath /angbracketleft /angbracketright", "<02> <2217>",
+			`(x\003y\004\002)`, "x⟨y⟩∗"},
+		{"ToUnicode wins", "2 /bullet", "<02> <2217>", `(a\002b)`, "a∗b"},
+		{"unknown name", "3 /a45", "<02> <2217>", `(a\002b)`, "a∗b"},
+		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "hwdi∗"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n" +
+				"/CMapName /T def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n" +
+				"1 beginbfchar " + c.cmap + " endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n"
+			content := "BT /F1 12 Tf 72 700 Td " + c.show + " Tj ET\n"
+			pdf := assemblePDF([]string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /FirstChar 0 /LastChar 255 /ToUnicode 5 0 R" +
+					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R >>",
+				streamObj(cmap),
+				streamObj(content),
+			})
+			doc, err := File(context.Background(), writeFile(t, "diffs.pdf", pdf), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(doc.Text()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+			if e := doc.Pages[0].Engine; e != EngineLedongthuc {
+				t.Errorf("read by %s", e)
+			}
+		})
+	}
+}
