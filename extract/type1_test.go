@@ -102,3 +102,46 @@ func TestDifferencesBeyondToUnicode(t *testing.T) {
 		})
 	}
 }
+
+// TestPictureFonts: the glyphs of LaTeX's picture-mode fonts (pieces of
+// lines and circles, read raw as control characters) show nothing and
+// leave the page to ledongthuc (mdwtab's syntax diagrams sent 5 pages to
+// PDFium); another font's control characters still mark the page.
+func TestPictureFonts(t *testing.T) {
+	for _, c := range []struct {
+		base, diffs string
+		picture     bool
+	}{
+		{"ONINFG+LINE10", "2 /a45 /a27", true},
+		{"LCIRCLE10", "2 /a4 /a6 /a5 /a7", true},
+		{"ONINGH+LCIRCLEW10", "2 /a4 /a6", true},
+		{"ONINFG+LINES10", "2 /a45 /a27", false},
+	} {
+		t.Run(c.base, func(t *testing.T) {
+			content := "BT /F1 12 Tf 72 700 Td (column type) Tj ET\n" +
+				"BT /F2 10 Tf 72 690 Td (\\002\\003\\002\\003\\002\\003) Tj ET\n" +
+				"BT /F1 12 Tf 72 680 Td (the preamble) Tj ET\n"
+			pdf := assemblePDF([]string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /" + c.base + " /FirstChar 2 /LastChar 5 /Widths [400 400 400 400]" +
+					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
+				streamObj(content),
+			})
+			doc, err := File(context.Background(), writeFile(t, "picture.pdf", pdf), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := doc.Pages[0]
+			clean := p.Engine == EngineLedongthuc && len(p.Warnings) == 0
+			if clean != c.picture {
+				t.Errorf("engine %s, warnings %q; want a clean ledongthuc page: %v", p.Engine, p.Warnings, c.picture)
+			}
+			if got := strings.TrimSpace(doc.Text()); c.picture && got != "column type\nthe preamble" {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+}
