@@ -88,7 +88,23 @@ func splitSegments(glyphs []glyph) []segment {
 		}
 	}
 	var seg segment
-	for _, g := range glyphs {
+	not := false // a negation slash waits for the relation after it
+	for i, g := range glyphs {
+		// TeX's \not is drawn before the relation it strikes: it goes
+		// after that relation, so that "=" and it read "≠" (it was lost,
+		// and "i ≠ j" read "i = j"). A slash that strikes nothing (the
+		// stroke of plain TeX's \angle) is a slash.
+		if g.s == negationSlash {
+			if strikes(&g, glyphs[i+1:]) {
+				not = true
+				continue
+			}
+			g.s = "/"
+		}
+		if not && !g.space {
+			g.s += negationSlash
+			not = false
+		}
 		// Combining marks (Arabic and Hebrew vowels, accents drawn
 		// separately) belong to the glyph before them, wherever they sit.
 		if cur != nil && isMarks(g.s) {
@@ -129,6 +145,21 @@ func splitSegments(glyphs []glyph) []segment {
 	}
 	closeSeg()
 	return segs
+}
+
+// strikes reports whether the next glyph drawn after the negation slash
+// s, rest[0] or the first after spaces, starts where s does: the relation
+// it is drawn over.
+func strikes(s *glyph, rest []glyph) bool {
+	for i := range rest {
+		n := &rest[i]
+		if n.space {
+			continue
+		}
+		size := math.Max(s.size, 1)
+		return math.Abs(n.x-s.x) <= 0.5*size && math.Abs(n.y-s.y) <= 0.4*size
+	}
+	return false
 }
 
 // mergeBaselines joins runs of consecutive segments that share a baseline

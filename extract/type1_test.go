@@ -12,14 +12,14 @@ func TestGlyphNames(t *testing.T) {
 		// TeX's math fonts' names (cmsy, cmmi, cmex)
 		104: "angbracketleft", 105: "angbracketright", 48: "prime", 18: "parenleftbig",
 		88: "summationdisplay", 80: "summationtext", 15: "epsilon1", 35: "circleplustext",
-		3: "coproduct", 4: "coproductdisplay", 5: "union",
+		3: "coproduct", 4: "coproductdisplay", 5: "union", 54: "negationslash",
 		// unknown
 		6: "a9", 7: "big",
 	})
 	want := map[int]string{
 		12: "ﬁ", 13: "ﬂ", 97: "a", 123: "–", 1: "中", 2: "😀",
 		104: "⟨", 105: "⟩", 48: "′", 18: "(", 88: "∑", 80: "∑", 15: "ε", 35: "⨁",
-		3: "⨿", 4: "∐", 5: "∪",
+		3: "⨿", 4: "∐", 5: "∪", 54: "\u0338",
 	}
 	for c, w := range want {
 		if got[c] != w {
