@@ -415,17 +415,16 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		if fi.dw == 0 {
 			fi.dw = 500
 		}
-		if fi.toUnicode != nil {
-			// Control codes the ToUnicode map leaves out (dvips writes
-			// none for cmsy's angle brackets when it re-encodes them to
-			// 3 and 4) mean what the encoding's Differences name them:
-			// read raw, they were control characters, which no text
-			// holds, and sent the page to PDFium. (Other codes left out
-			// keep their raw reading, as pdftotext's: fnlineno's
-			// "hregisteri" at cmsy's own 104 and 105.)
-			if names := differences(fv.Key("Encoding"), fi.toUnicode); names != nil {
-				fi.builtin = glyphNames(names)
-			}
+		// Control codes that the ToUnicode map (if any) leaves out mean
+		// what the encoding's Differences name them, TeX's names too
+		// (dvips writes no ToUnicode entry for cmsy's angle brackets
+		// re-encoded to 3 and 4; cmex's parenleftbig at 0 has no AGL
+		// name): read raw, they were control characters, which no text
+		// holds, and sent the page to PDFium. (Other codes left out keep
+		// their raw reading, as pdftotext's: fnlineno's "hregisteri" at
+		// cmsy's own 104 and 105.)
+		if names := differences(fv.Key("Encoding"), fi.toUnicode); names != nil {
+			fi.builtin = glyphNames(names)
 		}
 		if fi.toUnicode == nil && fv.Key("Encoding").IsNull() {
 			// No encoding in the PDF: the font program's own (TeX's fonts).

@@ -63,8 +63,9 @@ func TestTeXMathNames(t *testing.T) {
 // ToUnicode map leaves out reads as its /Differences name says (dvips
 // writes no entry for cmsy's angle brackets re-encoded to 3 and 4:
 // mdwtab's "⟨pre-text⟩" read as control characters and sent 6 pages to
-// PDFium); the ToUnicode map still wins where it has the code, and other
-// codes keep their raw reading.
+// PDFium; maximabook's cmex parentheses, without a ToUnicode map, sent 9);
+// the ToUnicode map still wins where it has the code, and other codes keep
+// their raw reading.
 func TestDifferencesBeyondToUnicode(t *testing.T) {
 	for _, c := range []struct {
 		name, diffs, cmap, show, want string
@@ -74,16 +75,21 @@ func TestDifferencesBeyondToUnicode(t *testing.T) {
 		{"ToUnicode wins", "2 /bullet", "<02> <2217>", `(a\002b)`, "a∗b"},
 		{"unknown name", "3 /a45", "<02> <2217>", `(a\002b)`, "a∗b"},
 		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "hwdi∗"},
+		{"no ToUnicode, TeX's names", "0 /parenleftbig /parenrightbig 16 /parenleftBig", "", `(\000x\001\020)`, "(x)("},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n" +
 				"/CMapName /T def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n" +
 				"1 beginbfchar " + c.cmap + " endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n"
 			content := "BT /F1 12 Tf 72 700 Td " + c.show + " Tj ET\n"
+			toUnicode := " /ToUnicode 5 0 R"
+			if c.cmap == "" {
+				toUnicode = ""
+			}
 			pdf := assemblePDF([]string{
 				"<< /Type /Catalog /Pages 2 0 R >>",
 				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
-				"<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /FirstChar 0 /LastChar 255 /ToUnicode 5 0 R" +
+				"<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /FirstChar 0 /LastChar 255" + toUnicode +
 					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
 				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R >>",
 				streamObj(cmap),
