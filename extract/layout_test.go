@@ -255,3 +255,39 @@ func TestNegationSlash(t *testing.T) {
 		})
 	}
 }
+
+// TestAccentGlyphs: an accent drawn as a glyph of its own over a letter,
+// before it (TeX's \accent, the pen kerned back) or after it, becomes the
+// letter's combining mark ("L ̈uck" read for "Lück"); a caret in running
+// text, the pen moving on, stays a caret.
+func TestAccentGlyphs(t *testing.T) {
+	// The accents (WinAnsi ¨ ´ ˆ) are past the font's /Widths: 500 units.
+	const aw = 5.0
+	w := textWidth
+	// over centres an accent on the letter l drawn at x.
+	over := func(l string, x float64) float64 { return x + (w(l)-aw)/2 }
+	type run struct {
+		x float64
+		s string
+	}
+	for _, c := range []struct {
+		name string
+		runs []run
+		want string
+	}{
+		{"dieresis before its letter", []run{{100, "L"}, {over("u", 100+w("L")), "\\250"}, {100 + w("L"), "uck"}}, "Lück"},
+		{"acute after its letter", []run{{100, "caf"}, {100 + w("caf"), "e"}, {over("e", 100+w("caf")), "\\264"}}, "café"},
+		{"circumflex before a capital", []run{{over("A", 100), "\\210"}, {100, "Age"}}, "Âge"},
+		{"caret in running text", []run{{100, "a"}, {100 + w("a"), "\\210"}, {100 + w("a") + aw, "b"}}, "aˆb"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			for _, r := range c.runs {
+				fmt.Fprintf(&b, "BT /F1 10 Tf 1 0 0 1 %.3f 600 Tm (%s) Tj ET\n", r.x, r.s)
+			}
+			if got := extractPage(t, b.String()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
