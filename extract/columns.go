@@ -268,33 +268,52 @@ func isProse(c *colLine, lo, hi float64) bool {
 	return n >= minProseWords && dots < maxProseDots
 }
 
-// words counts the words of the line's text between x lo and hi, those
-// that begin with a letter or digit, and its full stops.
+// words counts the words of the line's text between x lo and hi and its
+// full stops (countWords).
 func words(c *colLine, lo, hi float64) (n, dots int) {
-	gap := true
-	end := math.Inf(-1)
-	for _, g := range c.gl {
+	return countWords(c.gl, lo, hi)
+}
+
+// segWords counts the words of a segment (countWords).
+func segWords(s *segment) int {
+	n, _ := countWords(s.glyphs, math.Inf(-1), math.Inf(1))
+	return n
+}
+
+// countWords counts the words of the glyphs of gl that lie between x lo
+// and hi, and the full stops among them: margin notes, prose lines and
+// columns are all told by the one count. Words are the runs between
+// spaces and word breaks (wordBreak, as the text is written) that hold a
+// letter or digit: leader dots, dashes and bullets do not make words;
+// "\tabcoltype{" and "⟨wd⟩" do.
+func countWords(gl []glyph, lo, hi float64) (n, dots int) {
+	var prev *glyph  // the last glyph in the window; nil after a space
+	counted := false // the current word is counted
+	for i := range gl {
+		g := &gl[i]
 		if g.x+g.w <= lo || g.x >= hi {
 			continue
 		}
 		if g.space {
-			gap = true
+			prev = nil
 			continue
 		}
 		if g.s == "." {
 			dots++
 		}
-		if (gap || g.x-end > wordGap*g.size) && wordStart(g.s) {
-			n++
+		if prev == nil || wordBreak(prev, g) {
+			counted = false
 		}
-		gap = false
-		end = g.x + g.w
+		if !counted && wordStart(g.s) {
+			n++
+			counted = true
+		}
+		prev = g
 	}
 	return n, dots
 }
 
-// wordStart reports whether s begins with a letter or digit: leader dots
-// and code's punctuation do not make words.
+// wordStart reports whether s begins with a letter or digit.
 func wordStart(s string) bool {
 	r := firstRune(s)
 	return unicode.IsLetter(r) || unicode.IsDigit(r)

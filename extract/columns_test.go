@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -307,5 +308,53 @@ func TestTwoColumnSeed(t *testing.T) {
 	want := "1\n2\n3\n4\n5\n6\n" + strings.Join(left, "\n") + "\n" + strings.Join(right, "\n")
 	if got := strings.TrimSpace(doc.Text()); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCountWords: the one word count of margin notes, prose lines and
+// columns: runs between spaces and word breaks that hold a letter or
+// digit, inside the window.
+func TestCountWords(t *testing.T) {
+	// line lays out s at 10 pt from x 0, one glyph per byte, 5 pt each;
+	// '_' is a 2 pt gap (a word gap), ' ' a space glyph.
+	line := func(s string) []glyph {
+		var gl []glyph
+		x := 0.0
+		for _, r := range s {
+			switch r {
+			case '_':
+				x += 2
+			case ' ':
+				gl = append(gl, glyph{s: " ", x: x, w: 2.5, size: 10, space: true})
+				x += 2.5
+			default:
+				gl = append(gl, glyph{s: string(r), x: x, w: 5, size: 10})
+				x += 5
+			}
+		}
+		return gl
+	}
+	inf := math.Inf(1)
+	for _, c := range []struct {
+		name    string
+		gl      []glyph
+		lo, hi  float64
+		n, dots int
+	}{
+		{"prose", line("the quick_brown fox."), -inf, inf, 4, 1},
+		{"leader dots", line("Syntax . . . . . 5"), -inf, inf, 2, 5},
+		{"code", line(`\def\tab@x{%_\relax}`), -inf, inf, 2, 0},
+		{"angle brackets", line("⟨wd⟩ rule"), -inf, inf, 2, 0},
+		{"dashes and bullets", line("• item — more"), -inf, inf, 2, 0},
+		{"kerned, no gap", line("word"), -inf, inf, 1, 0},
+		{"window", line("one two three four"), 20, 60, 2, 0},
+		{"footnote mark", append([]glyph{{s: "4", x: -3, w: 3, y: 3.5, size: 6}}, line("This")...), -inf, inf, 2, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, dots := countWords(c.gl, c.lo, c.hi)
+			if n != c.n || dots != c.dots {
+				t.Errorf("got %d words, %d dots; want %d, %d", n, dots, c.n, c.dots)
+			}
+		})
 	}
 }

@@ -88,7 +88,38 @@ func splitSegments(glyphs []glyph) []segment {
 		}
 	}
 	var seg segment
-	for _, g := range glyphs {
+	pending := "" // the marks of accents (and \not) drawn before their glyph
+	for i, g := range glyphs {
+		// An accent drawn as a glyph of its own over a letter (TeX's
+		// \accent, before the letter or after it: "L ̈uck" was read for
+		// "Lück") and TeX's \not, drawn before the relation it strikes
+		// ("i ≠ j" read "i = j"), become combining marks of the glyph they
+		// sit over. A slash that strikes nothing (the stroke of plain
+		// TeX's \angle) is a slash.
+		if m, ok := overlayMark(g.s); ok {
+			var prev, next *glyph
+			if cur != nil {
+				prev = &out[len(out)-1]
+			}
+			if i+1 < len(glyphs) {
+				next = &glyphs[i+1]
+			}
+			switch overlaid(&g, prev, next) {
+			case 1:
+				pending += m
+				continue
+			case -1:
+				prev.s += m
+				continue
+			}
+			if g.s == negationSlash {
+				g.s = "/"
+			}
+		}
+		if pending != "" && !g.space {
+			g.s += pending
+			pending = ""
+		}
 		// Combining marks (Arabic and Hebrew vowels, accents drawn
 		// separately) belong to the glyph before them, wherever they sit.
 		if cur != nil && isMarks(g.s) {
@@ -129,6 +160,74 @@ func splitSegments(glyphs []glyph) []segment {
 	}
 	closeSeg()
 	return segs
+}
+
+// spacingAccents maps the spacing forms of accents that fonts draw as
+// glyphs of their own to their combining marks (not the grave accent,
+// U+0060, which is also the backquote of code and of `quotes').
+var spacingAccents = map[string]string{
+	"\u00B4": "\u0301", "\u00A8": "\u0308", "\u02C6": "\u0302",
+	"\u02DC": "\u0303", "\u00AF": "\u0304", "\u02D8": "\u0306", "\u02D9": "\u0307",
+	"\u02DA": "\u030A", "\u02DD": "\u030B", "\u02C7": "\u030C", "\u00B8": "\u0327",
+	"\u02DB": "\u0328",
+}
+
+// overlayMark returns the combining mark of a glyph that may be drawn
+// over another: a spacing accent, a combining diacritical mark, TeX's
+// \not.
+func overlayMark(s string) (string, bool) {
+	if m, ok := spacingAccents[s]; ok {
+		return m, true
+	}
+	if r, n := utf8.DecodeRuneInString(s); n == len(s) && r >= 0x0300 && r <= 0x036F {
+		return s, true
+	}
+	return "", false
+}
+
+// overlaid says which glyph the accent or slash g, drawn between prev and
+// next (nil: none), sits over: 1 next, -1 prev, 0 neither. An accent sits
+// over a glyph near its baseline that it is centred on (the nearer when
+// both are) and that the pen moved back to draw, or to draw the accent
+// over (TeX kerns back across an accent): a backquote or a caret in
+// running text, the pen moving on, is not an accent. \not, of no width,
+// sits over the relation that starts where it is.
+func overlaid(g, prev, next *glyph) int {
+	size := math.Max(g.size, 1)
+	mid := g.x + g.w/2
+	dist := func(b *glyph) float64 {
+		if b == nil || b.space || b.w <= 0 || math.Abs(b.y-g.y) > 0.5*size {
+			return -1
+		}
+		if _, ok := overlayMark(b.s); ok {
+			return -1
+		}
+		if g.w < 0.05*size { // \not: where the relation starts
+			if d := math.Abs(g.x - b.x); d <= 0.15*size {
+				return d
+			}
+			return -1
+		}
+		// Centred on b (a caret after "\^{}" is not).
+		if d := math.Abs(mid - (b.x + b.w/2)); d <= 0.25*b.w+0.05*size {
+			return d
+		}
+		return -1
+	}
+	dn, dp := dist(next), dist(prev)
+	if dn >= 0 && next.x >= g.x+math.Max(g.w-0.1*size, 0.05*size) {
+		dn = -1 // next is drawn after g, not back over it
+	}
+	if dp >= 0 && g.x >= prev.x+math.Max(prev.w-0.1*size, 0.05*size) {
+		dp = -1
+	}
+	switch {
+	case dn >= 0 && (dp < 0 || dn <= dp):
+		return 1
+	case dp >= 0:
+		return -1
+	}
+	return 0
 }
 
 // mergeBaselines joins runs of consecutive segments that share a baseline

@@ -210,3 +210,84 @@ func TestSuperscriptWordBreak(t *testing.T) {
 		})
 	}
 }
+
+// TestNegationSlash: TeX's \not, drawn before the relation it strikes,
+// goes after it so that the two compose ("i = j" lost its slash and read
+// the opposite; "s̸ = 1" put it on the wrong glyph); a slash that strikes
+// nothing (the stroke of plain TeX's \angle) reads as a slash.
+func TestNegationSlash(t *testing.T) {
+	type run struct {
+		x float64
+		s string
+	}
+	for _, c := range []struct {
+		name string
+		runs []run
+		want string
+	}{
+		{"not equal", []run{{100, "i"}, {110, "6"}, {110, "="}, {122, "j"}}, "i ≠ j"},
+		{"not less", []run{{100, "a"}, {110, "6"}, {110.5, "<"}, {122, "b"}}, "a ≮ b"},
+		{"angle", []run{{60, "\\\\angle"}, {110, "6"}, {140, "\\\\forall"}}, "\\angle / \\forall"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			for _, r := range c.runs {
+				fmt.Fprintf(&b, "BT /F1 10 Tf 1 0 0 1 %g 600 Tm (%s) Tj ET\n", r.x, r.s)
+			}
+			cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n" +
+				"/CMapName /T def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n" +
+				"1 beginbfchar <36> <0338> endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n"
+			pdf := assemblePDF([]string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /ToUnicode 5 0 R >>",
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R >>",
+				streamObj(cmap),
+				streamObj(b.String()),
+			})
+			doc, err := File(context.Background(), writeFile(t, "not.pdf", pdf), Options{PDFEngine: EngineLedongthuc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(doc.Text()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestAccentGlyphs: an accent drawn as a glyph of its own over a letter,
+// before it (TeX's \accent, the pen kerned back) or after it, becomes the
+// letter's combining mark ("L ̈uck" read for "Lück"); a caret in running
+// text, the pen moving on, stays a caret.
+func TestAccentGlyphs(t *testing.T) {
+	// The accents (WinAnsi ¨ ´ ˆ) are past the font's /Widths: 500 units.
+	const aw = 5.0
+	w := textWidth
+	// over centres an accent on the letter l drawn at x.
+	over := func(l string, x float64) float64 { return x + (w(l)-aw)/2 }
+	type run struct {
+		x float64
+		s string
+	}
+	for _, c := range []struct {
+		name string
+		runs []run
+		want string
+	}{
+		{"dieresis before its letter", []run{{100, "L"}, {over("u", 100+w("L")), "\\250"}, {100 + w("L"), "uck"}}, "Lück"},
+		{"acute after its letter", []run{{100, "caf"}, {100 + w("caf"), "e"}, {over("e", 100+w("caf")), "\\264"}}, "café"},
+		{"circumflex before a capital", []run{{over("A", 100), "\\210"}, {100, "Age"}}, "Âge"},
+		{"caret in running text", []run{{100, "a"}, {100 + w("a"), "\\210"}, {100 + w("a") + aw, "b"}}, "aˆb"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			for _, r := range c.runs {
+				fmt.Fprintf(&b, "BT /F1 10 Tf 1 0 0 1 %.3f 600 Tm (%s) Tj ET\n", r.x, r.s)
+			}
+			if got := extractPage(t, b.String()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -351,6 +351,9 @@ type fontInfo struct {
 	builtin map[int]string
 	name    string // BaseFont, for warnings
 	cjk     bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
+	// picture marks LaTeX's picture-mode fonts, whose glyphs are pieces
+	// of lines and circles, not text: they show nothing.
+	picture bool
 }
 
 func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
@@ -371,6 +374,7 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		fi.enc = f.Encoder()
 	}
 	fi.name = fv.Key("BaseFont").Name()
+	fi.picture = isPictureFont(fi.name)
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
@@ -411,6 +415,17 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		if fi.dw == 0 {
 			fi.dw = 500
 		}
+		// Control codes that the ToUnicode map (if any) leaves out mean
+		// what the encoding's Differences name them, TeX's names too
+		// (dvips writes no ToUnicode entry for cmsy's angle brackets
+		// re-encoded to 3 and 4; cmex's parenleftbig at 0 has no AGL
+		// name): read raw, they were control characters, which no text
+		// holds, and sent the page to PDFium. (Other codes left out keep
+		// their raw reading, as pdftotext's: fnlineno's "hregisteri" at
+		// cmsy's own 104 and 105.)
+		if names := differences(fv.Key("Encoding"), fi.toUnicode); names != nil {
+			fi.builtin = glyphNames(names)
+		}
 		if fi.toUnicode == nil && fv.Key("Encoding").IsNull() {
 			// No encoding in the PDF: the font program's own (TeX's fonts).
 			if ff := fv.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
@@ -438,6 +453,21 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		panic(err)
 	}
 	return fi
+}
+
+// isPictureFont reports LaTeX's picture-mode fonts (line10, linew10,
+// lcircle10, lcirclew10, subset or not): their codes, named a1 … a127
+// or read raw as control characters, draw the slopes of lines and the
+// quarters of circles of a diagram.
+func isPictureFont(base string) bool {
+	if i := strings.IndexByte(base, '+'); i == 6 {
+		base = base[i+1:]
+	}
+	switch strings.ToLower(base) {
+	case "line10", "linew10", "lcircle10", "lcirclew10":
+		return true
+	}
+	return false
 }
 
 // cidMapping sets how a CID font's codes become text beyond its ToUnicode
@@ -627,8 +657,12 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if step == 2 {
 				code = code<<8 | int(raw[k+1])
 			}
-			s, ok := f.decode(code, raw[k:k+step])
 			w0 := f.width(code) / 1000
+			if f.picture {
+				tm = matrix{1, 0, 0, 1, (w0*g.tfs + g.tc) * g.th, 0}.mul(tm)
+				continue
+			}
+			s, ok := f.decode(code, raw[k:k+step])
 			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
 			size := math.Sqrt(trm[2]*trm[2] + trm[3]*trm[3])
 			adv := w0 * math.Sqrt(trm[0]*trm[0]+trm[1]*trm[1])

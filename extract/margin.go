@@ -205,27 +205,3 @@ func isNote(s *segment, left, right float64) bool {
 	}
 	return false
 }
-
-// segWords counts the words of s: runs of glyphs between spaces and gaps
-// wider than wordGap ems.
-func segWords(s *segment) int {
-	n := 0
-	in := false
-	for i, g := range s.glyphs {
-		if g.space {
-			in = false
-			continue
-		}
-		if in && i > 0 {
-			p := s.glyphs[i-1]
-			if g.x-(p.x+p.w) > wordGap*math.Max(g.size, p.size) {
-				in = false
-			}
-		}
-		if !in {
-			n++
-			in = true
-		}
-	}
-	return n
-}

@@ -12,7 +12,10 @@ var texGlyphs = map[string]string{
 	// cmsy
 	"angbracketleft": "⟨", "angbracketright": "⟩", "prime": "′",
 	"asteriskmath": "∗", "diamondmath": "⋄",
-	"minusplus": "∓", "circleplus": "⊕", "circleminus": "⊖",
+	// \not: a slash drawn over the relation after it (splitSegments
+	// puts it after that relation: "=" and it compose to "≠")
+	"negationslash": negationSlash,
+	"minusplus":     "∓", "circleplus": "⊕", "circleminus": "⊖",
 	"circlemultiply": "⊗", "circledivide": "⊘", "circledot": "⊙",
 	"openbullet": "◦", "equivasymptotic": "≍", "equivalence": "≡",
 	"reflexsubset": "⊆", "reflexsuperset": "⊇", "precedesequal": "⪯",
@@ -65,3 +68,6 @@ func texGlyph(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// negationSlash is cmsy's \not, U+0338 COMBINING LONG SOLIDUS OVERLAY.
+const negationSlash = "\u0338"

@@ -54,6 +54,31 @@ func type1Encoding(ff pdf.Value) map[int]string {
 	return m
 }
 
+// differences returns the code → glyph name pairs of an /Encoding
+// dictionary's /Differences array for the control codes (below 32, and
+// 127) that skip does not map, or nil when there are none.
+func differences(enc pdf.Value, skip map[int]string) map[int]string {
+	d := enc.Key("Differences")
+	var m map[int]string
+	code := -1
+	for i := 0; i < d.Len() && i < 1024; i++ {
+		v := d.Index(i)
+		switch v.Kind() {
+		case pdf.Integer:
+			code = int(v.Int64())
+		case pdf.Name:
+			if _, ok := skip[code]; !ok && (code >= 0 && code < 32 || code == 127) && v.Name() != ".notdef" {
+				if m == nil {
+					m = map[int]string{}
+				}
+				m[code] = v.Name()
+			}
+			code++
+		}
+	}
+	return m
+}
+
 // glyphNames maps glyph names to text with ledongthuc's Adobe Glyph List:
 // it writes the names as a font's /Differences in a one-object PDF and
 // reads them back through the library's own decoder. Names it does not

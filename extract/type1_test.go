@@ -12,14 +12,14 @@ func TestGlyphNames(t *testing.T) {
 		// TeX's math fonts' names (cmsy, cmmi, cmex)
 		104: "angbracketleft", 105: "angbracketright", 48: "prime", 18: "parenleftbig",
 		88: "summationdisplay", 80: "summationtext", 15: "epsilon1", 35: "circleplustext",
-		3: "coproduct", 4: "coproductdisplay", 5: "union",
+		3: "coproduct", 4: "coproductdisplay", 5: "union", 54: "negationslash",
 		// unknown
 		6: "a9", 7: "big",
 	})
 	want := map[int]string{
 		12: "ﬁ", 13: "ﬂ", 97: "a", 123: "–", 1: "中", 2: "😀",
 		104: "⟨", 105: "⟩", 48: "′", 18: "(", 88: "∑", 80: "∑", 15: "ε", 35: "⨁",
-		3: "⨿", 4: "∐", 5: "∪",
+		3: "⨿", 4: "∐", 5: "∪", 54: "\u0338",
 	}
 	for c, w := range want {
 		if got[c] != w {
@@ -56,5 +56,98 @@ func TestTeXMathNames(t *testing.T) {
 	}
 	if text := doc.Text(); !strings.Contains(text, "{⟨wd⟩}") || strings.Contains(text, "hwdi") {
 		t.Error("booktabs: ⟨wd⟩ not read as such")
+	}
+}
+
+// TestDifferencesBeyondToUnicode: a control code that a simple font's
+// ToUnicode map leaves out reads as its /Differences name says (dvips
+// writes no entry for cmsy's angle brackets re-encoded to 3 and 4:
+// mdwtab's "⟨pre-text⟩" read as control characters and sent 6 pages to
+// PDFium; maximabook's cmex parentheses, without a ToUnicode map, sent 9);
+// the ToUnicode map still wins where it has the code, and other codes keep
+// their raw reading.
+func TestDifferencesBeyondToUnicode(t *testing.T) {
+	for _, c := range []struct {
+		name, diffs, cmap, show, want string
+	}{
+		{"brackets missing from ToUnicode", "2 /asteriskmath /angbracketleft /angbracketright", "<02> <2217>",
+			`(x\003y\004\002)`, "x⟨y⟩∗"},
+		{"ToUnicode wins", "2 /bullet", "<02> <2217>", `(a\002b)`, "a∗b"},
+		{"unknown name", "3 /a45", "<02> <2217>", `(a\002b)`, "a∗b"},
+		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "hwdi∗"},
+		{"no ToUnicode, TeX's names", "0 /parenleftbig /parenrightbig 16 /parenleftBig", "", `(\000x\001\020)`, "(x)("},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n" +
+				"/CMapName /T def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n" +
+				"1 beginbfchar " + c.cmap + " endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n"
+			content := "BT /F1 12 Tf 72 700 Td " + c.show + " Tj ET\n"
+			toUnicode := " /ToUnicode 5 0 R"
+			if c.cmap == "" {
+				toUnicode = ""
+			}
+			pdf := assemblePDF([]string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /FirstChar 0 /LastChar 255" + toUnicode +
+					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R >>",
+				streamObj(cmap),
+				streamObj(content),
+			})
+			doc, err := File(context.Background(), writeFile(t, "diffs.pdf", pdf), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(doc.Text()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+			if e := doc.Pages[0].Engine; e != EngineLedongthuc {
+				t.Errorf("read by %s", e)
+			}
+		})
+	}
+}
+
+// TestPictureFonts: the glyphs of LaTeX's picture-mode fonts (pieces of
+// lines and circles, read raw as control characters) show nothing and
+// leave the page to ledongthuc (mdwtab's syntax diagrams sent 5 pages to
+// PDFium); another font's control characters still mark the page.
+func TestPictureFonts(t *testing.T) {
+	for _, c := range []struct {
+		base, diffs string
+		picture     bool
+	}{
+		{"ONINFG+LINE10", "2 /a45 /a27", true},
+		{"LCIRCLE10", "2 /a4 /a6 /a5 /a7", true},
+		{"ONINGH+LCIRCLEW10", "2 /a4 /a6", true},
+		{"ONINFG+LINES10", "2 /a45 /a27", false},
+	} {
+		t.Run(c.base, func(t *testing.T) {
+			content := "BT /F1 12 Tf 72 700 Td (column type) Tj ET\n" +
+				"BT /F2 10 Tf 72 690 Td (\\002\\003\\002\\003\\002\\003) Tj ET\n" +
+				"BT /F1 12 Tf 72 680 Td (the preamble) Tj ET\n"
+			pdf := assemblePDF([]string{
+				"<< /Type /Catalog /Pages 2 0 R >>",
+				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /" + c.base + " /FirstChar 2 /LastChar 5 /Widths [400 400 400 400]" +
+					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
+				streamObj(content),
+			})
+			doc, err := File(context.Background(), writeFile(t, "picture.pdf", pdf), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := doc.Pages[0]
+			clean := p.Engine == EngineLedongthuc && len(p.Warnings) == 0
+			if clean != c.picture {
+				t.Errorf("engine %s, warnings %q; want a clean ledongthuc page: %v", p.Engine, p.Warnings, c.picture)
+			}
+			if got := strings.TrimSpace(doc.Text()); c.picture && got != "column type\nthe preamble" {
+				t.Errorf("got %q", got)
+			}
+		})
 	}
 }
