@@ -136,13 +136,13 @@ func measureLine(gl []glyph, buf, sorted []span) (colLine, []span, []span) {
 		if c.size == 0 {
 			c.y = g.y
 		}
-		c.size = math.Max(c.size, g.size)
-		c.minX = math.Min(c.minX, g.x)
+		c.size = max(c.size, g.size)
+		c.minX = min(c.minX, g.x)
 		if g.x < prev-0.5*g.size {
 			monotonic = false
 		}
 		prev = g.x
-		if monotonic && endSize > 0 && g.x-c.maxX >= gutterGap*math.Min(endSize, g.size) {
+		if monotonic && endSize > 0 && g.x-c.maxX >= gutterGap*min(endSize, g.size) {
 			buf = append(buf, span{c.maxX, g.x})
 		}
 		if g.x+g.w > c.maxX {
@@ -178,7 +178,7 @@ func measureLine(gl []glyph, buf, sorted []span) (colLine, []span, []span) {
 		if s.l-end >= gutterGap*c.size {
 			buf = append(buf, span{end, s.l})
 		}
-		end = math.Max(end, s.r)
+		end = max(end, s.r)
 	}
 	c.gaps = buf[start:len(buf):len(buf)]
 	return c, buf, sorted
@@ -328,7 +328,7 @@ func justified(run []colLine, gut span, numbersLeft bool) bool {
 	for _, c := range run {
 		l, r, ok := textEdges(&c, gut, numbersLeft)
 		if ok {
-			lo, hi = math.Min(lo, l), math.Max(hi, r)
+			lo, hi = min(lo, l), max(hi, r)
 		}
 	}
 	flush, n := 0, 0
@@ -375,7 +375,7 @@ func textEdges(c *colLine, gut span, numbersLeft bool) (l, r float64, ok bool) {
 		if g.space || (numbersLeft && g.x+g.w <= gut.l) || (!numbersLeft && g.x >= gut.r) {
 			continue
 		}
-		l, r = math.Min(l, g.x), math.Max(r, g.x+g.w)
+		l, r = min(l, g.x), max(r, g.x+g.w)
 	}
 	return l, r, l <= r && r-l >= minColumnEms*c.size
 }
@@ -414,13 +414,13 @@ func extendBack(infos []colLine, lo, i int, gut span) int {
 			start = j
 			continue
 		}
-		if math.Abs(c.y-next.y) > 4*math.Max(c.size, next.size) {
+		if math.Abs(c.y-next.y) > 4*max(c.size, next.size) {
 			break
 		}
 		minW := gutterMinWidth * c.size
 		if c.maxX > gut.l+minW && c.minX < gut.r-minW {
 			k := sort.Search(len(c.gaps), func(k int) bool { return c.gaps[k].r > gut.l+minW })
-			if k == len(c.gaps) || math.Min(c.gaps[k].r, gut.r)-math.Max(c.gaps[k].l, gut.l) < minW {
+			if k == len(c.gaps) || min(c.gaps[k].r, gut.r)-max(c.gaps[k].l, gut.l) < minW {
 				break
 			}
 		}
@@ -437,7 +437,7 @@ func growRun(infos []colLine, i int, gut span) runTry {
 		if c.size == 0 { // nothing but blanks: goes with the run
 			continue
 		}
-		if math.Abs(c.y-prevY) > 4*math.Max(c.size, prevSize) {
+		if math.Abs(c.y-prevY) > 4*max(c.size, prevSize) {
 			return t
 		}
 		minW := gutterMinWidth * c.size
@@ -446,11 +446,11 @@ func growRun(infos []colLine, i int, gut span) runTry {
 			// Wholly on one side: goes with the run, says nothing of it.
 		default:
 			k := sort.Search(len(c.gaps), func(k int) bool { return c.gaps[k].r > gut.l+minW })
-			if k == len(c.gaps) || math.Min(c.gaps[k].r, gut.r)-math.Max(c.gaps[k].l, gut.l) < minW {
+			if k == len(c.gaps) || min(c.gaps[k].r, gut.r)-max(c.gaps[k].l, gut.l) < minW {
 				return t
 			}
 			gap := c.gaps[k]
-			gut = span{math.Max(gap.l, gut.l), math.Min(gap.r, gut.r)}
+			gut = span{max(gap.l, gut.l), min(gap.r, gut.r)}
 			t.gut = gut
 			t.both++
 			// The blocks next to the gutter: from the nearest gap as wide as
@@ -458,7 +458,7 @@ func growRun(infos []colLine, i int, gut span) runTry {
 			// justified line are not a table's cell gaps), or the line's
 			// ends.
 			lo, hi := c.minX, c.maxX
-			w := math.Max(0.9*(gap.r-gap.l), blockGap*c.size)
+			w := max(0.9*(gap.r-gap.l), blockGap*c.size)
 			for kk := k - 1; kk >= 0; kk-- {
 				if c.gaps[kk].r-c.gaps[kk].l >= w {
 					lo = c.gaps[kk].r

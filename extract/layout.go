@@ -133,7 +133,7 @@ func splitSegments(glyphs []glyph) []segment {
 		if cur != nil {
 			last := out[len(out)-1]
 			end := last.x + last.w
-			big := math.Max(size, cur.size)
+			big := max(size, cur.size)
 			sameLine := math.Abs(g.y-cur.y) <= 0.4*big
 			ltr := g.x >= end-0.6*big && g.x-end < 6*size
 			// Right-to-left scripts are drawn glyph after glyph leftwards:
@@ -142,8 +142,8 @@ func splitSegments(glyphs []glyph) []segment {
 				g.x+g.w <= last.x+0.6*big && last.x-(g.x+g.w) < 6*size
 			if sameLine && (ltr || rtl) {
 				out = append(out, g)
-				cur.minX = math.Min(cur.minX, g.x)
-				cur.maxX = math.Max(cur.maxX, g.x+g.w)
+				cur.minX = min(cur.minX, g.x)
+				cur.maxX = max(cur.maxX, g.x+g.w)
 				if size > cur.size {
 					// The baseline is the body text's, not that of a
 					// superscript (a footnote's mark) drawn first.
@@ -176,6 +176,11 @@ var spacingAccents = map[string]string{
 // over another: a spacing accent, a combining diacritical mark, TeX's
 // \not.
 func overlayMark(s string) (string, bool) {
+	// Every spacing accent and combining mark (U+00A8-U+036F) is two
+	// bytes of UTF-8 led by 0xC2-0xCD: most glyphs are out at once.
+	if len(s) != 2 || s[0] < 0xC2 || s[0] > 0xCD {
+		return "", false
+	}
 	if m, ok := spacingAccents[s]; ok {
 		return m, true
 	}
@@ -193,7 +198,7 @@ func overlayMark(s string) (string, bool) {
 // running text, the pen moving on, is not an accent. \not, of no width,
 // sits over the relation that starts where it is.
 func overlaid(g, prev, next *glyph) int {
-	size := math.Max(g.size, 1)
+	size := max(g.size, 1)
 	mid := g.x + g.w/2
 	dist := func(b *glyph) float64 {
 		if b == nil || b.space || b.w <= 0 || math.Abs(b.y-g.y) > 0.5*size {
@@ -215,10 +220,10 @@ func overlaid(g, prev, next *glyph) int {
 		return -1
 	}
 	dn, dp := dist(next), dist(prev)
-	if dn >= 0 && next.x >= g.x+math.Max(g.w-0.1*size, 0.05*size) {
+	if dn >= 0 && next.x >= g.x+max(g.w-0.1*size, 0.05*size) {
 		dn = -1 // next is drawn after g, not back over it
 	}
-	if dp >= 0 && g.x >= prev.x+math.Max(prev.w-0.1*size, 0.05*size) {
+	if dp >= 0 && g.x >= prev.x+max(prev.w-0.1*size, 0.05*size) {
 		dp = -1
 	}
 	switch {
@@ -239,7 +244,7 @@ func mergeBaselines(segs []segment) [][]glyph {
 		j := i + 1
 		for ; j < len(segs); j++ {
 			s := &segs[j]
-			tol := 0.4 * math.Min(line.size, s.size)
+			tol := 0.4 * min(line.size, s.size)
 			if math.Abs(s.y-line.y) > tol || overlaps(segs[i:j], s) {
 				break
 			}
@@ -311,7 +316,7 @@ func writeLine(b *strings.Builder, gl []glyph) {
 // LATEX's A is under its T; "q²)" stays whole).
 func wordBreak(p, g *glyph) bool {
 	gap := g.x - (p.x + p.w)
-	if gap > wordGap*math.Max(g.size, p.size) {
+	if gap > wordGap*max(g.size, p.size) {
 		return true
 	}
 	return gap > -0.02*g.size && p.size < 0.9*g.size && p.y-g.y > supRise*g.size && wordStart(g.s)
@@ -330,7 +335,7 @@ func withGaps(gl []glyph, rtl bool) []glyph {
 			if rtl {
 				gap = p.x - (g.x + g.w)
 			}
-			if gap > wordGap*math.Max(g.size, p.size) {
+			if gap > wordGap*max(g.size, p.size) {
 				out = append(out, glyph{s: " ", space: true})
 			}
 		}

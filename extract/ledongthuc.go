@@ -293,7 +293,7 @@ func nodeBox(n pdf.Value) rect {
 			continue
 		}
 		x0, y0, x1, y1 := a.Index(0).Float64(), a.Index(1).Float64(), a.Index(2).Float64(), a.Index(3).Float64()
-		r := rect{math.Min(x0, x1), math.Min(y0, y1), math.Max(x0, x1), math.Max(y0, y1)}
+		r := rect{min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)}
 		if r.x1-r.x0 >= 1 && r.y1-r.y0 >= 1 {
 			return r
 		}
@@ -312,6 +312,14 @@ type matrix [6]float64 // a b c d e f
 var ident = matrix{1, 0, 0, 1, 0, 0}
 
 // mul returns m×n (apply m, then n).
+// translated is matrix{1, 0, 0, 1, dx, 0}.mul(m), term by term: a move
+// of dx along m's x axis (the text matrix after a glyph's advance).
+func (m matrix) translated(dx float64) matrix {
+	m[4] = dx*m[0] + 0*m[2] + m[4]
+	m[5] = dx*m[1] + 0*m[3] + m[5]
+	return m
+}
+
 func (m matrix) mul(n matrix) matrix {
 	return matrix{
 		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
@@ -652,6 +660,16 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 		if f.twoByte {
 			step = 2
 		}
+		// Within one string only tm's translation moves (by each glyph's
+		// advance), so the rendering matrix's linear part, the size and
+		// the horizontal scale are the string's; per glyph only its
+		// origin is computed, term by term as the full product
+		// (Tfs·Th, Ts) × tm × CTM would.
+		lin := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
+		size := math.Sqrt(lin[2]*lin[2] + lin[3]*lin[3])
+		hscale := math.Sqrt(lin[0]*lin[0] + lin[1]*lin[1])
+		mirrored := lin[0] < 0 && math.Abs(lin[1]) < -lin[0]
+		c := g.ctm
 		for k := 0; k+step <= len(raw); k += step {
 			code := int(raw[k])
 			if step == 2 {
@@ -659,18 +677,18 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			}
 			w0 := f.width(code) / 1000
 			if f.picture {
-				tm = matrix{1, 0, 0, 1, (w0*g.tfs + g.tc) * g.th, 0}.mul(tm)
+				tm = tm.translated((w0*g.tfs + g.tc) * g.th)
 				continue
 			}
 			s, ok := f.decode(code, raw[k:k+step])
-			trm := matrix{g.tfs * g.th, 0, 0, g.tfs, 0, g.ts}.mul(tm).mul(g.ctm)
-			size := math.Sqrt(trm[2]*trm[2] + trm[3]*trm[3])
-			adv := w0 * math.Sqrt(trm[0]*trm[0]+trm[1]*trm[1])
+			ox, oy := 0*tm[0]+g.ts*tm[2]+tm[4], 0*tm[1]+g.ts*tm[3]+tm[5]
+			trm := matrix{lin[0], lin[1], lin[2], lin[3], ox*c[0] + oy*c[2] + c[4], ox*c[1] + oy*c[3] + c[5]}
+			adv := w0 * hscale
 			isSpace := strings.TrimSpace(s) == "" && s != ""
 			in.count(f, s, ok, isSpace)
 			if s != "" {
 				x := trm[4]
-				if trm[0] < 0 && math.Abs(trm[1]) < -trm[0] {
+				if mirrored {
 					// Mirrored (a negative horizontal scale: the reversed
 					// E of the XeTeX logo) or upside down: the glyph runs
 					// leftwards from its origin, so its box starts one
@@ -687,7 +705,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			if step == 1 && code == 32 {
 				tx += g.tw
 			}
-			tm = matrix{1, 0, 0, 1, tx * g.th, 0}.mul(tm)
+			tm = tm.translated(tx * g.th)
 		}
 	}
 	// The stream is read whole into a buffer of the document's, reused

@@ -50,7 +50,7 @@ func marginNotes(segs []segment) []segment {
 		y := segs[k].y
 		s := k
 		for s > 0 && !isNote(&segs[s-1], left, right) &&
-			math.Abs(segs[s-1].y-y) <= 0.4*math.Min(segs[s-1].size, segs[k].size) {
+			math.Abs(segs[s-1].y-y) <= 0.4*min(segs[s-1].size, segs[k].size) {
 			s--
 		}
 		e := k + 1
@@ -141,8 +141,8 @@ func newSegment(gl []glyph) segment {
 		if size > s.size {
 			s.size, s.y = size, g.y
 		}
-		s.minX = math.Min(s.minX, g.x)
-		s.maxX = math.Max(s.maxX, g.x+g.w)
+		s.minX = min(s.minX, g.x)
+		s.maxX = max(s.maxX, g.x+g.w)
 	}
 	return s
 }
