@@ -211,23 +211,25 @@ func TestSuperscriptWordBreak(t *testing.T) {
 	}
 }
 
+// placed is a text run shown at x on a line of a test page.
+type placed struct {
+	x float64
+	s string
+}
+
 // TestNegationSlash: TeX's \not, drawn before the relation it strikes,
 // goes after it so that the two compose ("i = j" lost its slash and read
 // the opposite; "s̸ = 1" put it on the wrong glyph); a slash that strikes
 // nothing (the stroke of plain TeX's \angle) reads as a slash.
 func TestNegationSlash(t *testing.T) {
-	type run struct {
-		x float64
-		s string
-	}
 	for _, c := range []struct {
 		name string
-		runs []run
+		runs []placed
 		want string
 	}{
-		{"not equal", []run{{100, "i"}, {110, "6"}, {110, "="}, {122, "j"}}, "i ≠ j"},
-		{"not less", []run{{100, "a"}, {110, "6"}, {110.5, "<"}, {122, "b"}}, "a ≮ b"},
-		{"angle", []run{{60, "\\\\angle"}, {110, "6"}, {140, "\\\\forall"}}, "\\angle / \\forall"},
+		{"not equal", []placed{{100, "i"}, {110, "6"}, {110, "="}, {122, "j"}}, "i ≠ j"},
+		{"not less", []placed{{100, "a"}, {110, "6"}, {110.5, "<"}, {122, "b"}}, "a ≮ b"},
+		{"angle", []placed{{60, "\\\\angle"}, {110, "6"}, {140, "\\\\forall"}}, "\\angle / \\forall"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder
@@ -266,19 +268,15 @@ func TestAccentGlyphs(t *testing.T) {
 	w := textWidth
 	// over centres an accent on the letter l drawn at x.
 	over := func(l string, x float64) float64 { return x + (w(l)-aw)/2 }
-	type run struct {
-		x float64
-		s string
-	}
 	for _, c := range []struct {
 		name string
-		runs []run
+		runs []placed
 		want string
 	}{
-		{"dieresis before its letter", []run{{100, "L"}, {over("u", 100+w("L")), "\\250"}, {100 + w("L"), "uck"}}, "Lück"},
-		{"acute after its letter", []run{{100, "caf"}, {100 + w("caf"), "e"}, {over("e", 100+w("caf")), "\\264"}}, "café"},
-		{"circumflex before a capital", []run{{over("A", 100), "\\210"}, {100, "Age"}}, "Âge"},
-		{"caret in running text", []run{{100, "a"}, {100 + w("a"), "\\210"}, {100 + w("a") + aw, "b"}}, "aˆb"},
+		{"dieresis before its letter", []placed{{100, "L"}, {over("u", 100+w("L")), "\\250"}, {100 + w("L"), "uck"}}, "Lück"},
+		{"acute after its letter", []placed{{100, "caf"}, {100 + w("caf"), "e"}, {over("e", 100+w("caf")), "\\264"}}, "café"},
+		{"circumflex before a capital", []placed{{over("A", 100), "\\210"}, {100, "Age"}}, "Âge"},
+		{"caret in running text", []placed{{100, "a"}, {100 + w("a"), "\\210"}, {100 + w("a") + aw, "b"}}, "aˆb"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder
