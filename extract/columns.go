@@ -264,14 +264,8 @@ func isProse(c *colLine, lo, hi float64) bool {
 	if hi-lo < minColumnEms*c.size {
 		return false
 	}
-	n, dots := words(c, lo, hi)
+	n, dots := countWords(c.gl, lo, hi)
 	return n >= minProseWords && dots < maxProseDots
-}
-
-// words counts the words of the line's text between x lo and hi and its
-// full stops (countWords).
-func words(c *colLine, lo, hi float64) (n, dots int) {
-	return countWords(c.gl, lo, hi)
 }
 
 // segWords counts the words of a segment (countWords).

@@ -312,20 +312,20 @@ type matrix [6]float64 // a b c d e f
 var ident = matrix{1, 0, 0, 1, 0, 0}
 
 // mul returns m×n (apply m, then n).
-// translated is matrix{1, 0, 0, 1, dx, 0}.mul(m), term by term: a move
-// of dx along m's x axis (the text matrix after a glyph's advance).
-func (m matrix) translated(dx float64) matrix {
-	m[4] = dx*m[0] + 0*m[2] + m[4]
-	m[5] = dx*m[1] + 0*m[3] + m[5]
-	return m
-}
-
 func (m matrix) mul(n matrix) matrix {
 	return matrix{
 		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
 		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
 		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
 	}
+}
+
+// translated is matrix{1, 0, 0, 1, dx, 0}.mul(m), term by term: a move
+// of dx along m's x axis (the text matrix after a glyph's advance).
+func (m matrix) translated(dx float64) matrix {
+	m[4] = dx*m[0] + 0*m[2] + m[4]
+	m[5] = dx*m[1] + 0*m[3] + m[5]
+	return m
 }
 
 // glyph is one decoded character placed on the page.
@@ -681,13 +681,13 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 				continue
 			}
 			s, ok := f.decode(code, raw[k:k+step])
+			// The glyph's origin: the translation of the full product.
 			ox, oy := 0*tm[0]+g.ts*tm[2]+tm[4], 0*tm[1]+g.ts*tm[3]+tm[5]
-			trm := matrix{lin[0], lin[1], lin[2], lin[3], ox*c[0] + oy*c[2] + c[4], ox*c[1] + oy*c[3] + c[5]}
+			x, y := ox*c[0]+oy*c[2]+c[4], ox*c[1]+oy*c[3]+c[5]
 			adv := w0 * hscale
 			isSpace := strings.TrimSpace(s) == "" && s != ""
 			in.count(f, s, ok, isSpace)
 			if s != "" {
-				x := trm[4]
 				if mirrored {
 					// Mirrored (a negative horizontal scale: the reversed
 					// E of the XeTeX logo) or upside down: the glyph runs
@@ -695,7 +695,7 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 					// advance to the left.
 					x -= adv
 				}
-				in.glyphs = append(in.glyphs, glyph{s: s, x: x, y: trm[5], w: adv, size: size, space: isSpace})
+				in.glyphs = append(in.glyphs, glyph{s: s, x: x, y: y, w: adv, size: size, space: isSpace})
 				if err := in.doc.bud.hold(glyphCost+int64(len(s)), "text on one page"); err != nil {
 					in.fail(err)
 					return
