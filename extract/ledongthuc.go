@@ -423,14 +423,15 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		if fi.dw == 0 {
 			fi.dw = 500
 		}
-		// Control codes that the ToUnicode map (if any) leaves out mean
-		// what the encoding's Differences name them, TeX's names too
-		// (dvips writes no ToUnicode entry for cmsy's angle brackets
-		// re-encoded to 3 and 4; cmex's parenleftbig at 0 has no AGL
-		// name): read raw, they were control characters, which no text
-		// holds, and sent the page to PDFium. (Other codes left out keep
-		// their raw reading, as pdftotext's: fnlineno's "hregisteri" at
-		// cmsy's own 104 and 105.)
+		// Codes that the ToUnicode map (if any) leaves out mean what the
+		// encoding's Differences name them, TeX's names too: dvips writes
+		// no ToUnicode entry for cmsy's angle brackets, re-encoded to 3
+		// and 4 (read raw, control characters, which sent the page to
+		// PDFium) or at cmsy's own 104 and 105 (read raw, fnlineno's
+		// "⟨register⟩" came out "hregisteri", as pdftotext and PDFium
+		// still read it; MuPDF reads the names). cmex's parenleftbig at 0
+		// has no AGL name. ledongthuc itself applies the Differences only
+		// without a ToUnicode map, and only AGL names.
 		if names := differences(fv.Key("Encoding"), fi.toUnicode); names != nil {
 			fi.builtin = glyphNames(names)
 		}

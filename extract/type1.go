@@ -55,8 +55,8 @@ func type1Encoding(ff pdf.Value) map[int]string {
 }
 
 // differences returns the code → glyph name pairs of an /Encoding
-// dictionary's /Differences array for the control codes (below 32, and
-// 127) that skip does not map, or nil when there are none.
+// dictionary's /Differences array for the codes that skip does not map, or
+// nil when there are none.
 func differences(enc pdf.Value, skip map[int]string) map[int]string {
 	d := enc.Key("Differences")
 	var m map[int]string
@@ -67,7 +67,7 @@ func differences(enc pdf.Value, skip map[int]string) map[int]string {
 		case pdf.Integer:
 			code = int(v.Int64())
 		case pdf.Name:
-			if _, ok := skip[code]; !ok && (code >= 0 && code < 32 || code == 127) && v.Name() != ".notdef" {
+			if _, ok := skip[code]; !ok && code >= 0 && v.Name() != ".notdef" {
 				if m == nil {
 					m = map[int]string{}
 				}

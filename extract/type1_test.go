@@ -48,24 +48,34 @@ func TestTeXLigatures(t *testing.T) {
 }
 
 // TestTeXMathNames: cmsy's angle brackets read as such, not as the
-// letters at their codes ("⟨wd⟩" came out "hwdi").
+// letters at their codes (booktabs' "⟨wd⟩" came out "hwdi"; fnlineno's
+// ToUnicode maps leave codes 104 and 105 out and its "⟨register⟩" came out
+// "hregisteri").
 func TestTeXMathNames(t *testing.T) {
-	doc, err := File(context.Background(), corpusPDF(t, "booktabs.pdf"), Options{PDFEngine: EngineLedongthuc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text := doc.Text(); !strings.Contains(text, "{⟨wd⟩}") || strings.Contains(text, "hwdi") {
-		t.Error("booktabs: ⟨wd⟩ not read as such")
+	for _, c := range []struct{ file, want, not string }{
+		{"booktabs.pdf", "{⟨wd⟩}", "hwdi"},
+		{"fnlineno.pdf", "⟨register⟩", "hregisteri"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			doc, err := File(context.Background(), corpusPDF(t, c.file), Options{PDFEngine: EngineLedongthuc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text := doc.Text(); !strings.Contains(text, c.want) || strings.Contains(text, c.not) {
+				t.Errorf("%s not read as such", c.want)
+			}
+		})
 	}
 }
 
-// TestDifferencesBeyondToUnicode: a control code that a simple font's
+// TestDifferencesBeyondToUnicode: a code that a simple font's
 // ToUnicode map leaves out reads as its /Differences name says (dvips
 // writes no entry for cmsy's angle brackets re-encoded to 3 and 4:
 // mdwtab's "⟨pre-text⟩" read as control characters and sent 6 pages to
 // PDFium; maximabook's cmex parentheses, without a ToUnicode map, sent 9);
-// the ToUnicode map still wins where it has the code, and other codes keep
-// their raw reading.
+// the ToUnicode map still wins where it has the code; a printable code the
+// map leaves out reads as its name too (fnlineno's "⟨register⟩" came out
+// "hregisteri"), and a code with an unknown name keeps its raw reading.
 func TestDifferencesBeyondToUnicode(t *testing.T) {
 	for _, c := range []struct {
 		name, diffs, cmap, show, want string
@@ -74,7 +84,8 @@ func TestDifferencesBeyondToUnicode(t *testing.T) {
 			`(x\003y\004\002)`, "x⟨y⟩∗"},
 		{"ToUnicode wins", "2 /bullet", "<02> <2217>", `(a\002b)`, "a∗b"},
 		{"unknown name", "3 /a45", "<02> <2217>", `(a\002b)`, "a∗b"},
-		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "hwdi∗"},
+		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "⟨wd⟩∗"},
+		{"printable code, AGL name", "39 /quoteright", "<02> <2217>", `(it's\002)`, "it’s∗"},
 		{"no ToUnicode, TeX's names", "0 /parenleftbig /parenrightbig 16 /parenleftBig", "", `(\000x\001\020)`, "(x)("},
 	} {
 		t.Run(c.name, func(t *testing.T) {

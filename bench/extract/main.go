@@ -321,13 +321,24 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// agg gathers the word-F1 and bigram-F1 of a set of files.
+type agg struct{ word, bigram []float64 }
+
+// peerMedians is a peer's medians for the report's per-kind lines, or
+// nothing when the peer read none of the kind's files.
+func peerMedians(a *agg) string {
+	if a == nil || len(a.word) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("   mutool %.3f / %.3f", median(a.word), median(a.bigram))
+}
+
 func report(results []*result, texts []string, engine string, workers, pages int, elapsed time.Duration, peers []*peer) {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	fmt.Fprintf(w, "engine=%s workers=%d (speed: best of the timing rounds)\n\n", engine, workers)
-	fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s  %-24s %s\n", "file", "kind", "wordF1", "bigrF1", "cjk", "ptF1", "muF1", "engines", "outcome")
-	type agg struct{ word, bigram []float64 }
-	kinds := map[string]*agg{}
+	fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s %6s  %-24s %s\n", "file", "kind", "wordF1", "bigrF1", "cjk", "ptF1", "muF1", "muBg", "engines", "outcome")
+	kinds, muKinds := map[string]*agg{}, map[string]*agg{}
 	var all, mu agg
 	garbled := 0
 	cjkRef, cjkKept := 0, 0
@@ -338,23 +349,30 @@ func report(results []*result, texts []string, engine string, workers, pages int
 			eng = append(eng, fmt.Sprintf("%s:%d", k, v))
 		}
 		sort.Strings(eng)
-		ptf, muf := "-", "-"
+		ptf, muf, mub := "-", "-", "-"
 		if r.ptOK && r.hasRef {
 			ptf = fmt.Sprintf("%.3f", r.ptScore.WordF1)
 		}
 		if r.muOK && r.hasRef {
 			muf = fmt.Sprintf("%.3f", r.muScore.WordF1)
+			mub = fmt.Sprintf("%.3f", r.muScore.BigramF1)
 			mu.word = append(mu.word, r.muScore.WordF1)
+			mu.bigram = append(mu.bigram, r.muScore.BigramF1)
+			if muKinds[r.kind] == nil {
+				muKinds[r.kind] = &agg{}
+			}
+			muKinds[r.kind].word = append(muKinds[r.kind].word, r.muScore.WordF1)
+			muKinds[r.kind].bigram = append(muKinds[r.kind].bigram, r.muScore.BigramF1)
 		}
 		if r.garbled > 0 {
 			eng = append(eng, fmt.Sprintf("GARBLED:%d", r.garbled))
 			garbled += r.garbled
 		}
 		if !r.hasRef {
-			fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s  %-24s %s\n", r.name, r.kind, "-", "-", "-", ptf, muf, strings.Join(eng, ","), r.outcome)
+			fmt.Fprintf(w, "%-42s %-18s %7s %7s %7s %6s %6s %6s  %-24s %s\n", r.name, r.kind, "-", "-", "-", ptf, muf, mub, strings.Join(eng, ","), r.outcome)
 			continue
 		}
-		fmt.Fprintf(w, "%-42s %-18s %7.3f %7.3f %7.3f %6s %6s  %-24s %s\n", r.name, r.kind, r.score.WordF1, r.score.BigramF1, r.score.CJKSurvival(), ptf, muf, strings.Join(eng, ","), r.outcome)
+		fmt.Fprintf(w, "%-42s %-18s %7.3f %7.3f %7.3f %6s %6s %6s  %-24s %s\n", r.name, r.kind, r.score.WordF1, r.score.BigramF1, r.score.CJKSurvival(), ptf, muf, mub, strings.Join(eng, ","), r.outcome)
 		if !r.ok && r.ptOK && len(textmetric.Tokens(texts[i]+"")) == 0 && r.score.CJKRef+len(r.refToks) > 0 {
 			missed = append(missed, r.name)
 		}
@@ -369,16 +387,16 @@ func report(results []*result, texts []string, engine string, workers, pages int
 		cjkRef += r.score.CJKRef
 		cjkKept += r.score.CJKKept
 	}
-	fmt.Fprintf(w, "\nper kind (files with a reference): median word-F1 / bigram-F1\n")
+	fmt.Fprintf(w, "\nper kind (files with a reference): median word-F1 / bigram-F1, llsum then mutool\n")
 	names := []string{}
 	for k := range kinds {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		fmt.Fprintf(w, "  %-20s n=%-3d %.3f / %.3f\n", k, len(kinds[k].word), median(kinds[k].word), median(kinds[k].bigram))
+		fmt.Fprintf(w, "  %-20s n=%-3d %.3f / %.3f%s\n", k, len(kinds[k].word), median(kinds[k].word), median(kinds[k].bigram), peerMedians(muKinds[k]))
 	}
-	fmt.Fprintf(w, "  %-20s n=%-3d %.3f / %.3f\n", "ALL", len(all.word), median(all.word), median(all.bigram))
+	fmt.Fprintf(w, "  %-20s n=%-3d %.3f / %.3f%s\n", "ALL", len(all.word), median(all.word), median(all.bigram), peerMedians(&mu))
 	surv := 1.0
 	if cjkRef > 0 {
 		surv = float64(cjkKept) / float64(cjkRef)
@@ -386,7 +404,7 @@ func report(results []*result, texts []string, engine string, workers, pages int
 	fmt.Fprintf(w, "CJK survival: %d / %d = %.4f\n", cjkKept, cjkRef, surv)
 	fmt.Fprintf(w, "pages marked garbled (no engine decoded them): %d\n", garbled)
 	if len(mu.word) > 0 {
-		fmt.Fprintf(w, "mutool median word-F1 against the references: %.3f (n=%d)\n", median(mu.word), len(mu.word))
+		fmt.Fprintf(w, "mutool median word-F1 / bigram-F1 against the references: %.3f / %.3f (n=%d)\n", median(mu.word), median(mu.bigram), len(mu.word))
 	}
 	fmt.Fprintf(w, "files pdftotext reads that llsum did not: %d %v\n", len(missed), missed)
 	ours := float64(pages) / elapsed.Seconds()
