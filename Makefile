@@ -44,6 +44,7 @@ test: deps lint
 	$(GO) test -race -count=1 -timeout 60m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 1000x -fuzzminimizetime 100x ./extract
 	$(GO) test -run '^$$' -fuzz '^FuzzLexer$$' -fuzztime 60000x -fuzzminimizetime 100x ./extract
+	$(GO) test -run '^$$' -fuzz '^FuzzCmapInverse$$' -fuzztime 50000x -fuzzminimizetime 100x ./extract
 	$(GO) test -run '^$$' -fuzz '^FuzzTextStream$$' -fuzztime 100000x -fuzzminimizetime 100x ./infer
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime 40000x -fuzzminimizetime 100x ./internal/segment
 	bash scripts/release-check.sh

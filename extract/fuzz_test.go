@@ -27,7 +27,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(twoColumnPDF()) // through the column order (columns.go)
 	// Margin notes (margin.go) and a mirrored glyph.
 	f.Add(buildPDF(colFontDict(), nil, []string{marginNotesPage(3) + "q -1 0 0 1 112 600 cm BT /F1 10 Tf 0 0 Td (E) Tj ET Q\n"}))
-	for _, d := range []cjkfixture.Defect{cjkfixture.NoToUnicode, cjkfixture.ReplacementToUnicode} {
+	for _, d := range []cjkfixture.Defect{cjkfixture.NoToUnicode, cjkfixture.ReplacementToUnicode, cjkfixture.ReplacementUnembedded} {
 		b, err := cjkfixture.Build(cjkfixture.Report()[1:3], d)
 		if err != nil {
 			f.Fatal(err)

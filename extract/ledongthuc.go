@@ -354,6 +354,11 @@ type fontInfo struct {
 	// unmapped says why a CID font's codes have no usable Unicode mapping
 	// beyond toUnicode ("" when they have one); such codes decode to U+FFFD.
 	unmapped string
+	// program reads codes through the embedded TrueType program where
+	// the ToUnicode map has nothing or U+FFFD (nil: the font has none, or
+	// its encoding is not Identity-H/V); loaded on first use.
+	program     func() *glyphText
+	programText *glyphText
 	// builtin is a simple font's text by code from its embedded Type 1
 	// program's encoding, when the PDF gives no encoding.
 	builtin map[int]string
@@ -387,6 +392,10 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
 		fi.cidMapping(fv.Key("Encoding"), desc)
+		if n := fv.Key("Encoding").Name(); !fi.utf16 && (n == "Identity-H" || n == "Identity-V") {
+			bud := d.bud
+			fi.program = func() *glyphText { return readGlyphText(desc, bud) }
+		}
 		fi.dw = 1000
 		if dw := desc.Key("DW"); !dw.IsNull() {
 			fi.dw = dw.Float64()
@@ -517,6 +526,11 @@ func (nopEncoding) Decode(raw string) string { return raw }
 // of a CID font with no Unicode mapping (decoded as U+FFFD).
 func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
+		if s == "\uFFFD" {
+			if t, ok := fi.fromProgram(code); ok {
+				return t, true
+			}
+		}
 		return s, true
 	}
 	if fi.twoByte {
@@ -524,6 +538,9 @@ func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 			return string(rune(code)), true
 		}
 		if fi.unmapped != "" {
+			if t, ok := fi.fromProgram(code); ok {
+				return t, true
+			}
 			return "\uFFFD", false
 		}
 		if s, ok := fi.wide[code]; ok {
@@ -551,6 +568,18 @@ func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	}
 	fi.narrow[code], fi.known[code] = s, true
 	return s, true
+}
+
+// fromProgram decodes a CID font's code through its embedded TrueType
+// program, reading the program on first use.
+func (fi *fontInfo) fromProgram(code int) (string, bool) {
+	if fi.program != nil {
+		fi.programText, fi.program = fi.program(), nil
+	}
+	if fi.programText == nil {
+		return "", false
+	}
+	return fi.programText.text(code)
 }
 
 // cp1252 is Windows-1252 for 0x80–0x9F (U+FFFD where it has nothing).

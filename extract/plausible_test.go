@@ -107,9 +107,12 @@ func cjkFixture(t *testing.T, d cjkfixture.Defect) string {
 }
 
 // TestCJKMojibake reproduces issue 14: Chinese set in a CID font whose
-// ToUnicode map is missing or wrong. auto must get the Chinese right (via
-// PDFium), ledongthuc alone must flag the pages and keep the garbage out,
-// and a page no engine can decode must be flagged under every engine.
+// ToUnicode map is missing or wrong. Where the embedded TrueType program
+// says which character each glyph is, ledongthuc reads it (U+FFFD
+// mappings too, which PDFium prints); otherwise auto must get the Chinese
+// right via PDFium where PDFium can, ledongthuc alone must flag the pages
+// and keep the garbage out, and a page no engine can decode must be
+// flagged under every engine.
 func TestCJKMojibake(t *testing.T) {
 	pages := cjkfixture.Report()
 	want := strings.Split(cjkfixture.Text(pages), "\f")
@@ -129,15 +132,24 @@ func TestCJKMojibake(t *testing.T) {
 	}{
 		{cjkfixture.Intact, EngineAuto, nil, nil},
 		{cjkfixture.Intact, EngineLedongthuc, nil, nil},
-		{cjkfixture.NoToUnicode, EngineAuto, nil, []int{2, 3}},
-		{cjkfixture.NoToUnicode, EngineLedongthuc, []int{2, 3}, nil},
+		// The embedded TrueType program's cmap gives the text where the
+		// ToUnicode map has none or U+FFFD.
+		{cjkfixture.NoToUnicode, EngineAuto, nil, nil},
+		{cjkfixture.NoToUnicode, EngineLedongthuc, nil, nil},
 		{cjkfixture.NoToUnicode, EnginePDFium, nil, nil},
-		{cjkfixture.EmptyToUnicode, EngineAuto, nil, []int{2, 3}},
-		{cjkfixture.EmptyToUnicode, EngineLedongthuc, []int{2, 3}, nil},
+		{cjkfixture.EmptyToUnicode, EngineAuto, nil, nil},
+		{cjkfixture.EmptyToUnicode, EngineLedongthuc, nil, nil},
+		{cjkfixture.ReplacementToUnicode, EngineAuto, nil, nil},
+		{cjkfixture.ReplacementToUnicode, EngineLedongthuc, nil, nil},
+		{cjkfixture.ReplacementToUnicode, EnginePDFium, []int{2, 3}, nil},
+		// Without the program: PDFium reads the CIDSystemInfo.
+		{cjkfixture.NoToUnicodeUnembedded, EngineAuto, nil, []int{2, 3}},
+		{cjkfixture.NoToUnicodeUnembedded, EngineLedongthuc, []int{2, 3}, nil},
 		{cjkfixture.PUAToUnicode, EngineAuto, nil, []int{2, 3}},
 		{cjkfixture.PUAToUnicode, EngineLedongthuc, []int{2, 3}, nil},
-		{cjkfixture.ReplacementToUnicode, EngineAuto, []int{2, 3}, nil},
-		{cjkfixture.ReplacementToUnicode, EnginePDFium, []int{2, 3}, nil},
+		{cjkfixture.ReplacementUnembedded, EngineAuto, []int{2, 3}, nil},
+		{cjkfixture.ReplacementUnembedded, EngineLedongthuc, []int{2, 3}, nil},
+		{cjkfixture.ReplacementUnembedded, EnginePDFium, []int{2, 3}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.defect.String()+"/"+tt.engine, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 // stderr's "llsum: warning:" line) and the document's JSON, and its garbage does not reach the
 // summary.
 func TestGarbledPageWarns(t *testing.T) {
-	b, err := cjkfixture.Build(cjkfixture.Report(), cjkfixture.ReplacementToUnicode)
+	b, err := cjkfixture.Build(cjkfixture.Report(), cjkfixture.ReplacementUnembedded)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // benchFixtures reads the CJK mojibake fixtures of issue 14 and prints each
 // one's CJK survival against the text it was made from, with the pages
 // read by each engine and those marked garbled. Where the file itself
-// holds no Unicode for the text (ReplacementToUnicode), survival cannot be
+// holds no Unicode for the text (ReplacementUnembedded), survival cannot be
 // had: the figure that counts is that the pages are marked.
 func benchFixtures(ctx context.Context, ex *extract.Extractor) error {
 	dir, err := os.MkdirTemp("", "cjkfixture")
@@ -28,7 +28,7 @@ func benchFixtures(ctx context.Context, ex *extract.Extractor) error {
 	fmt.Printf("\nCJK mojibake fixtures (extract/cjkfixture, %d pages each)\n", len(pages))
 	fmt.Printf("%-18s %7s %9s  %s\n", "defect", "cjk", "garbled", "engines")
 	for _, d := range []cjkfixture.Defect{cjkfixture.Intact, cjkfixture.NoToUnicode, cjkfixture.EmptyToUnicode,
-		cjkfixture.PUAToUnicode, cjkfixture.ReplacementToUnicode} {
+		cjkfixture.PUAToUnicode, cjkfixture.ReplacementToUnicode, cjkfixture.NoToUnicodeUnembedded, cjkfixture.ReplacementUnembedded} {
 		b, err := cjkfixture.Build(pages, d)
 		if err != nil {
 			return err

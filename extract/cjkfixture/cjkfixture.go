@@ -4,7 +4,7 @@
 // ToUnicode map is missing or wrong. A PDF reader that decodes such a font
 // by its character codes alone turns the Chinese into Latin-1 and
 // replacement-character soup; one that reads the CIDSystemInfo (Adobe-UCS:
-// CID = Unicode) gets it right.
+// CID = Unicode) or the embedded TrueType program's cmap gets it right.
 //
 // The PDFs are written at test time (scripts/setup.d installs the font), so
 // no fixture is committed.
@@ -44,8 +44,17 @@ const (
 	// then falls back on the CID font's character collection).
 	PUAToUnicode
 	// ReplacementToUnicode maps every code shown in the bad font to
-	// U+FFFD: no reader can recover that text from the file.
+	// U+FFFD. pdftotext, PDFium and MuPDF print the U+FFFD; the text is
+	// still in the file, in the embedded TrueType program's cmap.
 	ReplacementToUnicode
+	// NoToUnicodeUnembedded is NoToUnicode with the bad font's program
+	// not embedded: only the CIDSystemInfo (Adobe-UCS) is left to read
+	// the codes by.
+	NoToUnicodeUnembedded
+	// ReplacementUnembedded is ReplacementToUnicode with the bad font's
+	// program not embedded: no reader can recover that text from the
+	// file.
+	ReplacementUnembedded
 )
 
 func (d Defect) String() string {
@@ -60,6 +69,10 @@ func (d Defect) String() string {
 		return "pua-tounicode"
 	case ReplacementToUnicode:
 		return "fffd-tounicode"
+	case NoToUnicodeUnembedded:
+		return "no-tounicode-unembedded"
+	case ReplacementUnembedded:
+		return "fffd-unembedded"
 	}
 	return "defect(" + strconv.Itoa(int(d)) + ")"
 }
@@ -141,10 +154,23 @@ func wrap(pdf *fpdf.Fpdf, text string) []string {
 // typeZero finds the bad font's Type0 dictionary as fpdf writes it.
 var typeZero = regexp.MustCompile(`/BaseFont /utf8bad\n/Encoding /Identity-H\n/DescendantFonts \[\d+ 0 R\]\n(/ToUnicode (\d+) 0 R)>>`)
 
+// badProgram finds the reference to the bad font's program in its
+// descriptor as fpdf writes it.
+var badProgram = regexp.MustCompile(`/FontName /utf8bad\n[^>]*(/FontFile2 \d+ 0 R)>>`)
+
 // breakFont patches the bad font, then rebuilds the cross-reference table.
 func breakFont(b []byte, d Defect, used []rune) ([]byte, error) {
 	if d == Intact {
 		return b, nil
+	}
+	switch d {
+	case NoToUnicodeUnembedded, ReplacementUnembedded:
+		m := badProgram.FindSubmatchIndex(b)
+		if m == nil {
+			return nil, errors.New("cjkfixture: the bad font's descriptor was not found")
+		}
+		copy(b[m[2]:m[3]], bytes.Repeat([]byte{' '}, m[3]-m[2]))
+		d = map[Defect]Defect{NoToUnicodeUnembedded: NoToUnicode, ReplacementUnembedded: ReplacementToUnicode}[d]
 	}
 	m := typeZero.FindSubmatchIndex(b)
 	if m == nil {
