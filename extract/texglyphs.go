@@ -45,6 +45,23 @@ var texGlyphs = map[string]string{
 	"slash": "/", "backslash": "\\",
 }
 
+// symbolPieces are the pieces of large delimiters, integrals and arrows
+// (cmex, Adobe's Symbol font and their clones), which the Adobe Glyph
+// List puts in the Private Use Area (U+F8E5–F8FE, from Symbol's
+// encoding): a matrix's brackets then read as private-use characters and
+// its page as garbled. Unicode has had the pieces since 3.2.
+var symbolPieces = map[string]string{
+	"parenlefttp": "⎛", "parenleftex": "⎜", "parenleftbt": "⎝",
+	"parenrighttp": "⎞", "parenrightex": "⎟", "parenrightbt": "⎠",
+	"bracketlefttp": "⎡", "bracketleftex": "⎢", "bracketleftbt": "⎣",
+	"bracketrighttp": "⎤", "bracketrightex": "⎥", "bracketrightbt": "⎦",
+	"bracelefttp": "⎧", "braceleftmid": "⎨", "braceleftbt": "⎩",
+	"bracerighttp": "⎫", "bracerightmid": "⎬", "bracerightbt": "⎭",
+	"braceex": "⎪", "integralex": "⎮", "arrowvertex": "⏐",
+	"arrowhorizex": "⎯", "radicalex": "‾", "registersans": "®",
+	"copyrightsans": "©", "trademarksans": "™",
+}
+
 // texGlyph returns the text of a TeX glyph name, or false.
 func texGlyph(name string) (string, bool) {
 	if s, ok := texGlyphs[name]; ok {

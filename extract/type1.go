@@ -113,6 +113,10 @@ func glyphNames(names map[int]string) map[int]string {
 				out[c] = u
 				continue
 			}
+			if u, ok := symbolPieces[names[c]]; ok {
+				out[c] = u
+				continue
+			}
 			s := enc.Decode(string([]byte{byte(c)}))
 			if rs := []rune(s); len(rs) == 1 && rs[0] == rune(c) && !isPlainName(names[c], rs[0]) {
 				// The library does not know the name: TeX's, or none.

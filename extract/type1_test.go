@@ -13,6 +13,8 @@ func TestGlyphNames(t *testing.T) {
 		104: "angbracketleft", 105: "angbracketright", 48: "prime", 18: "parenleftbig",
 		88: "summationdisplay", 80: "summationtext", 15: "epsilon1", 35: "circleplustext",
 		3: "coproduct", 4: "coproductdisplay", 5: "union", 54: "negationslash",
+		// delimiter pieces, which the AGL puts in the Private Use Area
+		200: "parenlefttp", 201: "braceex", 202: "integralex",
 		// unknown
 		6: "a9", 7: "big",
 	})
@@ -20,6 +22,7 @@ func TestGlyphNames(t *testing.T) {
 		12: "ﬁ", 13: "ﬂ", 97: "a", 123: "–", 1: "中", 2: "😀",
 		104: "⟨", 105: "⟩", 48: "′", 18: "(", 88: "∑", 80: "∑", 15: "ε", 35: "⨁",
 		3: "⨿", 4: "∐", 5: "∪", 54: "\u0338",
+		200: "⎛", 201: "⎪", 202: "⎮",
 	}
 	for c, w := range want {
 		if got[c] != w {
@@ -87,6 +90,9 @@ func TestDifferencesBeyondToUnicode(t *testing.T) {
 		{"printable code", "104 /angbracketleft /angbracketright", "<02> <2217>", `(hwdi\002)`, "⟨wd⟩∗"},
 		{"printable code, AGL name", "39 /quoteright", "<02> <2217>", `(it's\002)`, "it’s∗"},
 		{"no ToUnicode, TeX's names", "0 /parenleftbig /parenrightbig 16 /parenleftBig", "", `(\000x\001\020)`, "(x)("},
+		// The AGL puts these in the Private Use Area: octave's matrices
+		// marked two pages garbled.
+		{"delimiter pieces", "0 /bracketlefttp /bracketleftex /bracketleftbt 100 /arrowvertex", "", `(\000\001\002d)`, "⎡⎢⎣⏐"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n" +
