@@ -76,6 +76,19 @@ func buildPDF(fontDict string, hex func(i int) bool, streams []string) []byte {
 	return assemblePDF(objs)
 }
 
+// twoFontPDF is a one-page PDF whose content (object 6) shows text in /F1,
+// Helvetica, and /F2, font (object 5); extra objects follow as 7, 8, ….
+func twoFontPDF(font, content string, extra ...string) []byte {
+	return assemblePDF(append([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+		font,
+		streamObj(content),
+	}, extra...))
+}
+
 // streamObj is a stream object holding c, unfiltered.
 func streamObj(c string) string {
 	return fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(c), c)

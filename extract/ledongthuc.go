@@ -362,6 +362,9 @@ type fontInfo struct {
 	// builtin is a simple font's text by code from its embedded Type 1
 	// program's encoding, when the PDF gives no encoding.
 	builtin map[int]string
+	// symbols reads a symbol font's codes where its ToUnicode map gives
+	// them as U+F0xx (symbolfont.go); nil for other fonts.
+	symbols map[int]string
 	name    string // BaseFont, for warnings
 	cjk     bool   // a CJK character collection (Adobe-GB1, -CNS1, -Japan1, -Korea1)
 	// picture marks LaTeX's picture-mode fonts, whose glyphs are pieces
@@ -388,6 +391,9 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	}
 	fi.name = fv.Key("BaseFont").Name()
 	fi.picture = isPictureFont(fi.name)
+	if fi.toUnicode != nil {
+		fi.symbols = symbolText(symbolFontKind(fi.name))
+	}
 	if fv.Key("Subtype").Name() == "Type0" {
 		fi.twoByte = true
 		desc := fv.Key("DescendantFonts").Index(0)
@@ -451,6 +457,10 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 					fi.builtin = glyphNames(names)
 				}
 			}
+		}
+		if fi.builtin == nil && fi.toUnicode == nil && fv.Key("Encoding").IsNull() && symbolFontKind(fi.name) == "symbol" {
+			// The standard 14 Symbol, not embedded: its built-in encoding.
+			fi.builtin = symbolText("symbol")
 		}
 		if fv.Key("Subtype").Name() == "Type3" {
 			// Type 3 widths are in glyph space scaled by FontMatrix.
@@ -528,6 +538,11 @@ func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
 		if s == "\uFFFD" {
 			if t, ok := fi.fromProgram(code); ok {
+				return t, true
+			}
+		}
+		if fi.symbols != nil {
+			if t, ok := fromSymbolPUA(s, fi.symbols); ok {
 				return t, true
 			}
 		}

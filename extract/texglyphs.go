@@ -46,9 +46,9 @@ var texGlyphs = map[string]string{
 }
 
 // symbolPieces are the pieces of large delimiters, integrals and arrows
-// (cmex, Adobe's Symbol font and their clones), which the Adobe Glyph
-// List puts in the Private Use Area (U+F8E5–F8FE, from Symbol's
-// encoding): a matrix's brackets then read as private-use characters and
+// (cmex, Adobe's Symbol font and their clones), and Symbol's sans and
+// serif ®, ©, ™, which the Adobe Glyph List puts in the Private Use Area
+// (U+F6D9–F6DB, U+F8E5–F8FE): a matrix's brackets then read as private-use characters and
 // its page as garbled. Unicode has had the pieces since 3.2.
 var symbolPieces = map[string]string{
 	"parenlefttp": "⎛", "parenleftex": "⎜", "parenleftbt": "⎝",
@@ -59,7 +59,8 @@ var symbolPieces = map[string]string{
 	"bracerighttp": "⎫", "bracerightmid": "⎬", "bracerightbt": "⎭",
 	"braceex": "⎪", "integralex": "⎮", "arrowvertex": "⏐",
 	"arrowhorizex": "⎯", "radicalex": "‾", "registersans": "®",
-	"copyrightsans": "©", "trademarksans": "™",
+	"copyrightsans": "©", "trademarksans": "™", "registerserif": "®",
+	"copyrightserif": "©", "trademarkserif": "™",
 }
 
 // texGlyph returns the text of a TeX glyph name, or false.

@@ -144,15 +144,8 @@ func TestPictureFonts(t *testing.T) {
 			content := "BT /F1 12 Tf 72 700 Td (column type) Tj ET\n" +
 				"BT /F2 10 Tf 72 690 Td (\\002\\003\\002\\003\\002\\003) Tj ET\n" +
 				"BT /F1 12 Tf 72 680 Td (the preamble) Tj ET\n"
-			pdf := assemblePDF([]string{
-				"<< /Type /Catalog /Pages 2 0 R >>",
-				"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
-				"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-				"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
-				"<< /Type /Font /Subtype /Type1 /BaseFont /" + c.base + " /FirstChar 2 /LastChar 5 /Widths [400 400 400 400]" +
-					" /Encoding << /Type /Encoding /Differences [" + c.diffs + "] >> >>",
-				streamObj(content),
-			})
+			pdf := twoFontPDF("<< /Type /Font /Subtype /Type1 /BaseFont /"+c.base+" /FirstChar 2 /LastChar 5 /Widths [400 400 400 400]"+
+				" /Encoding << /Type /Encoding /Differences ["+c.diffs+"] >> >>", content)
 			doc, err := File(context.Background(), writeFile(t, "picture.pdf", pdf), Options{})
 			if err != nil {
 				t.Fatal(err)
