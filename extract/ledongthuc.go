@@ -536,8 +536,10 @@ func (nopEncoding) Decode(raw string) string { return raw }
 // of a CID font with no Unicode mapping (decoded as U+FFFD).
 func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
-		if s == "\uFFFD" {
-			if t, ok := fi.fromProgram(code); ok {
+		if s == "\uFFFD" || isPrivateUse(s) && (fi.program != nil || fi.programText != nil) {
+			// U+FFFD says nothing; a private-use character gives way to
+			// the character the font's own cmap gives its glyph.
+			if t, ok := fi.fromProgram(code); ok && !isPrivateUse(t) {
 				return t, true
 			}
 		}
@@ -583,6 +585,13 @@ func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	}
 	fi.narrow[code], fi.known[code] = s, true
 	return s, true
+}
+
+// isPrivateUse reports a single character of the Basic Multilingual
+// Plane's Private Use Area.
+func isPrivateUse(s string) bool {
+	r, n := utf8.DecodeRuneInString(s)
+	return n == len(s) && r >= 0xE000 && r <= 0xF8FF
 }
 
 // fromProgram decodes a CID font's code through its embedded TrueType

@@ -133,7 +133,7 @@ func TestCJKMojibake(t *testing.T) {
 		{cjkfixture.Intact, EngineAuto, nil, nil},
 		{cjkfixture.Intact, EngineLedongthuc, nil, nil},
 		// The embedded TrueType program's cmap gives the text where the
-		// ToUnicode map has none or U+FFFD.
+		// ToUnicode map has none, U+FFFD or a private-use character.
 		{cjkfixture.NoToUnicode, EngineAuto, nil, nil},
 		{cjkfixture.NoToUnicode, EngineLedongthuc, nil, nil},
 		{cjkfixture.NoToUnicode, EnginePDFium, nil, nil},
@@ -145,8 +145,10 @@ func TestCJKMojibake(t *testing.T) {
 		// Without the program: PDFium reads the CIDSystemInfo.
 		{cjkfixture.NoToUnicodeUnembedded, EngineAuto, nil, []int{2, 3}},
 		{cjkfixture.NoToUnicodeUnembedded, EngineLedongthuc, []int{2, 3}, nil},
-		{cjkfixture.PUAToUnicode, EngineAuto, nil, []int{2, 3}},
-		{cjkfixture.PUAToUnicode, EngineLedongthuc, []int{2, 3}, nil},
+		{cjkfixture.PUAToUnicode, EngineAuto, nil, nil},
+		{cjkfixture.PUAToUnicode, EngineLedongthuc, nil, nil},
+		{cjkfixture.PUAUnembedded, EngineAuto, nil, []int{2, 3}},
+		{cjkfixture.PUAUnembedded, EngineLedongthuc, []int{2, 3}, nil},
 		{cjkfixture.ReplacementUnembedded, EngineAuto, []int{2, 3}, nil},
 		{cjkfixture.ReplacementUnembedded, EngineLedongthuc, []int{2, 3}, nil},
 		{cjkfixture.ReplacementUnembedded, EnginePDFium, []int{2, 3}, nil},

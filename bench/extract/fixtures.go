@@ -28,7 +28,7 @@ func benchFixtures(ctx context.Context, ex *extract.Extractor) error {
 	fmt.Printf("\nCJK mojibake fixtures (extract/cjkfixture, %d pages each)\n", len(pages))
 	fmt.Printf("%-18s %7s %9s  %s\n", "defect", "cjk", "garbled", "engines")
 	for _, d := range []cjkfixture.Defect{cjkfixture.Intact, cjkfixture.NoToUnicode, cjkfixture.EmptyToUnicode,
-		cjkfixture.PUAToUnicode, cjkfixture.ReplacementToUnicode, cjkfixture.NoToUnicodeUnembedded, cjkfixture.ReplacementUnembedded} {
+		cjkfixture.PUAToUnicode, cjkfixture.ReplacementToUnicode, cjkfixture.NoToUnicodeUnembedded, cjkfixture.PUAUnembedded, cjkfixture.ReplacementUnembedded} {
 		b, err := cjkfixture.Build(pages, d)
 		if err != nil {
 			return err

@@ -41,7 +41,8 @@ const (
 	// shown (it maps only <0000>–<001F>).
 	EmptyToUnicode
 	// PUAToUnicode maps every CJK code into the Private Use Area (PDFium
-	// then falls back on the CID font's character collection).
+	// then falls back on the CID font's character collection, llsum on
+	// the embedded program's cmap).
 	PUAToUnicode
 	// ReplacementToUnicode maps every code shown in the bad font to
 	// U+FFFD. pdftotext, PDFium and MuPDF print the U+FFFD; the text is
@@ -55,6 +56,9 @@ const (
 	// program not embedded: no reader can recover that text from the
 	// file.
 	ReplacementUnembedded
+	// PUAUnembedded is PUAToUnicode with the bad font's program not
+	// embedded.
+	PUAUnembedded
 )
 
 func (d Defect) String() string {
@@ -73,6 +77,8 @@ func (d Defect) String() string {
 		return "no-tounicode-unembedded"
 	case ReplacementUnembedded:
 		return "fffd-unembedded"
+	case PUAUnembedded:
+		return "pua-unembedded"
 	}
 	return "defect(" + strconv.Itoa(int(d)) + ")"
 }
@@ -164,13 +170,13 @@ func breakFont(b []byte, d Defect, used []rune) ([]byte, error) {
 		return b, nil
 	}
 	switch d {
-	case NoToUnicodeUnembedded, ReplacementUnembedded:
+	case NoToUnicodeUnembedded, ReplacementUnembedded, PUAUnembedded:
 		m := badProgram.FindSubmatchIndex(b)
 		if m == nil {
 			return nil, errors.New("cjkfixture: the bad font's descriptor was not found")
 		}
 		copy(b[m[2]:m[3]], bytes.Repeat([]byte{' '}, m[3]-m[2]))
-		d = map[Defect]Defect{NoToUnicodeUnembedded: NoToUnicode, ReplacementUnembedded: ReplacementToUnicode}[d]
+		d = map[Defect]Defect{NoToUnicodeUnembedded: NoToUnicode, ReplacementUnembedded: ReplacementToUnicode, PUAUnembedded: PUAToUnicode}[d]
 	}
 	m := typeZero.FindSubmatchIndex(b)
 	if m == nil {
