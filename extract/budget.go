@@ -3,6 +3,7 @@ package extract
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // ErrMemoryBudget: reading the document would take more memory than
@@ -100,6 +101,14 @@ func (b *budget) hold(n int64, what string) error {
 	}
 	b.page += n
 	return b.over(what)
+}
+
+// room returns the bytes left under the limit (MaxInt64 without one).
+func (b *budget) room() int64 {
+	if b == nil || b.limit <= 0 {
+		return math.MaxInt64
+	}
+	return max(0, b.limit-b.kept-b.page)
 }
 
 // release gives back n bytes held for the page.

@@ -189,3 +189,23 @@ func TestPDFiumIsolation(t *testing.T) {
 		}
 	}
 }
+
+func TestBudgetRoom(t *testing.T) {
+	b := newBudget(32 << 20)
+	if got := b.room(); got != 32<<20 {
+		t.Fatalf("fresh budget: room %d", got)
+	}
+	_ = b.keep(20<<20, "kept")
+	_ = b.hold(10<<20, "page")
+	if got := b.room(); got != 2<<20 {
+		t.Errorf("room %d, want 2 MiB", got)
+	}
+	_ = b.hold(8<<20, "page")
+	if got := b.room(); got != 0 {
+		t.Errorf("over the limit: room %d, want 0", got)
+	}
+	var none *budget
+	if none.room() <= 1<<40 || newBudget(0).room() <= 1<<40 {
+		t.Error("no limit: the room should be unbounded")
+	}
+}

@@ -17,10 +17,10 @@ import (
 // the glyph. Read backwards, the glyph gives the character. pdftotext,
 // PDFium and MuPDF take a U+FFFD mapping as it is; llsum reads the glyph.
 //
-// Only the program's 'maxp' and 'cmap' tables are read, from a bounded
-// copy of the stream, and only Unicode subtables (formats 4 and 12) are
-// used: symbol and Macintosh subtables do not say which character a glyph
-// is.
+// Only the program's 'maxp' and 'cmap' tables are read, from a copy of
+// the stream bounded by maxFontProgram and the budget's room, and only
+// Unicode subtables (formats 4 and 12) are used: symbol and Macintosh
+// subtables do not say which character a glyph is.
 
 const (
 	// maxFontProgram bounds the bytes of an embedded font program read.
@@ -69,7 +69,12 @@ func readGlyphText(desc pdf.Value, bud *budget) (g *glyphText) {
 	if ff.Kind() != pdf.Stream {
 		return nil
 	}
-	data, _ := io.ReadAll(io.LimitReader(ff.Reader(), maxFontProgram))
+	data, _ := io.ReadAll(io.LimitReader(ff.Reader(), min(maxFontProgram, bud.room())))
+	// Decoding counts as the page's work (a thousand fonts of inflating
+	// programs cost what their bytes do), and the copy is held while read.
+	if bud.addDecoded(int64(len(data))) != nil {
+		return nil
+	}
 	if err := bud.hold(int64(len(data)), "embedded font program"); err != nil {
 		bud.release(int64(len(data)))
 		return nil
