@@ -111,6 +111,15 @@ func (b *budget) room() int64 {
 	return max(0, b.limit-b.kept-b.page)
 }
 
+// decodeRoom returns the bytes the current page may still decode
+// (MaxInt64 without a limit).
+func (b *budget) decodeRoom() int64 {
+	if b == nil || b.limit <= 0 {
+		return math.MaxInt64
+	}
+	return max(0, b.limit-b.decoded)
+}
+
 // release gives back n bytes held for the page.
 func (b *budget) release(n int64) {
 	if b != nil {

@@ -204,8 +204,15 @@ func TestBudgetRoom(t *testing.T) {
 	if got := b.room(); got != 0 {
 		t.Errorf("over the limit: room %d, want 0", got)
 	}
+	if got := b.decodeRoom(); got != 32<<20 {
+		t.Errorf("decodeRoom %d before any decoding", got)
+	}
+	_ = b.addDecoded(30 << 20)
+	if got := b.decodeRoom(); got != 2<<20 {
+		t.Errorf("decodeRoom %d, want 2 MiB", got)
+	}
 	var none *budget
-	if none.room() <= 1<<40 || newBudget(0).room() <= 1<<40 {
+	if none.room() <= 1<<40 || newBudget(0).room() <= 1<<40 || none.decodeRoom() <= 1<<40 {
 		t.Error("no limit: the room should be unbounded")
 	}
 }

@@ -43,6 +43,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(hostilepdf.KidsCycle())
 	f.Add(hostilepdf.FormFanout(6, 10))
 	f.Add(hostilepdf.ObjStmArray(8))
+	f.Add(hostilepdf.InflatingFonts(20, 2))
 	dir := f.TempDir()
 	ex := New(Options{Timeout: 5 * time.Second, Workers: 1, MemoryBudget: minMemoryBudget})
 	f.Cleanup(func() { ex.Close() })

@@ -69,9 +69,13 @@ func readGlyphText(desc pdf.Value, bud *budget) (g *glyphText) {
 	if ff.Kind() != pdf.Stream {
 		return nil
 	}
-	data, _ := io.ReadAll(io.LimitReader(ff.Reader(), min(maxFontProgram, bud.room())))
 	// Decoding counts as the page's work (a thousand fonts of inflating
 	// programs cost what their bytes do), and the copy is held while read.
+	n := min(maxFontProgram, bud.room(), bud.decodeRoom())
+	if n <= 0 {
+		return nil
+	}
+	data, _ := io.ReadAll(io.LimitReader(ff.Reader(), n))
 	if bud.addDecoded(int64(len(data))) != nil {
 		return nil
 	}

@@ -1,8 +1,13 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/ledongthuc/pdf"
+
+	"github.com/llsum/llsum/internal/hostilepdf"
 )
 
 // sfnt assembles a TrueType program from its tables.
@@ -184,4 +189,29 @@ func FuzzCmapInverse(f *testing.F) {
 			t.Fatalf("%d glyphs", len(inv))
 		}
 	})
+}
+
+// TestFontProgramBudget: the embedded programs a page reads count as its
+// decoded bytes, and once the budget's decoding room is spent no further
+// program is inflated (hostilepdf.InflatingFonts: a thousand fonts
+// sharing a 16 MiB program took 48 s before, 1.7 s after).
+func TestFontProgramBudget(t *testing.T) {
+	data := hostilepdf.InflatingFonts(3, 16)
+	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := r.Page(1).V.Key("Resources").Key("Font").Key("F0").Key("DescendantFonts").Index(0)
+	bud := newBudget(40 << 20)
+	for range 4 {
+		if g := readGlyphText(desc, bud); g != nil {
+			t.Fatal("a program of zeros read as a font")
+		}
+	}
+	if bud.decoded != 40<<20 {
+		t.Errorf("decoded %d bytes, want the budget's %d", bud.decoded, 40<<20)
+	}
+	if bud.page != 0 {
+		t.Errorf("%d bytes still held", bud.page)
+	}
 }

@@ -22,6 +22,7 @@ func main() {
 		"kids-cycle.pdf":         hostilepdf.KidsCycle(),
 		"form-fanout-10^11.pdf":  hostilepdf.FormFanout(11, 10),
 		"objstm-array-200MB.pdf": hostilepdf.ObjStmArray(200),
+		"fonts-1000x16MB.pdf":    hostilepdf.InflatingFonts(1000, 16),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {

@@ -171,3 +171,31 @@ func ObjStmArray(decodedMB int) []byte {
 	fmt.Fprintf(&w.b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xrefOff)
 	return w.b.Bytes()
 }
+
+// InflatingFonts returns a one-page PDF that shows a character in each of
+// fonts Type0 fonts without a ToUnicode map, whose descendants all embed
+// the same TrueType program: a Flate stream of a few kilobytes decoding
+// to decodedMB megabytes. A reader that inflates the program once per
+// font to read its cmap does fonts × decodedMB megabytes of work.
+func InflatingFonts(fonts, decodedMB int) []byte {
+	w := newBuilder()
+	// 1 catalog, 2 pages, 3 page, 4 content, 5 program, then per font its
+	// Type0 dictionary, its descendant and its descriptor.
+	w.obj("<< /Type /Catalog /Pages 2 0 R >>")
+	w.obj("<< /Type /Pages /Count 1 /Kids [3 0 R] >>")
+	var names, show strings.Builder
+	for i := range fonts {
+		fmt.Fprintf(&names, " /F%d %d 0 R", i, 6+3*i)
+		fmt.Fprintf(&show, "BT /F%d 12 Tf %d %d Td <4E2D> Tj ET\n", i, 72+(i%40)*12, 720-(i/40)*14)
+	}
+	w.obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font <<" + names.String() + " >> >> /Contents 4 0 R >>")
+	w.stream("", []byte(show.String()))
+	program := repeatZlib([]byte("\x00\x01\x00\x00"), bytes.Repeat([]byte{0}, 258), nil, decodedMB<<20/258)
+	w.stream("/Filter /FlateDecode", program)
+	for i := range fonts {
+		w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /F%d /Encoding /Identity-H /DescendantFonts [%d 0 R] >>", i, 7+3*i))
+		w.obj(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /F%d /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 >>", i, 8+3*i))
+		w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /F%d /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 900 /Descent -100 /CapHeight 700 /StemV 80 /FontFile2 5 0 R >>", i))
+	}
+	return w.finish(1)
+}
