@@ -33,6 +33,7 @@ type ledongthucDoc struct {
 	cols     colScratch                      // column order's buffers, reused page after page
 	bud      *budget
 	warnings []string
+	oc       *optionalContent // nil: no optional content turned off
 }
 
 // refIn returns the reference ("12 0 R") that a printed dictionary (as
@@ -107,6 +108,7 @@ func openLedongthuc(ctx context.Context, in docInput, password string, bud *budg
 		return nil, fmt.Errorf("%w (ledongthuc: %v)", ErrNotPDF, err)
 	}
 	d = &ledongthucDoc{f: f, r: r, bud: bud, fonts: map[string]*fontInfo{}, fontSets: map[string]map[string]*fontInfo{}, fontRefs: map[string]*fontInfo{}}
+	d.oc = readOptionalContent(r)
 	root := r.Trailer().Key("Root")
 	tree := &pageTree{seen: map[uint32]bool{}}
 	top := root.Key("Pages")
@@ -671,6 +673,9 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 	g := textState{ctm: base, th: 1}
 	var stack []textState
 	var tm, tlm matrix
+	// Marked content: depth of BDC/BMC … EMC nesting, and the depth at
+	// which content turned off began (0: shown).
+	var marked, hiddenAt int
 	// Fonts are cached per document by the resource dictionary's printed
 	// form (its references), so that pages sharing fonts resolve them once,
 	// and by their own reference, so that a font met under another
@@ -740,7 +745,11 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 			x, y := ox*c[0]+oy*c[2]+c[4], ox*c[1]+oy*c[3]+c[5]
 			adv := w0 * hscale
 			isSpace := strings.TrimSpace(s) == "" && s != ""
-			in.count(f, s, ok, isSpace)
+			if hiddenAt != 0 {
+				s = "" // optional content turned off: advances, shows nothing
+			} else {
+				in.count(f, s, ok, isSpace)
+			}
 			if s != "" {
 				if mirrored {
 					// Mirrored (a negative horizontal scale: the reversed
@@ -887,12 +896,24 @@ func (in *interp) run(content pdf.Value, res pdf.Value, base matrix, depth int) 
 					tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
 				}
 			}
+		case "BDC", "BMC":
+			marked++
+			if hiddenAt == 0 && op == "BDC" && len(args) == 2 && in.doc.oc.markedHidden(args[0].name(), args[1].name(), res) {
+				hiddenAt = marked
+			}
+		case "EMC":
+			if marked > 0 {
+				if marked == hiddenAt {
+					hiddenAt = 0
+				}
+				marked--
+			}
 		case "Do":
-			if len(args) != 1 {
+			if len(args) != 1 || hiddenAt != 0 {
 				break
 			}
 			xo := res.Key("XObject").Key(args[0].name())
-			if xo.Key("Subtype").Name() != "Form" {
+			if xo.Key("Subtype").Name() != "Form" || in.doc.oc.formHidden(xo) {
 				break
 			}
 			if in.forms++; in.forms > maxFormDraws {
