@@ -477,6 +477,9 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	if fi.enc == nil {
 		fi.enc = nopEncoding{}
 	}
+	if len(fi.widths) == 0 && !fi.twoByte {
+		fi.std14Widths()
+	}
 	fi.spaceW = fi.width(32)
 	d.fonts[key] = fi
 	if err := d.bud.keep(int64(len(fi.widths)+len(fi.toUnicode))*mapEntryCost, "font tables"); err != nil {
