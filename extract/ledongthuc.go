@@ -357,8 +357,9 @@ type fontInfo struct {
 	// beyond toUnicode ("" when they have one); such codes decode to U+FFFD.
 	unmapped string
 	// program reads codes through the embedded TrueType program where
-	// the ToUnicode map has nothing or U+FFFD (nil: the font has none, or
-	// its encoding is not Identity-H/V); loaded on first use.
+	// the ToUnicode map has nothing, U+FFFD or a private-use character
+	// (nil: the encoding is not Identity-H/V, or the program was loaded
+	// into programText, nil when the font has none); loaded on first use.
 	program     func() *glyphText
 	programText *glyphText
 	// builtin is a simple font's text by code from its embedded Type 1

@@ -73,8 +73,9 @@ func (fi *fontInfo) std14Widths() {
 	if same, ok := std14SameWidths[name]; ok {
 		name = same
 	}
+	courier := strings.HasPrefix(name, "Courier")
 	for c := range 256 {
-		if strings.HasPrefix(name, "Courier") {
+		if courier {
 			fi.widths[c] = 600
 			continue
 		}
