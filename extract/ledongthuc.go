@@ -489,15 +489,21 @@ func (d *ledongthucDoc) font(fv pdf.Value) *fontInfo {
 	return fi
 }
 
+// unsubset returns a BaseFont without the six-letter tag of a subset
+// ("ABCDEF+Times-Roman": "Times-Roman").
+func unsubset(base string) string {
+	if i := strings.IndexByte(base, '+'); i == 6 {
+		return base[i+1:]
+	}
+	return base
+}
+
 // isPictureFont reports LaTeX's picture-mode fonts (line10, linew10,
 // lcircle10, lcirclew10, subset or not): their codes, named a1 … a127
 // or read raw as control characters, draw the slopes of lines and the
 // quarters of circles of a diagram.
 func isPictureFont(base string) bool {
-	if i := strings.IndexByte(base, '+'); i == 6 {
-		base = base[i+1:]
-	}
-	switch strings.ToLower(base) {
+	switch strings.ToLower(unsubset(base)) {
 	case "line10", "linew10", "lcircle10", "lcirclew10":
 		return true
 	}
@@ -542,7 +548,7 @@ func (nopEncoding) Decode(raw string) string { return raw }
 // of a CID font with no Unicode mapping (decoded as U+FFFD).
 func (fi *fontInfo) decode(code int, raw []byte) (s string, ok bool) {
 	if s, ok := fi.toUnicode[code]; ok {
-		if s == "\uFFFD" || isPrivateUse(s) && (fi.program != nil || fi.programText != nil) {
+		if s == "\uFFFD" || (fi.program != nil || fi.programText != nil) && isPrivateUse(s) {
 			// U+FFFD says nothing; a private-use character gives way to
 			// the character the font's own cmap gives its glyph.
 			if t, ok := fi.fromProgram(code); ok && !isPrivateUse(t) {

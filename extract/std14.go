@@ -20,9 +20,7 @@ import (
 // std14Name returns the standard 14 font whose metrics a BaseFont uses,
 // or "".
 func std14Name(base string) string {
-	if i := strings.IndexByte(base, '+'); i == 6 {
-		base = base[i+1:]
-	}
+	base = unsubset(base)
 	family, style, _ := strings.Cut(base, ",") // "Arial,Bold"
 	if s, ok := strings.CutPrefix(family, "TimesNewRomanPS-"); ok {
 		family, style = "TimesNewRoman", strings.TrimSuffix(s, "MT")

@@ -66,9 +66,7 @@ var wingdingsText = map[int]string{
 // symbolFontKind tells Symbol ("symbol") and Wingdings ("wingdings") from
 // other fonts by their base name, subset prefix and style suffix aside.
 func symbolFontKind(base string) string {
-	if i := strings.IndexByte(base, '+'); i == 6 {
-		base = base[i+1:]
-	}
+	base = unsubset(base)
 	if i := strings.IndexAny(base, ",-"); i > 0 {
 		base = base[:i]
 	}
